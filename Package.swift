@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds get the CPU's vector units (AVX2 + FMA) on x86-64: elementwise kernels and
+// Float16 conversion are several times faster with them. TORCHLIGHT_PORTABLE=1 turns this off
+// for machines older than Haswell (2013).
+var fastFlags: [SwiftSetting] = []
+#if arch(x86_64)
+if Context.environment["TORCHLIGHT_PORTABLE"] == nil {
+  fastFlags = [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
+}
+#endif
+
+let package = Package(
+  name: "Torchlight",
+  products: [
+    .library(name: "Torchlight", targets: ["Torchlight"]),
+  ],
+  targets: [
+    // MARK: System libraries
+    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+    // MARK: Engine
+    .target(name: "Torchlight", dependencies: ["COpenBLAS"], swiftSettings: fastFlags),
+
+    // MARK: Chapters (one executable each)
+    .executableTarget(name: "tensors", dependencies: ["Torchlight"], path: "chapters/01-tensors",
+                      swiftSettings: fastFlags),
+
+    // MARK: Benchmarks (`make bench`)
+    .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "COpenBLAS"],
+                      path: "Benchmarks/torchlight-bench", swiftSettings: fastFlags),
+
+    // MARK: Tests
+    .testTarget(name: "TorchlightTests", dependencies: ["Torchlight"]),
+  ]
+)

@@ -1,0 +1,36 @@
+extension Tensor {
+  /// This tensor if it is already contiguous, otherwise a contiguous copy (`contiguous()`).
+  public func contiguous() -> Tensor { isContiguous ? self : clone() }
+
+  /// A contiguous copy with its own storage (`clone()`).
+  public func clone() -> Tensor { to(dtype, copy: true) }
+
+  /// The elements converted to `dtype` (`.to(dtype)`). Returns `self` when the dtype already
+  /// matches, unless `copy` is true. Float → int truncates toward zero, as in PyTorch.
+  public func to(_ dtype: DType, copy: Bool = false) -> Tensor {
+    if dtype == self.dtype && !copy { return self }
+    switch (self.dtype, dtype) {
+    case (.float32, .float32): return Elementwise.map(self, Float.self, to: Float.self) { $0 }
+    case (.float64, .float64): return Elementwise.map(self, Double.self, to: Double.self) { $0 }
+    case (.int64, .int64): return Elementwise.map(self, Int64.self, to: Int64.self) { $0 }
+    case (.bool, .bool): return Elementwise.map(self, Bool.self, to: Bool.self) { $0 }
+    case (.float32, .float64): return Elementwise.map(self, Float.self, to: Double.self) { Double($0) }
+    case (.float64, .float32): return Elementwise.map(self, Double.self, to: Float.self) { Float($0) }
+    case (.int64, .float32): return Elementwise.map(self, Int64.self, to: Float.self) { Float($0) }
+    case (.int64, .float64): return Elementwise.map(self, Int64.self, to: Double.self) { Double($0) }
+    case (.bool, .float32): return Elementwise.map(self, Bool.self, to: Float.self) { $0 ? 1 : 0 }
+    case (.bool, .float64): return Elementwise.map(self, Bool.self, to: Double.self) { $0 ? 1 : 0 }
+    case (.bool, .int64): return Elementwise.map(self, Bool.self, to: Int64.self) { $0 ? 1 : 0 }
+    case (.float32, .int64): return Elementwise.map(self, Float.self, to: Int64.self) { Int64(converting: Double($0)) }
+    case (.float64, .int64): return Elementwise.map(self, Double.self, to: Int64.self) { Int64(converting: $0) }
+    case (.float32, .bool): return Elementwise.map(self, Float.self, to: Bool.self) { $0 != 0 }
+    case (.float64, .bool): return Elementwise.map(self, Double.self, to: Bool.self) { $0 != 0 }
+    case (.int64, .bool): return Elementwise.map(self, Int64.self, to: Bool.self) { $0 != 0 }
+    }
+  }
+
+  /// Shorthands PyTorch users know: `float()`, `double()`, `long()`.
+  public func float() -> Tensor { to(.float32) }
+  public func double() -> Tensor { to(.float64) }
+  public func long() -> Tensor { to(.int64) }
+}

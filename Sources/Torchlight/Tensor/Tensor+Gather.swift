@@ -1,0 +1,96 @@
+/// Indexing by tensors of int64 indices: pick rows (`indexSelect`), pick one element per position
+/// (`gather`), and the reverse, adding values back into positions (`scatterAdd`).
+extension Tensor {
+  func requireIndices(_ index: Tensor, op: String) {
+    guard index.dtype == .int64 else {
+      fatalError("\(op): indices must be an int64 tensor, got \(index.dtype) with shape \(index.shape); convert with .long()")
+    }
+  }
+
+  /// Slices of `axis` at the positions in the 1-D `index` (`index_select`):
+  /// `out[..., i, ...] = self[..., index[i], ...]`.
+  public func indexSelect(axis: Int, index: Tensor) -> Tensor {
+    requireIndices(index, op: "indexSelect")
+    guard index.rank <= 1 else { fatalError("indexSelect: index must be 0-d or 1-d, got shape \(index.shape)") }
+    let a = Layout.normalizeAxis(axis, rank: rank, op: "indexSelect")
+    let positions = index.toArray(Int64.self)
+    var shape = self.shape
+    shape[a] = positions.count
+    let out = Tensor(zeros: shape, dtype: dtype)
+    for (i, p) in positions.enumerated() {
+      guard p >= -Int64(self.shape[a]) && p < Int64(self.shape[a]) else {
+        fatalError("indexSelect: index \(p) is out of bounds for axis \(axis) with size \(self.shape[a])")
+      }
+      out.select(axis: a, index: i).copy(from: select(axis: a, index: Int(p)))
+    }
+    return out
+  }
+
+  /// Walks every position of `index` with the offset of the matching element of `self` (with
+  /// `axis` replaced by the index value) and of `other`, which has `index`'s shape.
+  func forEachGathered(axis a: Int, index: Tensor, other: Tensor, op: String, _ body: (_ selfOffset: Int, _ otherOffset: Int) -> Void) {
+    guard index.rank == rank else {
+      fatalError("\(op): index of shape \(index.shape) must have the same rank as the tensor of shape \(shape)")
+    }
+    for d in 0..<rank where d != a && index.shape[d] > shape[d] {
+      fatalError("\(op): index shape \(index.shape) exceeds tensor shape \(shape) at axis \(d)")
+    }
+    let pi = index.base(Int64.self), size = Int64(shape[a])
+    var selfStrides = strides
+    selfStrides[a] = 0
+    StridedLoop(shape: index.shape, strides: [index.strides, selfStrides, other.strides]).forEachRun { off, n, st in
+      for j in 0..<n {
+        var p = pi[off[0] + j * st[0]]
+        if p < 0 { p += size }
+        guard p >= 0 && p < size else {
+          fatalError("\(op): index \(pi[off[0] + j * st[0]]) is out of bounds for axis \(a) with size \(size)")
+        }
+        body(offset + off[1] + j * st[1] + Int(p) * strides[a], off[2] + j * st[2])
+      }
+    }
+  }
+
+  /// One element per position of `index` (`gather`): for axis 0 of a matrix,
+  /// `out[i][j] = self[index[i][j]][j]`. The output has `index`'s shape.
+  public func gather(axis: Int, index: Tensor) -> Tensor {
+    requireIndices(index, op: "gather")
+    let a = Layout.normalizeAxis(axis, rank: rank, op: "gather")
+    let out = Tensor(zeros: index.shape, dtype: dtype)
+    func run<T: TensorElement>(_: T.Type) {
+      let src = storage.pointer(as: T.self), dst = out.base(T.self)
+      forEachGathered(axis: a, index: index, other: out, op: "gather") { dst[$1] = src[$0] }
+    }
+    switch dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    case .int64: run(Int64.self)
+    case .bool: run(Bool.self)
+    }
+    return out
+  }
+
+  /// A copy of this tensor with `source` added at the positions `index` names along `axis`
+  /// (`scatter_add`): for axis 0, `out[index[i][j]][j] += source[i][j]`. Repeated indices add up.
+  public func scatterAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
+    requireIndices(index, op: "scatterAdd")
+    guard source.dtype == dtype else {
+      fatalError("scatterAdd: source dtype \(source.dtype) differs from the tensor's \(dtype)")
+    }
+    for d in 0..<index.rank where d >= source.rank || index.shape[d] > source.shape[d] {
+      fatalError("scatterAdd: index shape \(index.shape) exceeds source shape \(source.shape)")
+    }
+    let a = Layout.normalizeAxis(axis, rank: rank, op: "scatterAdd")
+    let out = clone()
+    func run<T: NumericElement>(_: T.Type) {
+      let dst = out.storage.pointer(as: T.self), src = source.base(T.self)
+      out.forEachGathered(axis: a, index: index, other: source, op: "scatterAdd") { dst[$0] += src[$1] }
+    }
+    switch dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    case .int64: run(Int64.self)
+    case .bool: fatalError("scatterAdd: not defined for bool tensors")
+    }
+    return out
+  }
+}

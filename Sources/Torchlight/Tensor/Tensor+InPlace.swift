@@ -1,0 +1,67 @@
+/// In-place ops write through this view into the shared storage, so every other view of the same
+/// storage sees the change, and they bump the storage's version counter.
+extension Tensor {
+  /// Sets every element of this view to `value`.
+  public func fill(_ value: Double) {
+    func run<T: TensorElement>(_: T.Type) {
+      let v = T(converting: value), p = base(T.self)
+      StridedLoop(shape: shape, strides: [strides]).forEachRun { off, n, st in
+        let d = p + off[0], s = st[0]
+        for i in 0..<n { d[i * s] = v }
+      }
+    }
+    switch dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    case .int64: run(Int64.self)
+    case .bool: run(Bool.self)
+    }
+    storage.bumpVersion()
+  }
+
+  /// Sets every element to zero.
+  public func zero() { fill(0) }
+
+  /// Copies `source` (broadcast to this shape, converted to this dtype) into this view (`copy_`).
+  public func copy(from source: Tensor) {
+    var src = source.dtype == dtype ? source : source.to(dtype)
+    if src.storage === storage { src = src.clone() }  // overlapping views: read a snapshot
+    switch dtype {
+    case .float32: Elementwise.update(self, Float.self, with: src, Float.self, op: "copy") { $1 }
+    case .float64: Elementwise.update(self, Double.self, with: src, Double.self, op: "copy") { $1 }
+    case .int64: Elementwise.update(self, Int64.self, with: src, Int64.self, op: "copy") { $1 }
+    case .bool: Elementwise.update(self, Bool.self, with: src, Bool.self, op: "copy") { $1 }
+    }
+    storage.bumpVersion()
+  }
+
+  /// `self = f(self, other)` in place; the result dtype must be this tensor's.
+  func updateInPlace<F: NumericBinaryFunction>(_ other: Tensor, _: F.Type, op: String) {
+    var src = other.dtype == dtype ? other : other.to(dtype)
+    if src.storage === storage { src = src.clone() }
+    switch dtype {
+    case .float32: Elementwise.update(self, Float.self, with: src, Float.self, op: op) { F.apply($0, $1) }
+    case .float64: Elementwise.update(self, Double.self, with: src, Double.self, op: op) { F.apply($0, $1) }
+    case .int64: Elementwise.update(self, Int64.self, with: src, Int64.self, op: op) { F.apply($0, $1) }
+    case .bool: fatalError("\(op): arithmetic in place on a bool tensor is not defined")
+    }
+    storage.bumpVersion()
+  }
+
+  public static func += (a: Tensor, b: Tensor) { a.updateInPlace(b, Add.self, op: "add_") }
+  public static func -= (a: Tensor, b: Tensor) { a.updateInPlace(b, Sub.self, op: "sub_") }
+  public static func *= (a: Tensor, b: Tensor) { a.updateInPlace(b, Mul.self, op: "mul_") }
+  public static func /= (a: Tensor, b: Tensor) {
+    guard a.dtype.isFloatingPoint else { fatalError("div_: an integer tensor cannot hold the result of / in place") }
+    a *= 1.0 / b.to(a.dtype)
+  }
+  public static func += (a: Tensor, b: Double) { a += a.scalarLike(b) }
+  public static func -= (a: Tensor, b: Double) { a -= a.scalarLike(b) }
+  public static func *= (a: Tensor, b: Double) { a *= a.scalarLike(b) }
+  public static func /= (a: Tensor, b: Double) { a /= a.scalarLike(b) }
+
+  /// `self += alpha * other` in place (`add_(other, alpha=)`), the core of an SGD step.
+  public func addInPlace(_ other: Tensor, alpha: Double = 1) {
+    if alpha == 1 { self += other } else { self += other * alpha }
+  }
+}

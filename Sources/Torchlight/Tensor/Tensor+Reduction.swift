@@ -1,0 +1,157 @@
+/// Reductions over all elements or over chosen axes, with `keepDims` as PyTorch's `keepdim`.
+extension Tensor {
+  /// The normalised, sorted, unique axes to reduce (all when `axes` is nil).
+  func reductionAxes(_ axes: [Int]?, op: String) -> [Int] {
+    guard let axes else { return Array(0..<rank) }
+    let normalized = axes.map { Layout.normalizeAxis($0, rank: rank, op: op) }
+    guard Set(normalized).count == normalized.count else {
+      fatalError("\(op): axis repeated in \(axes)")
+    }
+    return normalized.sorted()
+  }
+
+  /// The output shape of a reduction: reduced axes become 1 (keepDims) or disappear.
+  func reducedShape(_ axes: [Int], keepDims: Bool) -> [Int] {
+    if rank == 0 { return [] }
+    return keepDims ? shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
+      : shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
+  }
+
+  /// Folds with a numeric function into a fresh output filled with `initial`.
+  func fold<F: NumericBinaryFunction>(_ axes: [Int], keepDims: Bool, initial: Double, _: F.Type, op: String) -> Tensor {
+    var x = self
+    if dtype == .bool { x = to(.int64) }
+    let kept = reducedShape(axes, keepDims: true)
+    let out = Tensor.full(kept, initial, dtype: x.dtype)
+    func run<T: NumericElement>(_: T.Type) {
+      Reduce.accumulate(x, T.self, into: out, T.self, { F.apply($0, $1) }) { p, n, s, start in
+        var acc = start
+        for i in 0..<n { acc = F.apply(acc, p[i * s]) }
+        return acc
+      }
+    }
+    switch x.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: run(Int64.self)
+    }
+    return keepDims ? out : out.view(reducedShape(axes, keepDims: false))
+  }
+
+  /// Σ over `axes` (all when nil). Bool and int64 sum to int64.
+  public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    let axes = reductionAxes(axes, op: "sum")
+    let x = dtype == .bool ? to(.int64) : self
+    let out = Tensor(zeros: x.reducedShape(axes, keepDims: true), dtype: x.dtype)
+    switch x.dtype {
+    case .float32: Reduce.accumulate(x, Float.self, into: out, Float.self, { $0 + $1 }, fold: Reduce.blockedSum)
+    case .float64: Reduce.accumulate(x, Double.self, into: out, Double.self, { $0 + $1 }, fold: Reduce.blockedSum)
+    default: Reduce.accumulate(x, Int64.self, into: out, Int64.self, { $0 &+ $1 }, fold: Reduce.sumRun)
+    }
+    return keepDims ? out : out.view(reducedShape(axes, keepDims: false))
+  }
+  public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
+
+  /// The arithmetic mean over `axes`; integer inputs give float32.
+  public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    let axes = reductionAxes(axes, op: "mean")
+    let n = axes.reduce(1) { $0 * shape[$1] }
+    let x = dtype.isFloatingPoint ? self : to(.float32)
+    return x.sum(axes: axes, keepDims: keepDims) / Double(n)
+  }
+  public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
+
+  /// Π over `axes`.
+  public func prod(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    fold(reductionAxes(axes, op: "prod"), keepDims: keepDims, initial: 1, Mul.self, op: "prod")
+  }
+  public func prod(axis: Int, keepDims: Bool = false) -> Tensor { prod(axes: [axis], keepDims: keepDims) }
+
+  /// The largest value over `axes` (`amax`); NaN propagates.
+  public func amax(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    requireNonEmpty("amax")
+    return fold(reductionAxes(axes, op: "amax"), keepDims: keepDims, initial: -.infinity, Maximum.self, op: "amax")
+  }
+  /// The smallest value over `axes` (`amin`); NaN propagates.
+  public func amin(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    requireNonEmpty("amin")
+    return fold(reductionAxes(axes, op: "amin"), keepDims: keepDims, initial: .infinity, Minimum.self, op: "amin")
+  }
+
+  /// The largest element, as a 0-d tensor (`max()`).
+  public func max() -> Tensor { amax() }
+  /// The smallest element, as a 0-d tensor (`min()`).
+  public func min() -> Tensor { amin() }
+
+  /// Largest values along `axis` and the index of each (the first on ties), as `torch.max(x, dim)`.
+  public func max(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
+    best(axis: axis, keepDims: keepDims, op: "max", largest: true)
+  }
+  /// Smallest values along `axis` and their indices, as `torch.min(x, dim)`.
+  public func min(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
+    best(axis: axis, keepDims: keepDims, op: "min", largest: false)
+  }
+  /// Index of the largest element along `axis` (of the flattened tensor when nil), int64.
+  public func argmax(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
+    guard let axis else { return flattened().max(axis: 0).indices }
+    return max(axis: axis, keepDims: keepDims).indices
+  }
+  /// Index of the smallest element along `axis` (of the flattened tensor when nil), int64.
+  public func argmin(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
+    guard let axis else { return flattened().min(axis: 0).indices }
+    return min(axis: axis, keepDims: keepDims).indices
+  }
+
+  func best(axis: Int, keepDims: Bool, op: String, largest: Bool) -> (values: Tensor, indices: Tensor) {
+    let x = rank == 0 ? view([1]) : (dtype == .bool ? to(.int64) : self)
+    let a = Layout.normalizeAxis(axis, rank: x.rank, op: op)
+    guard x.shape[a] > 0 else {
+      fatalError("\(op): cannot reduce over axis \(axis) of size 0 (shape \(shape))")
+    }
+    var result: (values: Tensor, indices: Tensor)
+    switch x.dtype {
+    case .float32: result = largest ? Reduce.argBest(x, Float.self, axis: a, >) : Reduce.argBest(x, Float.self, axis: a, <)
+    case .float64: result = largest ? Reduce.argBest(x, Double.self, axis: a, >) : Reduce.argBest(x, Double.self, axis: a, <)
+    default: result = largest ? Reduce.argBest(x, Int64.self, axis: a, >) : Reduce.argBest(x, Int64.self, axis: a, <)
+    }
+    if rank == 0 { return (result.values.view([]), result.indices.view([])) }
+    return keepDims ? (result.values.unsqueezed(axis: a), result.indices.unsqueezed(axis: a)) : result
+  }
+
+  /// Variance over `axes`: Σ(x − mean)² / (N − correction). `correction: 1` is the unbiased
+  /// estimate (PyTorch's default), `0` the population variance.
+  public func variance(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    let axes = reductionAxes(axes, op: "variance")
+    let n = axes.reduce(1) { $0 * shape[$1] }
+    let x = dtype.isFloatingPoint ? self : to(.float32)
+    let centered = x - x.mean(axes: axes, keepDims: true)
+    return (centered * centered).sum(axes: axes, keepDims: keepDims) / Double(Swift.max(n - correction, 0))
+  }
+  public func variance(axis: Int, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    variance(axes: [axis], correction: correction, keepDims: keepDims)
+  }
+  /// Standard deviation: √variance.
+  public func std(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    variance(axes: axes, correction: correction, keepDims: keepDims).sqrt()
+  }
+  public func std(axis: Int, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    std(axes: [axis], correction: correction, keepDims: keepDims)
+  }
+
+  /// log Σ eˣ over `axes`, computed as m + log Σ e^(x−m) with m the maximum, so large inputs do
+  /// not overflow (`logsumexp`).
+  public func logsumexp(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    let axes = reductionAxes(axes, op: "logsumexp")
+    let x = dtype.isFloatingPoint ? self : to(.float32)
+    var m = x.amax(axes: axes, keepDims: true)
+    // An all −inf slice has max −inf; shifting by 0 there keeps the result −inf instead of NaN.
+    m = Tensor.where(m.abs() .== Double.infinity, Tensor.zeros(like: m), m)
+    let s = (x - m).exp().sum(axes: axes, keepDims: true).log() + m
+    return keepDims ? s : s.view(reducedShape(axes, keepDims: false))
+  }
+  public func logsumexp(axis: Int, keepDims: Bool = false) -> Tensor { logsumexp(axes: [axis], keepDims: keepDims) }
+
+  func requireNonEmpty(_ op: String) {
+    if count == 0 { fatalError("\(op): cannot reduce an empty tensor (shape \(shape))") }
+  }
+}

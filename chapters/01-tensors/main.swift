@@ -1,0 +1,12 @@
+import Torchlight
+let x = Tensor.arange(12).view(3, 4).float()
+print(x)
+print(x.t())
+print(x.t().layoutDescription)
+print(x.sum(axis: 0), x.mean(), x.max(axis: 1).indices)
+let a = Tensor.randn([2, 3, 4])
+print(a.matmul(Tensor.ones([4, 2])))
+print(Tensor([[1, 2], [3, 4]]).float().matmul(Tensor([[1.0, 0], [0, 1]]).t()))
+print(Tensor.randn([40, 40]))
+print(x[1, .all], x[0..<2, stride(from: 0, to: 4, by: 2)])
+print(Tensor([true, false]), Tensor(3.5), Tensor([1e-6, 1.0]))
