@@ -1,1 +1,30 @@
-print("bench")
+import Foundation
+import Torchlight
+
+// `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
+// compared against measured in the same run. Build in release; the machine is shared, so numbers
+// are best-of-N and still move by ±30% between runs.
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise]
+var threadCounts: [Int] = []
+var only: String?
+var args = CommandLine.arguments.dropFirst()
+while let arg = args.popFirst() {
+  switch arg {
+  case "--threads":
+    guard let v = args.popFirst().flatMap(Int.init), v >= 1 else {
+      FileHandle.standardError.write(Data("torchlight-bench: --threads needs a positive integer\n".utf8)); exit(2)
+    }
+    threadCounts.append(v)
+  case "--only":
+    only = args.popFirst()
+  default:
+    FileHandle.standardError.write(Data("torchlight-bench: unknown argument '\(arg)' (use --threads N, --only NAME)\n".utf8)); exit(2)
+  }
+}
+if threadCounts.isEmpty { threadCounts = [1, 2] }
+
+for threads in threadCounts {
+  Threads.set(threads)
+  if only == nil || only == "matmul" { benchMatmul(threads: threads) }
+  if only == nil || only == "elementwise" { benchElementwise(threads: threads) }
+}

@@ -1,16 +1,36 @@
-/// Elementwise kernels over raw buffers. Each has a contiguous fast path (one tight loop the
-/// compiler vectorises) and a strided path through `StridedLoop`. They are `@inline(__always)` so
-/// the closure given at the call site is inlined into the loop: no call per element.
+/// Elementwise kernels over raw buffers. Each has a dense fast path (one tight loop the compiler
+/// vectorises) and a strided path through `StridedLoop`. They are `@inline(__always)` so the
+/// closure given at the call site is inlined into the loop: no call per element.
+///
+/// Like PyTorch, an op on dense inputs that share one layout (say, two transposed matrices) runs
+/// straight over their memory and gives its result that same layout, rather than gathering
+/// elements in row-major order. Other inputs produce a contiguous result.
 enum Elementwise {
-  /// `out[i] = f(x[i])` for every index; `out` is freshly allocated and contiguous.
+  /// Tensors at least this large are split across threads by kernels marked `parallel`.
+  static let parallelThreshold = 1 << 15
+
+  /// `body(start, end)` over 0..<n: on one thread, or in `Threads.count` slices when
+  /// `parallel` and n is large. Only for work that costs more than memory traffic (exp, tanh):
+  /// for a plain add, a second thread measured slower.
+  @inline(__always)
+  static func chunked(_ n: Int, parallel: Bool, _ body: (Int, Int) -> Void) {
+    let chunks = parallel && n >= parallelThreshold ? Threads.count : 1
+    if chunks == 1 { body(0, n); return }
+    Threads.parallelFor(chunks) { c in body(n * c / chunks, n * (c + 1) / chunks) }
+  }
+
+  /// `out[i] = f(x[i])` for every index, into a fresh tensor.
   @inline(__always)
   static func map<T: TensorElement, U: TensorElement>(
-    _ x: Tensor, _: T.Type, to: U.Type, _ f: (T) -> U
+    _ x: Tensor, _: T.Type, to: U.Type, parallel: Bool = false, _ f: (T) -> U
   ) -> Tensor {
-    let out = Tensor(zeros: x.shape, dtype: U.dtype)
+    let dense = Layout.isDense(shape: x.shape, strides: x.strides)
+    let out = Tensor(uninitialized: x.shape, dtype: U.dtype, strides: dense ? x.strides : nil)
     let src = x.base(T.self), dst = out.base(U.self)
-    if x.isContiguous {
-      for i in 0..<x.count { dst[i] = f(src[i]) }
+    if dense {
+      chunked(x.count, parallel: parallel) { start, end in
+        for i in start..<end { dst[i] = f(src[i]) }
+      }
     } else {
       StridedLoop(shape: x.shape, strides: [out.strides, x.strides]).forEachRun { off, n, st in
         let d = dst + off[0], s = src + off[1], ss = st[1]
@@ -26,12 +46,14 @@ enum Elementwise {
     _ a: Tensor, _: A.Type, _ b: Tensor, _: B.Type, to: U.Type, op: String, _ f: (A, B) -> U
   ) -> Tensor {
     let shape = a.shape == b.shape ? a.shape : Layout.broadcastShapes(a.shape, b.shape, op: op)
-    let out = Tensor(zeros: shape, dtype: U.dtype)
-    let pa = a.base(A.self), pb = b.base(B.self), dst = out.base(U.self)
-    if a.shape == b.shape && a.isContiguous && b.isContiguous {
+    if a.shape == b.shape && a.strides == b.strides && Layout.isDense(shape: a.shape, strides: a.strides) {
+      let out = Tensor(uninitialized: shape, dtype: U.dtype, strides: a.strides)
+      let pa = a.base(A.self), pb = b.base(B.self), dst = out.base(U.self)
       for i in 0..<out.count { dst[i] = f(pa[i], pb[i]) }
       return out
     }
+    let out = Tensor(uninitialized: shape, dtype: U.dtype)
+    let pa = a.base(A.self), pb = b.base(B.self), dst = out.base(U.self)
     let sa = Layout.broadcastStrides(shape: a.shape, strides: a.strides, to: shape)
     let sb = Layout.broadcastStrides(shape: b.shape, strides: b.strides, to: shape)
     StridedLoop(shape: shape, strides: [out.strides, sa, sb]).forEachRun { off, n, st in

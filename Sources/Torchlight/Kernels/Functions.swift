@@ -76,8 +76,8 @@ extension Tensor {
   /// `f(x)` elementwise; integer and bool tensors are first converted to float32.
   func floatUnary<F: FloatUnaryFunction>(_: F.Type) -> Tensor {
     let x = dtype.isFloatingPoint ? self : to(.float32)
-    if x.dtype == .float32 { return Elementwise.map(x, Float.self, to: Float.self) { F.apply($0) } }
-    return Elementwise.map(x, Double.self, to: Double.self) { F.apply($0) }
+    if x.dtype == .float32 { return Elementwise.map(x, Float.self, to: Float.self, parallel: true) { F.apply($0) } }
+    return Elementwise.map(x, Double.self, to: Double.self, parallel: true) { F.apply($0) }
   }
 
   /// A bool mask of `f(a, b)`, compared in the promoted dtype.

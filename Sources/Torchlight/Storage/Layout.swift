@@ -29,6 +29,19 @@ public enum Layout {
     return true
   }
 
+  /// True when the elements fill one gap-free block of `count` slots in some axis order: the
+  /// layout of a contiguous tensor or of any permutation (a transpose) of one. Elementwise ops on
+  /// such tensors can run over the block directly, as PyTorch does.
+  public static func isDense(shape: [Int], strides: [Int]) -> Bool {
+    let axes = shape.indices.filter { shape[$0] != 1 }.sorted { strides[$0] < strides[$1] }
+    var expected = 1
+    for axis in axes {
+      if strides[axis] != expected { return false }
+      expected *= shape[axis]
+    }
+    return true
+  }
+
   /// The shape two operands broadcast to (NumPy rules): align shapes on the right; each pair of
   /// sizes must be equal or one of them 1. Stops naming `op` and both shapes when they cannot.
   public static func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {

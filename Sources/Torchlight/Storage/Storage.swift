@@ -13,17 +13,18 @@ public final class Storage: @unchecked Sendable {
   /// tensor for backward, to detect a saved tensor that was changed behind its back.
   public internal(set) var version = 0
 
-  /// Zero-filled storage for `count` elements of `dtype`.
-  public init(count: Int, dtype: DType) {
+  /// Storage for `count` elements of `dtype`, zero-filled unless `zeroed` is false (kernels that
+  /// write every element skip the fill).
+  public init(count: Int, dtype: DType, zeroed: Bool = true) {
     precondition(count >= 0, "Storage: negative element count \(count)")
     self.dtype = dtype
     self.count = count
     let byteCount = max(count * dtype.itemSize, 1)
-    bytes = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
-    bytes.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+    bytes = BufferPool.shared.allocate(byteCount: byteCount)
+    if zeroed { bytes.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }
   }
 
-  deinit { bytes.deallocate() }
+  deinit { BufferPool.shared.release(bytes, byteCount: max(count * dtype.itemSize, 1)) }
 
   /// Size of the buffer in bytes.
   public var byteCount: Int { count * dtype.itemSize }

@@ -3,10 +3,15 @@ extension Tensor {
   public func contiguous() -> Tensor { isContiguous ? self : clone() }
 
   /// A contiguous copy with its own storage (`clone()`).
-  public func clone() -> Tensor { to(dtype, copy: true) }
+  public func clone() -> Tensor {
+    let out = Tensor(uninitialized: shape, dtype: dtype)
+    out.copy(from: self)
+    return out
+  }
 
   /// The elements converted to `dtype` (`.to(dtype)`). Returns `self` when the dtype already
-  /// matches, unless `copy` is true. Float → int truncates toward zero, as in PyTorch.
+  /// matches, unless `copy` is true. Float → int truncates toward zero, as in PyTorch. A dense
+  /// input keeps its layout (a transposed matrix stays transposed).
   public func to(_ dtype: DType, copy: Bool = false) -> Tensor {
     if dtype == self.dtype && !copy { return self }
     switch (self.dtype, dtype) {

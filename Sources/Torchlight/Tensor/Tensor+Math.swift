@@ -26,7 +26,13 @@ extension Tensor {
   }
 
   /// max(x, 0): the rectified linear unit. NaN stays NaN.
-  public func relu() -> Tensor { clamp(min: 0) }
+  public func relu() -> Tensor {
+    switch dtype {
+    case .float32: return Elementwise.map(self, Float.self, to: Float.self) { $0 < 0 ? 0 : $0 }
+    case .float64: return Elementwise.map(self, Double.self, to: Double.self) { $0 < 0 ? 0 : $0 }
+    default: return clamp(min: 0)
+    }
+  }
 
   /// x limited to [min, max] (either bound may be omitted). NaN stays NaN.
   public func clamp(min lower: Double? = nil, max upper: Double? = nil) -> Tensor {

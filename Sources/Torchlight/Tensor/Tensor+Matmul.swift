@@ -47,7 +47,7 @@ extension Tensor {
     if layout(a) == nil { a = a.contiguous() }
     if layout(b) == nil { b = b.contiguous() }
     let la = layout(a)!, lb = layout(b)!
-    let out = Tensor(zeros: batch + [m, n], dtype: T.dtype)
+    let out = Tensor(uninitialized: batch + [m, n], dtype: T.dtype)
     let pa = a.base(T.self), pb = b.base(T.self), pc = out.base(T.self)
     let batchStrides = [Array(out.strides.dropLast(2)), Array(a.strides.dropLast(2)), Array(b.strides.dropLast(2))]
     StridedLoop(shape: batch, strides: batchStrides).forEachRun { off, count, st in

@@ -43,7 +43,11 @@ extension Tensor {
     let axes = reductionAxes(axes, op: "sum")
     let x = dtype == .bool ? to(.int64) : self
     let out = Tensor(zeros: x.reducedShape(axes, keepDims: true), dtype: x.dtype)
+    // Everything of a dense tensor: one run over its memory, whatever the axis order.
+    let whole = axes.count == rank && Layout.isDense(shape: x.shape, strides: x.strides)
     switch x.dtype {
+    case .float32 where whole: out.base(Float.self)[0] = Reduce.blockedSum(x.base(Float.self), x.count, 1, 0)
+    case .float64 where whole: out.base(Double.self)[0] = Reduce.blockedSum(x.base(Double.self), x.count, 1, 0)
     case .float32: Reduce.accumulate(x, Float.self, into: out, Float.self, { $0 + $1 }, fold: Reduce.blockedSum)
     case .float64: Reduce.accumulate(x, Double.self, into: out, Double.self, { $0 + $1 }, fold: Reduce.blockedSum)
     default: Reduce.accumulate(x, Int64.self, into: out, Int64.self, { $0 &+ $1 }, fold: Reduce.sumRun)

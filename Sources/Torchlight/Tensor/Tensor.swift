@@ -29,6 +29,13 @@ public final class Tensor: @unchecked Sendable {
     self.init(storage: storage, shape: shape, strides: Layout.contiguousStrides(shape))
   }
 
+  /// A new contiguous tensor whose elements are not initialised: only for kernels that write
+  /// every element before anyone reads.
+  convenience init(uninitialized shape: [Int], dtype: DType, strides: [Int]? = nil) {
+    let storage = Storage(count: Layout.count(shape), dtype: dtype, zeroed: false)
+    self.init(storage: storage, shape: shape, strides: strides ?? Layout.contiguousStrides(shape))
+  }
+
   /// The element type.
   public var dtype: DType { storage.dtype }
   /// Number of axes.

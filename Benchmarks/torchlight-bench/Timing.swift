@@ -1,0 +1,31 @@
+import Foundation
+
+/// Seconds of wall time taken by `body`, best of `repeats` runs (the least disturbed one: the
+/// machine is shared, so the minimum is the honest estimate of what the code costs).
+func bestTime(repeats: Int, _ body: () -> Void) -> Double {
+  var best = Double.infinity
+  for _ in 0..<repeats {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    best = min(best, elapsed)
+  }
+  return best
+}
+
+/// Prints one machine-readable line: `BENCH name=... key=value ...`.
+func report(_ name: String, _ fields: KeyValuePairs<String, Double>, extra: [String: String] = [:]) {
+  var parts = ["BENCH name=\(name)"]
+  for (k, v) in extra.sorted(by: { $0.key < $1.key }) { parts.append("\(k)=\(v)") }
+  for (k, v) in fields { parts.append("\(k)=\(format(v))") }
+  print(parts.joined(separator: " "))
+  fflush(nil)
+}
+
+func format(_ v: Double) -> String {
+  if v == v.rounded() && abs(v) < 1e6 { return String(Int(v)) }
+  return abs(v) >= 100 ? String(format: "%.1f", v) : String(format: "%.3g", v)
+}
+
+/// Keeps a value alive so the optimiser cannot drop the work that made it.
+@inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }

@@ -1,0 +1,23 @@
+# Torchlight: the two set-up commands of the README, plus benchmarks and figures.
+# Every target first installs whatever system packages are missing (scripts/setup.sh).
+.PHONY: setup run test bench figures clean
+
+CHAPTER ?= tensors
+
+setup:
+	@bash scripts/setup.sh
+
+## Build in release and run a chapter (default: the first one).
+run: setup
+	swift run -c release $(CHAPTER)
+
+## Build and run the whole test suite.
+test: setup
+	swift test
+
+## Speed figures, each against a reference measured in the same run (release build).
+bench: setup
+	swift run -c release torchlight-bench
+
+clean:
+	rm -rf .build out
