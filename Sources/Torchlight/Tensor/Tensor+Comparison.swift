@@ -26,7 +26,7 @@ extension Tensor {
     let dtype = DType.promoted(a.dtype, b.dtype)
     let shape = Layout.broadcastShapes(Layout.broadcastShapes(condition.shape, a.shape, op: "where"), b.shape, op: "where")
     let picked = Tensor(zeros: shape, dtype: dtype)
-    picked.copy(from: b)
+    withNoGrad { picked.copy(from: b) }
     // Overwrite the chosen positions from `a`, reading the mask alongside.
     let mask = condition.expanded(shape), source = a.to(dtype).expanded(shape)
     func run<T: TensorElement>(_: T.Type) {
@@ -41,6 +41,9 @@ extension Tensor {
     case .int64: run(Int64.self)
     case .bool: run(Bool.self)
     }
-    return picked
+    return picked.recorded("WhereBackward", inputs: [condition, a, b], saving: [condition]) { g in
+      let zero = Tensor.zeros([], dtype: g.dtype)
+      return [nil, Tensor.where(condition, g, zero), Tensor.where(condition, zero, g)]
+    }
   }
 }

@@ -5,8 +5,8 @@ extension Tensor {
   /// A contiguous copy with its own storage (`clone()`).
   public func clone() -> Tensor {
     let out = Tensor(uninitialized: shape, dtype: dtype)
-    out.copy(from: self)
-    return out
+    withNoGrad { out.copy(from: self) }
+    return out.recorded("CloneBackward", inputs: [self]) { g in [g] }
   }
 
   /// The elements converted to `dtype` (`.to(dtype)`). Returns `self` when the dtype already
@@ -14,6 +14,11 @@ extension Tensor {
   /// input keeps its layout (a transposed matrix stays transposed).
   public func to(_ dtype: DType, copy: Bool = false) -> Tensor {
     if dtype == self.dtype && !copy { return self }
+    // Between float types the gradient converts back; to or from integers there is none.
+    return converted(to: dtype).recorded("ToCopyBackward", inputs: [self]) { g in [g.to(self.dtype)] }
+  }
+
+  func converted(to dtype: DType) -> Tensor {
     switch (self.dtype, dtype) {
     case (.float32, .float32): return Elementwise.map(self, Float.self, to: Float.self) { $0 }
     case (.float64, .float64): return Elementwise.map(self, Double.self, to: Double.self) { $0 }

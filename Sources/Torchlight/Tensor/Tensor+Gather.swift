@@ -17,13 +17,21 @@ extension Tensor {
     var shape = self.shape
     shape[a] = positions.count
     let out = Tensor(zeros: shape, dtype: dtype)
-    for (i, p) in positions.enumerated() {
-      guard p >= -Int64(self.shape[a]) && p < Int64(self.shape[a]) else {
-        fatalError("indexSelect: index \(p) is out of bounds for axis \(axis) with size \(self.shape[a])")
+    withNoGrad {
+      for (i, p) in positions.enumerated() {
+        guard p >= -Int64(self.shape[a]) && p < Int64(self.shape[a]) else {
+          fatalError("indexSelect: index \(p) is out of bounds for axis \(axis) with size \(self.shape[a])")
+        }
+        out.select(axis: a, index: i).copy(from: select(axis: a, index: Int(p)))
       }
-      out.select(axis: a, index: i).copy(from: select(axis: a, index: Int(p)))
     }
-    return out
+    // Backward adds each row of g back at the row it came from (repeated rows add up).
+    return out.recorded("IndexSelectBackward", inputs: [self]) { g in
+      var along = [Int](repeating: 1, count: g.rank)
+      along[a] = positions.count
+      let spread = index.reshaped(along).expanded(g.shape)
+      return [Tensor.zeros(like: self, dtype: g.dtype).scatterAdd(axis: a, index: spread, source: g)]
+    }
   }
 
   /// Walks every position of `index` with the offset of the matching element of `self` (with
@@ -66,7 +74,9 @@ extension Tensor {
     case .int64: run(Int64.self)
     case .bool: run(Bool.self)
     }
-    return out
+    return out.recorded("GatherBackward", inputs: [self]) { g in
+      [Tensor.zeros(like: self, dtype: g.dtype).scatterAdd(axis: a, index: index, source: g)]
+    }
   }
 
   /// A copy of this tensor with `source` added at the positions `index` names along `axis`
@@ -91,6 +101,13 @@ extension Tensor {
     case .int64: run(Int64.self)
     case .bool: fatalError("scatterAdd: not defined for bool tensors")
     }
-    return out
+    // ∂/∂self = g; ∂/∂source picks g back at the positions each source element went to.
+    return out.recorded("ScatterAddBackward", inputs: [self, source]) { g in
+      var gs = g.gather(axis: a, index: index)
+      if gs.shape != source.shape {  // source elements beyond the index's extent got no use
+        gs = gs.embedded(into: source.shape, at: gs.shape.map { .slice(0, $0) })
+      }
+      return [g, gs]
+    }
   }
 }

@@ -1,8 +1,23 @@
 /// In-place ops write through this view into the shared storage, so every other view of the same
 /// storage sees the change, and they bump the storage's version counter.
+///
+/// While grad mode is on they refuse tensors that require grad: a leaf (a parameter) must be
+/// updated inside `withNoGrad { }`, as optimizers do, and a tensor in the graph must be changed
+/// with the out-of-place op. (PyTorch can rewrite the graph for in-place ops on non-leaves;
+/// Torchlight keeps the simpler rule.)
 extension Tensor {
+  /// Stops with PyTorch's explanation when an in-place op would corrupt gradients.
+  func checkInPlaceAllowed(_ op: String) {
+    guard GradMode.enabled, requiresGrad else { return }
+    if isLeaf {
+      fatalError("\(op): a leaf tensor that requires grad (shape \(shape)) is being used in an in-place operation; update it inside withNoGrad { } or use the out-of-place form")
+    }
+    fatalError("\(op): in-place change of a tensor recorded in the graph (made by \(gradFn!.name), shape \(shape)); use the out-of-place form (x = x + y) instead")
+  }
+
   /// Sets every element of this view to `value`.
   public func fill(_ value: Double) {
+    checkInPlaceAllowed("fill")
     func run<T: TensorElement>(_: T.Type) {
       let v = T(converting: value), p = base(T.self)
       StridedLoop(shape: shape, strides: [strides]).forEachRun { off, n, st in
@@ -24,6 +39,7 @@ extension Tensor {
 
   /// Copies `source` (broadcast to this shape, converted to this dtype) into this view (`copy_`).
   public func copy(from source: Tensor) {
+    checkInPlaceAllowed("copy")
     var src = source.dtype == dtype ? source : source.to(dtype)
     if src.storage === storage { src = src.clone() }  // overlapping views: read a snapshot
     switch dtype {
@@ -37,6 +53,7 @@ extension Tensor {
 
   /// `self = f(self, other)` in place; the result dtype must be this tensor's.
   func updateInPlace<F: NumericBinaryFunction>(_ other: Tensor, _: F.Type, op: String) {
+    checkInPlaceAllowed(op)
     var src = other.dtype == dtype ? other : other.to(dtype)
     if src.storage === storage { src = src.clone() }
     switch dtype {

@@ -31,11 +31,27 @@ extension Tensor {
   /// `x[0, 1..<3] = Tensor(5)` writes 5 into two elements of `x`.
   public subscript(_ indices: any TensorIndexConvertible...) -> Tensor {
     get { indexed(indices.map(\.tensorIndex)) }
-    set { indexed(indices.map(\.tensorIndex)).copy(from: newValue) }
+    set {
+      checkInPlaceAllowed("index assignment")
+      indexedView(indices.map(\.tensorIndex)).copy(from: newValue)
+    }
   }
 
-  /// The view described by a list of `TensorIndex`.
+  /// The view described by a list of `TensorIndex`; its gradient is placed back into zeros of
+  /// this tensor's shape at the same positions.
   public func indexed(_ indices: [TensorIndex]) -> Tensor {
+    indexedView(indices).recorded("IndexBackward", inputs: [self]) { g in [g.embedded(into: self.shape, at: indices)] }
+  }
+
+  /// A tensor of zeros of `shape` with this tensor written at `indices`: the reverse of
+  /// `indexed` and the gradient of every slicing view. Its own gradient is `g.indexed(indices)`.
+  func embedded(into shape: [Int], at indices: [TensorIndex]) -> Tensor {
+    let out = Tensor(zeros: shape, dtype: dtype)
+    withNoGrad { out.indexedView(indices).copy(from: self) }
+    return out.recorded("EmbedBackward", inputs: [self]) { g in [g.indexed(indices)] }
+  }
+
+  func indexedView(_ indices: [TensorIndex]) -> Tensor {
     let consumed = indices.filter { if case .newAxis = $0.kind { false } else if case .ellipsis = $0.kind { false } else { true } }.count
     guard consumed <= rank else {
       fatalError("index: too many indices (\(consumed)) for a tensor of rank \(rank) (shape \(shape))")

@@ -12,11 +12,14 @@ extension Tensor {
     shape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
     let out = Tensor(zeros: shape, dtype: dtype)
     var start = 0
-    for t in tensors {
-      out.narrow(axis: a, start: start, length: t.shape[a]).copy(from: t)
-      start += t.shape[a]
+    withNoGrad {
+      for t in tensors {
+        out.narrow(axis: a, start: start, length: t.shape[a]).copy(from: t)
+        start += t.shape[a]
+      }
     }
-    return out
+    // Each input's gradient is its own stretch of g.
+    return out.recorded("CatBackward", inputs: tensors) { g in g.split(sizes: tensors.map { $0.shape[a] }, axis: a) }
   }
 
   /// Joins same-shaped tensors along a new `axis` (`torch.stack`).

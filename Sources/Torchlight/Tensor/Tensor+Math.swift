@@ -1,41 +1,90 @@
 /// Elementwise functions. Integer inputs are converted to float32 first, as PyTorch does.
 extension Tensor {
-  /// eˣ.
-  public func exp() -> Tensor { floatUnary(Exp.self) }
-  /// Natural logarithm ln x (−inf at 0, NaN below).
-  public func log() -> Tensor { floatUnary(Log.self) }
-  /// √x.
-  public func sqrt() -> Tensor { floatUnary(Sqrt.self) }
-  /// sin x.
-  public func sin() -> Tensor { floatUnary(Sin.self) }
-  /// cos x.
-  public func cos() -> Tensor { floatUnary(Cos.self) }
-  /// tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ).
-  public func tanh() -> Tensor { floatUnary(Tanh.self) }
-  /// σ(x) = 1/(1 + e⁻ˣ), the logistic function.
-  public func sigmoid() -> Tensor { floatUnary(Sigmoid.self) }
-
-  /// |x|.
-  public func abs() -> Tensor {
-    switch dtype {
-    case .float32: return Elementwise.map(self, Float.self, to: Float.self) { Swift.abs($0) }
-    case .float64: return Elementwise.map(self, Double.self, to: Double.self) { Swift.abs($0) }
-    case .int64: return Elementwise.map(self, Int64.self, to: Int64.self) { $0 < 0 ? 0 &- $0 : $0 }
-    case .bool: return clone()
+  /// eˣ; its derivative is itself, so backward reuses the output y.
+  public func exp() -> Tensor {
+    let y = floatUnary(Exp.self)
+    return y.recorded("ExpBackward", inputs: [self], saving: [y]) { g in [g * y.savedOutput { self.exp() }] }
+  }
+  /// Natural logarithm ln x (−inf at 0, NaN below); d/dx = 1/x.
+  public func log() -> Tensor {
+    floatUnary(Log.self).recorded("LogBackward", inputs: [self], saving: [self]) { g in [g / self] }
+  }
+  /// √x; d/dx = 1/(2√x).
+  public func sqrt() -> Tensor {
+    let y = floatUnary(Sqrt.self)
+    return y.recorded("SqrtBackward", inputs: [self], saving: [y]) { g in [g / (2 * y.savedOutput { self.sqrt() })] }
+  }
+  /// sin x; d/dx = cos x.
+  public func sin() -> Tensor {
+    floatUnary(Sin.self).recorded("SinBackward", inputs: [self], saving: [self]) { g in [g * self.cos()] }
+  }
+  /// cos x; d/dx = −sin x.
+  public func cos() -> Tensor {
+    floatUnary(Cos.self).recorded("CosBackward", inputs: [self], saving: [self]) { g in [-g * self.sin()] }
+  }
+  /// tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ); d/dx = 1 − tanh²x.
+  public func tanh() -> Tensor {
+    let y = floatUnary(Tanh.self)
+    return y.recorded("TanhBackward", inputs: [self], saving: [y]) { g in
+      let y = y.savedOutput { self.tanh() }
+      return [g * (1 - y * y)]
     }
+  }
+  /// σ(x) = 1/(1 + e⁻ˣ), the logistic function; σ' = σ(1 − σ).
+  public func sigmoid() -> Tensor {
+    let y = floatUnary(Sigmoid.self)
+    return y.recorded("SigmoidBackward", inputs: [self], saving: [y]) { g in
+      let y = y.savedOutput { self.sigmoid() }
+      return [g * y * (1 - y)]
+    }
+  }
+
+  /// The sign of each element: −1, 0 or 1 (NaN stays NaN).
+  public func sign() -> Tensor {
+    switch dtype {
+    case .float32: return Elementwise.map(self, Float.self, to: Float.self) { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
+    case .float64: return Elementwise.map(self, Double.self, to: Double.self) { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
+    case .int64: return Elementwise.map(self, Int64.self, to: Int64.self) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+    case .bool: return to(.int64)
+    }
+  }
+
+  /// |x|; d/dx = sign x (0 at 0, as in PyTorch).
+  public func abs() -> Tensor {
+    let y: Tensor
+    switch dtype {
+    case .float32: y = Elementwise.map(self, Float.self, to: Float.self) { Swift.abs($0) }
+    case .float64: y = Elementwise.map(self, Double.self, to: Double.self) { Swift.abs($0) }
+    case .int64: y = Elementwise.map(self, Int64.self, to: Int64.self) { $0 < 0 ? 0 &- $0 : $0 }
+    case .bool: y = clone()
+    }
+    return y.recorded("AbsBackward", inputs: [self], saving: [self]) { g in [g * self.sign()] }
   }
 
   /// max(x, 0): the rectified linear unit. NaN stays NaN.
+  /// d/dx = 1 where x > 0, else 0.
   public func relu() -> Tensor {
+    let y: Tensor
     switch dtype {
-    case .float32: return Elementwise.map(self, Float.self, to: Float.self) { $0 < 0 ? 0 : $0 }
-    case .float64: return Elementwise.map(self, Double.self, to: Double.self) { $0 < 0 ? 0 : $0 }
+    case .float32: y = Elementwise.map(self, Float.self, to: Float.self) { $0 < 0 ? 0 : $0 }
+    case .float64: y = Elementwise.map(self, Double.self, to: Double.self) { $0 < 0 ? 0 : $0 }
     default: return clamp(min: 0)
+    }
+    return y.recorded("ReluBackward", inputs: [self], saving: [y]) { g in [g * (y .> 0).to(g.dtype)] }
+  }
+
+  /// x limited to [min, max] (either bound may be omitted). NaN stays NaN. The gradient passes
+  /// where x lies inside the bounds (bounds included, as in PyTorch) and is 0 outside.
+  public func clamp(min lower: Double? = nil, max upper: Double? = nil) -> Tensor {
+    clampedValues(min: lower, max: upper).recorded("ClampBackward", inputs: [self], saving: [self]) { g in
+      var inside = Tensor.ones(like: self, dtype: .bool)
+      if let lower { inside = Tensor.where(self .>= lower, inside, Tensor.zeros(like: inside)) }
+      if let upper { inside = Tensor.where(self .<= upper, inside, Tensor.zeros(like: inside)) }
+      return [g * inside.to(g.dtype)]
     }
   }
 
-  /// x limited to [min, max] (either bound may be omitted). NaN stays NaN.
-  public func clamp(min lower: Double? = nil, max upper: Double? = nil) -> Tensor {
+  func clampedValues(min lower: Double?, max upper: Double?) -> Tensor {
     func run<T: NumericElement>(_: T.Type) -> Tensor {
       let lo = lower.map { T(converting: $0) }, hi = upper.map { T(converting: $0) }
       switch (lo, hi) {
@@ -53,8 +102,24 @@ extension Tensor {
     }
   }
 
-  /// The larger of two tensors, elementwise and broadcast (`torch.maximum`).
-  public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { numericBinary(a, b, Maximum.self, op: "maximum") }
+  /// The larger of two tensors, elementwise and broadcast (`torch.maximum`). The gradient goes
+  /// to the larger input; on a tie it is split in half between both, as in PyTorch.
+  public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
+    numericBinary(a, b, Maximum.self, op: "maximum").recorded("MaximumBackward", inputs: [a, b], saving: [a, b]) { g in
+      selectionGradients(g, a, b, aWins: a .> b)
+    }
+  }
   /// The smaller of two tensors, elementwise and broadcast (`torch.minimum`).
-  public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { numericBinary(a, b, Minimum.self, op: "minimum") }
+  public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
+    numericBinary(a, b, Minimum.self, op: "minimum").recorded("MinimumBackward", inputs: [a, b], saving: [a, b]) { g in
+      selectionGradients(g, a, b, aWins: a .< b)
+    }
+  }
+
+  /// Gradients of an elementwise choice between a and b: all of g to the winner, half each on ties.
+  static func selectionGradients(_ g: Tensor, _ a: Tensor, _ b: Tensor, aWins: Tensor) -> [Tensor?] {
+    let tie = (a .== b).to(g.dtype), wa = aWins.to(g.dtype)
+    let shareA = wa + tie * 0.5
+    return [g * shareA, g * (1 - shareA)]
+  }
 }

@@ -16,9 +16,13 @@ extension Tensor {
     guard a.shape[a.rank - 1] == b.shape[b.rank - 2] else {
       fatalError("matmul: shapes \(shape) and \(other.shape) cannot be multiplied (\(a.shape[a.rank - 1]) ≠ \(b.shape[b.rank - 2]))")
     }
-    var out = dtype == .float32 ? Tensor.batchedGemm(a, b, Float.self) : Tensor.batchedGemm(a, b, Double.self)
+    let product = dtype == .float32 ? Tensor.batchedGemm(a, b, Float.self) : Tensor.batchedGemm(a, b, Double.self)
+    // ∂/∂a = g·bᵀ and ∂/∂b = aᵀ·g, matrix by matrix; broadcast batch axes are summed by the engine.
+    var out = product.recorded(a.rank == 2 && b.rank == 2 ? "MmBackward" : "BmmBackward", inputs: [a, b], saving: [a, b]) { g in
+      [a.requiresGrad ? g.matmul(b.transposed()) : nil, b.requiresGrad ? a.transposed().matmul(g) : nil]
+    }
     if other.rank == 1 { out = out.squeezed(axis: -1) }
-    if rank == 1 { out = out.squeezed(axis: -2) }
+    if rank == 1 { out = out.squeezed(axis: other.rank == 1 ? -1 : -2) }
     return out
   }
 

@@ -38,9 +38,16 @@ extension Tensor {
     return keepDims ? out : out.view(reducedShape(axes, keepDims: false))
   }
 
-  /// Σ over `axes` (all when nil). Bool and int64 sum to int64.
+  /// Σ over `axes` (all when nil). Bool and int64 sum to int64. Every summed element gets the
+  /// whole gradient: backward spreads g back over the reduced axes.
   public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
     let axes = reductionAxes(axes, op: "sum")
+    return summed(axes, keepDims: keepDims).recorded("SumBackward", inputs: [self]) { g in
+      [g.reshaped(self.reducedShape(axes, keepDims: true)).expanded(self.shape)]
+    }
+  }
+
+  func summed(_ axes: [Int], keepDims: Bool) -> Tensor {
     let x = dtype == .bool ? to(.int64) : self
     let out = Tensor(zeros: x.reducedShape(axes, keepDims: true), dtype: x.dtype)
     // Everything of a dense tensor: one run over its memory, whatever the axis order.
@@ -56,30 +63,52 @@ extension Tensor {
   }
   public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
 
-  /// The arithmetic mean over `axes`; integer inputs give float32.
+  /// The arithmetic mean over `axes`; integer inputs give float32. Each element gets g/N.
   public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
     let axes = reductionAxes(axes, op: "mean")
     let n = axes.reduce(1) { $0 * shape[$1] }
     let x = dtype.isFloatingPoint ? self : to(.float32)
-    return x.sum(axes: axes, keepDims: keepDims) / Double(n)
+    let y = withNoGrad { x.summed(axes, keepDims: keepDims) / Double(n) }
+    return y.recorded("MeanBackward", inputs: [x]) { g in
+      [g.reshaped(x.reducedShape(axes, keepDims: true)).expanded(x.shape) / Double(n)]
+    }
   }
   public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
 
   /// Π over `axes`.
+  /// ∂/∂xᵢ = Π/xᵢ, the product of the others (computed so, it needs every xᵢ ≠ 0).
   public func prod(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-    fold(reductionAxes(axes, op: "prod"), keepDims: keepDims, initial: 1, Mul.self, op: "prod")
+    let axes = reductionAxes(axes, op: "prod")
+    let y = fold(axes, keepDims: keepDims, initial: 1, Mul.self, op: "prod")
+    return y.recorded("ProdBackward", inputs: [self], saving: [self, y]) { g in
+      let shape = self.reducedShape(axes, keepDims: true)
+      let y = y.savedOutput { self.prod(axes: axes, keepDims: keepDims) }
+      return [(g.reshaped(shape) * y.reshaped(shape)).expanded(self.shape) / self]
+    }
   }
   public func prod(axis: Int, keepDims: Bool = false) -> Tensor { prod(axes: [axis], keepDims: keepDims) }
 
-  /// The largest value over `axes` (`amax`); NaN propagates.
+  /// The largest value over `axes` (`amax`); NaN propagates. The gradient is shared equally by
+  /// all elements equal to the maximum, as in PyTorch.
   public func amax(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
     requireNonEmpty("amax")
-    return fold(reductionAxes(axes, op: "amax"), keepDims: keepDims, initial: -.infinity, Maximum.self, op: "amax")
+    let axes = reductionAxes(axes, op: "amax")
+    let y = fold(axes, keepDims: keepDims, initial: -.infinity, Maximum.self, op: "amax")
+    return y.recorded("AmaxBackward", inputs: [self], saving: [self, y]) { g in [self.extremeGradient(g, y, axes)] }
   }
-  /// The smallest value over `axes` (`amin`); NaN propagates.
+  /// The smallest value over `axes` (`amin`); NaN propagates; ties share the gradient.
   public func amin(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
     requireNonEmpty("amin")
-    return fold(reductionAxes(axes, op: "amin"), keepDims: keepDims, initial: .infinity, Minimum.self, op: "amin")
+    let axes = reductionAxes(axes, op: "amin")
+    let y = fold(axes, keepDims: keepDims, initial: .infinity, Minimum.self, op: "amin")
+    return y.recorded("AminBackward", inputs: [self], saving: [self, y]) { g in [self.extremeGradient(g, y, axes)] }
+  }
+
+  /// g spread evenly over the positions that hold the extreme value y.
+  func extremeGradient(_ g: Tensor, _ y: Tensor, _ axes: [Int]) -> Tensor {
+    let shape = reducedShape(axes, keepDims: true)
+    let hits = (self .== y.reshaped(shape)).to(g.dtype)
+    return hits * (g.reshaped(shape) / hits.sum(axes: axes, keepDims: true))
   }
 
   /// The largest element, as a 0-d tensor (`max()`).
@@ -118,8 +147,13 @@ extension Tensor {
     case .float64: result = largest ? Reduce.argBest(x, Double.self, axis: a, >) : Reduce.argBest(x, Double.self, axis: a, <)
     default: result = largest ? Reduce.argBest(x, Int64.self, axis: a, >) : Reduce.argBest(x, Int64.self, axis: a, <)
     }
-    if rank == 0 { return (result.values.view([]), result.indices.view([])) }
-    return keepDims ? (result.values.unsqueezed(axis: a), result.indices.unsqueezed(axis: a)) : result
+    let keptIndices = result.indices.unsqueezed(axis: a)
+    // The gradient of the values goes to the chosen position only.
+    let values = result.values.recorded(largest ? "MaxBackward" : "MinBackward", inputs: [x]) { g in
+      [Tensor.zeros(like: x, dtype: g.dtype).scatterAdd(axis: a, index: keptIndices, source: g.unsqueezed(axis: a))]
+    }
+    if rank == 0 { return (values.reshaped([]), result.indices.view([])) }
+    return keepDims ? (values.unsqueezed(axis: a), keptIndices) : (values, result.indices)
   }
 
   /// Variance over `axes`: Σ(x − mean)² / (N − correction). `correction: 1` is the unbiased
@@ -147,9 +181,12 @@ extension Tensor {
   public func logsumexp(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
     let axes = reductionAxes(axes, op: "logsumexp")
     let x = dtype.isFloatingPoint ? self : to(.float32)
-    var m = x.amax(axes: axes, keepDims: true)
-    // An all −inf slice has max −inf; shifting by 0 there keeps the result −inf instead of NaN.
-    m = Tensor.where(m.abs() .== Double.infinity, Tensor.zeros(like: m), m)
+    // The shift m is a constant for differentiation: the gradient is softmax(x) whatever m is.
+    let m = withNoGrad {
+      let m = x.amax(axes: axes, keepDims: true)
+      // An all −inf slice has max −inf; shifting by 0 there keeps the result −inf, not NaN.
+      return Tensor.where(m.abs() .== Double.infinity, Tensor.zeros(like: m), m)
+    }
     let s = (x - m).exp().sum(axes: axes, keepDims: true).log() + m
     return keepDims ? s : s.view(reducedShape(axes, keepDims: false))
   }

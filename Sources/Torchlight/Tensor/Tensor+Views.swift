@@ -1,5 +1,7 @@
 /// Views: new shape/strides/offset over the same storage. None of these copies an element,
 /// except `reshaped` when the strides make a view impossible (then it copies, like PyTorch).
+/// Each records how to carry a gradient back: reshape it, permute it back, sum what `expanded`
+/// repeated (the engine does that part), or place it into zeros where a slice came from.
 extension Tensor {
   /// A view with a new layout on this tensor's storage.
   func view(shape: [Int], strides: [Int], offset: Int) -> Tensor {
@@ -14,6 +16,7 @@ extension Tensor {
       fatalError("view: cannot view a tensor of shape \(self.shape) and strides \(strides) as shape \(newShape): the elements are not laid out compatibly (at least one axis spans non-adjacent memory). Use .reshaped(\(newShape)), which copies when it must, or .contiguous().view(...)")
     }
     return view(shape: newShape, strides: newStrides, offset: offset)
+      .recorded("ViewBackward", inputs: [self]) { g in [g.reshaped(self.shape)] }
   }
   public func view(_ shape: Int...) -> Tensor { view(shape) }
 
@@ -21,8 +24,9 @@ extension Tensor {
   /// (`reshape`). One size may be -1.
   public func reshaped(_ shape: [Int]) -> Tensor {
     let newShape = Layout.inferShape(shape, count: count, op: "reshaped")
-    if let newStrides = Layout.viewStrides(shape: self.shape, strides: strides, newShape: newShape) {
-      return view(shape: newShape, strides: newStrides, offset: offset)
+    if newShape == self.shape { return self }
+    if Layout.viewStrides(shape: self.shape, strides: strides, newShape: newShape) != nil {
+      return view(newShape)
     }
     return clone().view(newShape)
   }
@@ -59,7 +63,10 @@ extension Tensor {
     guard axes.count == rank, Set(axes).count == rank else {
       fatalError("permuted: \(order) is not a permutation of the \(rank) axes of a tensor of shape \(shape)")
     }
+    var inverse = axes
+    for (i, a) in axes.enumerated() { inverse[a] = i }
     return view(shape: axes.map { shape[$0] }, strides: axes.map { strides[$0] }, offset: offset)
+      .recorded("PermuteBackward", inputs: [self]) { g in [g.permuted(inverse)] }
   }
   public func permuted(_ order: Int...) -> Tensor { permuted(order) }
 
@@ -67,6 +74,7 @@ extension Tensor {
   public func squeezed() -> Tensor {
     let keep = shape.indices.filter { shape[$0] != 1 }
     return view(shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
+      .recorded("SqueezeBackward", inputs: [self]) { g in [g.reshaped(self.shape)] }
   }
 
   /// Removes `axis` if its size is 1; otherwise returns the tensor unchanged (`squeeze(dim)`).
@@ -76,6 +84,7 @@ extension Tensor {
     var s = shape, st = strides
     s.remove(at: a); st.remove(at: a)
     return view(shape: s, strides: st, offset: offset)
+      .recorded("SqueezeBackward", inputs: [self]) { g in [g.reshaped(self.shape)] }
   }
 
   /// Inserts an axis of size 1 at `axis` (`unsqueeze`); `axis` may be -1 for "at the end".
@@ -85,6 +94,7 @@ extension Tensor {
     s.insert(1, at: a)
     st.insert(a < rank ? shape[a] * strides[a] : 1, at: a)
     return view(shape: s, strides: st, offset: offset)
+      .recorded("UnsqueezeBackward", inputs: [self]) { g in [g.reshaped(self.shape)] }
   }
 
   /// Repeats size-1 axes (and adds leading ones) to reach `shape` without copying: the repeated
@@ -100,7 +110,9 @@ extension Tensor {
       fatalError("expanded: cannot expand shape \(self.shape) to \(shape): axis \(i) has size \(self.shape[i]), which is not 1")
     }
     let newStrides = Layout.broadcastStrides(shape: self.shape, strides: strides, to: target)
+    // Backward passes g through whole: the engine sums it over the repeated axes.
     return view(shape: target, strides: newStrides, offset: offset)
+      .recorded("ExpandBackward", inputs: [self]) { g in [g] }
   }
   public func expanded(_ shape: Int...) -> Tensor { expanded(shape) }
 
@@ -124,7 +136,9 @@ extension Tensor {
     }
     var newShape = shape
     newShape[a] = length
+    let where_ = Array(repeating: TensorIndex.all, count: a) + [.slice(s, s + length)]
     return view(shape: newShape, strides: strides, offset: offset + s * strides[a])
+      .recorded("NarrowBackward", inputs: [self]) { g in [g.embedded(into: self.shape, at: where_)] }
   }
 
   /// The slice at `index` along `axis`, with that axis removed (`select`, or `x[i]` for axis 0).
@@ -136,7 +150,9 @@ extension Tensor {
     }
     var s = shape, st = strides
     s.remove(at: a); st.remove(at: a)
+    let where_ = Array(repeating: TensorIndex.all, count: a) + [.index(i)]
     return view(shape: s, strides: st, offset: offset + i * strides[a])
+      .recorded("SelectBackward", inputs: [self]) { g in [g.embedded(into: self.shape, at: where_)] }
   }
 
   /// Views of consecutive pieces of `size` along `axis`; the last may be smaller (`split`).

@@ -13,6 +13,19 @@ public final class Tensor: @unchecked Sendable {
   /// Index in `storage` of the first element.
   public let offset: Int
 
+  // MARK: Autograd state (see Autograd/)
+
+  /// Set for tensors made by a differentiable op while recording: the node that computes this
+  /// tensor's gradient contribution to the op's inputs. nil for leaves.
+  public internal(set) var gradFn: Node?
+  /// The accumulated gradient ∂L/∂self after `backward()`, for leaves that require grad (and
+  /// for non-leaves that called `retainGrad()`).
+  public internal(set) var grad: Tensor?
+  /// Whether gradients flow to this tensor; set it on leaves such as parameters.
+  var storedRequiresGrad = false
+  /// Gradient hooks of a leaf (a non-leaf's hooks live on its `gradFn`).
+  var leafHooks: [(Tensor) -> Tensor?] = []
+
   /// Wraps `storage` with a layout. Views are made through this initializer.
   public init(storage: Storage, shape: [Int], strides: [Int], offset: Int = 0) {
     precondition(shape.count == strides.count, "Tensor: shape \(shape) and strides \(strides) differ in rank")
