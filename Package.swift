@@ -15,6 +15,12 @@ let package = Package(
   name: "Torchlight",
   products: [
     .library(name: "Torchlight", targets: ["Torchlight"]),
+    .library(name: "TorchlightNN", targets: ["TorchlightNN"]),
+    .library(name: "TorchlightOptim", targets: ["TorchlightOptim"]),
+    .library(name: "TorchlightPlot", targets: ["TorchlightPlot"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
   targets: [
     // MARK: System libraries
@@ -23,10 +29,22 @@ let package = Package(
 
     // MARK: Engine
     .target(name: "Torchlight", dependencies: ["COpenBLAS"], swiftSettings: fastFlags),
+    .target(name: "TorchlightNN", dependencies: ["Torchlight"], swiftSettings: fastFlags),
+    .target(name: "TorchlightOptim", dependencies: ["Torchlight"], swiftSettings: fastFlags),
+
+    // MARK: Figures and the chapters' shared kit
+    .target(name: "TorchlightPlot"),
+    .target(name: "ChapterKit", dependencies: [
+      "Torchlight", "TorchlightPlot", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ], swiftSettings: fastFlags),
 
     // MARK: Chapters (one executable each)
     .executableTarget(name: "tensors", dependencies: ["Torchlight"], path: "chapters/01-tensors",
                       swiftSettings: fastFlags),
+    .executableTarget(name: "autograd", dependencies: ["Torchlight"], path: "chapters/02-autograd",
+                      swiftSettings: fastFlags),
+    .executableTarget(name: "linear-regression", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim"],
+                      path: "chapters/03-linear-regression", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "COpenBLAS"],
@@ -34,5 +52,8 @@ let package = Package(
 
     // MARK: Tests
     .testTarget(name: "TorchlightTests", dependencies: ["Torchlight"]),
+    .testTarget(name: "TorchlightNNTests", dependencies: ["TorchlightNN", "TorchlightOptim"]),
+    .testTarget(name: "TorchlightPlotTests", dependencies: ["TorchlightPlot"]),
+    .testTarget(name: "ChapterTests", dependencies: ["ChapterKit"]),
   ]
 )

@@ -1,0 +1,38 @@
+/// y = x·Wᵀ + b, the fully connected layer (`nn.Linear`).
+///
+/// `weight` has shape `[outFeatures, inFeatures]` as in PyTorch; the product uses the
+/// transposed view, which BLAS reads without a copy. Both weight and bias start uniform on
+/// [−1/√in, 1/√in], PyTorch's default.
+public final class Linear: Module {
+  public let weight: Tensor
+  public let bias: Tensor?
+  public let inFeatures: Int
+  public let outFeatures: Int
+
+  public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, dtype: DType = .float32, generator: Generator? = nil) {
+    precondition(inFeatures > 0 && outFeatures > 0, "Linear: feature counts must be positive, got \(inFeatures) → \(outFeatures)")
+    self.inFeatures = inFeatures
+    self.outFeatures = outFeatures
+    let bound = 1 / Double(inFeatures).squareRoot()
+    weight = Tensor.uniform([outFeatures, inFeatures], low: -bound, high: bound, dtype: dtype, generator: generator).requiringGrad()
+    self.bias = bias ? Tensor.uniform([outFeatures], low: -bound, high: bound, dtype: dtype, generator: generator).requiringGrad() : nil
+  }
+
+  public override func forward(_ x: Tensor) -> Tensor {
+    guard x.rank >= 1, x.shape[x.rank - 1] == inFeatures else {
+      fatalError("Linear(\(inFeatures) → \(outFeatures)): input of shape \(x.shape) has \(x.shape.last ?? 0) features in its last axis, expected \(inFeatures)")
+    }
+    let y = x.matmul(weight.t())
+    return bias.map { y + $0 } ?? y
+  }
+}
+
+/// Runs layers one after another (`nn.Sequential`); parameters are named `layers.0.weight`, ….
+public final class Sequential: Module {
+  public let layers: [Module]
+
+  public init(_ layers: [Module]) { self.layers = layers }
+  public convenience init(_ layers: Module...) { self.init(layers) }
+
+  public override func forward(_ x: Tensor) -> Tensor { layers.reduce(x) { $1($0) } }
+}
