@@ -21,16 +21,22 @@ public struct ImageGrid: Figure {
   var rows: Int { (images.count + columns - 1) / columns }
 
   public func data() -> String {
-    // One big picture: every image is scaled to 0…1 on its own and placed in its cell; the
-    // background between images is left at NaN (drawn white).
-    var text = "# x y value (each image min-max scaled to 0..1)\n"
+    // One regular grid over the whole canvas (gnuplot's `with image` needs every cell): each
+    // image is scaled to 0…1 on its own and placed in its cell; gaps are NaN, drawn as white.
+    let canvasWidth = columns * cellWidth, canvasHeight = rows * cellHeight
+    var canvas = [Double](repeating: .nan, count: canvasWidth * canvasHeight)
     for (k, image) in images.enumerated() {
       let lo = image.min() ?? 0, hi = image.max() ?? 1
       let scale = hi > lo ? 1 / (hi - lo) : 1
       let ox = (k % columns) * cellWidth, oy = (k / columns) * cellHeight
       for r in 0..<height {
-        text += (0..<width).map { c in "\(ox + c) \(oy + r) \((image[r * width + c] - lo) * scale)" }.joined(separator: "\n") + "\n"
+        for c in 0..<width { canvas[(oy + r) * canvasWidth + ox + c] = (image[r * width + c] - lo) * scale }
       }
+    }
+    var text = "# x y value (each image min-max scaled to 0..1; NaN between images)\n"
+    for y in 0..<canvasHeight {
+      for x in 0..<canvasWidth { text += "\(x) \(y) \(Style.number(canvas[y * canvasWidth + x]))\n" }
+      text += "\n"
     }
     return text
   }
@@ -38,7 +44,7 @@ public struct ImageGrid: Figure {
   public func script(dataFile: String) -> String {
     var lines = ["set title \(Style.quoted(title))", "unset key", "unset tics", "unset border", "unset colorbox",
                  "set palette gray", "set cbrange [0:1]",
-                 "set xrange [-1:\(columns * cellWidth - 1)]", "set yrange [\(rows * cellHeight):-1]",
+                 "set xrange [-0.5:\(Double(columns * cellWidth) - 0.5)]", "set yrange [\(Double(rows * cellHeight) - 0.5):-0.5]",
                  "set size ratio \(Double(rows * cellHeight + 1) / Double(columns * cellWidth))",
                  "set lmargin 1", "set rmargin 1"]
     for (k, caption) in captions.enumerated() where k < images.count {
@@ -47,7 +53,7 @@ public struct ImageGrid: Figure {
       let color = k < highlighted.count && highlighted[k] ? "#d62728" : "#222222"
       lines.append("set label \(k + 1) \(Style.quoted(caption)) at \(x),\(y) center front tc rgb '\(color)' font ',8'")
     }
-    lines.append("plot \(Style.quoted(dataFile)) using 1:2:3 with image pixels")
+    lines.append("plot \(Style.quoted(dataFile)) using 1:2:3 with image")
     return lines.joined(separator: "\n") + "\n"
   }
 }
