@@ -1,12 +1,21 @@
-import Torchlight
-let x = Tensor.arange(12).view(3, 4).float()
-print(x)
-print(x.t())
-print(x.t().layoutDescription)
-print(x.sum(axis: 0), x.mean(), x.max(axis: 1).indices)
-let a = Tensor.randn([2, 3, 4])
-print(a.matmul(Tensor.ones([4, 2])))
-print(Tensor([[1, 2], [3, 4]]).float().matmul(Tensor([[1.0, 0], [0, 1]]).t()))
-print(Tensor.randn([40, 40]))
-print(x[1, .all], x[0..<2, stride(from: 0, to: 4, by: 2)])
-print(Tensor([true, false]), Tensor(3.5), Tensor([1e-6, 1.0]))
+// Chapter 01: what a tensor is. Each section is a function in a file of this folder;
+// this file reads the options and runs them in order.
+import Foundation
+
+let options = WalkthroughOptions.parseOrExit(CommandLine.arguments.dropFirst())
+let sections: [(String, () -> Void)] = [
+  ("Making tensors", sectionMaking),
+  ("One storage, many views", sectionViews),
+  ("Transpose without copying", sectionTranspose),
+  ("contiguous() copies only when it must", sectionContiguous),
+  ("Why view can fail, and what to do", sectionViewFailure),
+  ("Broadcasting", sectionBroadcasting),
+  ("In-place changes are seen through every view", sectionInPlace),
+  ("dtypes, promotion and memory", sectionDTypes),
+]
+seedEverything(options.seed)
+for (number, (title, run)) in sections.enumerated() {
+  heading(number + 1, title)
+  run()
+}
+print("RESULT chapter=tensors sections=\(sections.count)")

@@ -101,7 +101,7 @@ public enum Layout {
   /// Strides that let a tensor of `shape`/`strides` be viewed with `newShape` without copying, or
   /// nil when no such strides exist (PyTorch's rule: each group of old axes that merges or splits
   /// into new axes must itself be contiguous).
-  static func viewStrides(shape: [Int], strides: [Int], newShape: [Int]) -> [Int]? {
+  public static func viewStrides(shape: [Int], strides: [Int], newShape: [Int]) -> [Int]? {
     let count = Layout.count(shape)
     if count == 0 || shape.isEmpty { return contiguousStrides(newShape) }
     var newStrides = [Int](repeating: 0, count: newShape.count)

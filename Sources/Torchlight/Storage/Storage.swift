@@ -1,3 +1,5 @@
+import Foundation
+
 /// One flat, typed block of memory that any number of tensors view.
 ///
 /// A `Storage` knows nothing of shapes: `Tensor` adds shape, strides and offset on top. Two
@@ -12,6 +14,11 @@ public final class Storage: @unchecked Sendable {
   /// Bumped by every in-place write. Autograd compares it with the value it saw when it saved a
   /// tensor for backward, to detect a saved tensor that was changed behind its back.
   public internal(set) var version = 0
+  /// A serial number (1, 2, 3, … in order of creation), to tell storages apart when printing.
+  public let id: Int
+
+  private static let counterLock = NSLock()
+  nonisolated(unsafe) private static var created = 0
 
   /// Storage for `count` elements of `dtype`, zero-filled unless `zeroed` is false (kernels that
   /// write every element skip the fill).
@@ -19,6 +26,10 @@ public final class Storage: @unchecked Sendable {
     precondition(count >= 0, "Storage: negative element count \(count)")
     self.dtype = dtype
     self.count = count
+    Storage.counterLock.lock()
+    Storage.created += 1
+    id = Storage.created
+    Storage.counterLock.unlock()
     let byteCount = max(count * dtype.itemSize, 1)
     bytes = BufferPool.shared.allocate(byteCount: byteCount)
     if zeroed { bytes.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }

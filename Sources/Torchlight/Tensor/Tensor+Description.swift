@@ -32,10 +32,9 @@ extension Tensor: CustomStringConvertible {
     return lines.joined(separator: "\n")
   }
 
-  /// A short stable name for the storage object, so two views can be seen to share it.
-  public var storageID: String {
-    String(UInt(bitPattern: ObjectIdentifier(storage).hashValue) & 0xFFFFFF, radix: 16)
-  }
+  /// A short name for the storage object (`#` and its serial number), so two views can be seen
+  /// to share it.
+  public var storageID: String { "#\(storage.id)" }
 
   /// Nested brackets, one row per line for the last axis, wrapped at 80 columns.
   private func render(values: [Double], format: ValueFormat, indent: Int) -> String {
