@@ -19,5 +19,9 @@ test: setup
 bench: setup
 	swift run -c release torchlight-bench
 
+## Re-run the chapters in release and refresh the figures committed under docs/figures/.
+figures: setup
+	bash scripts/figures.sh
+
 clean:
 	rm -rf .build out
