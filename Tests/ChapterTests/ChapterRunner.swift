@@ -24,12 +24,13 @@ struct ChapterRun {
 }
 
 /// Runs a chapter executable built next to this test binary, as a learner would from a shell.
-func runChapter(_ name: String, _ arguments: [String]) throws -> ChapterRun {
+func runChapter(_ name: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ChapterRun {
   let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
   let binary = folder.appendingPathComponent(name)
   let process = Process()
   process.executableURL = binary
   process.arguments = arguments
+  if let environment { process.environment = environment }
   let out = Pipe(), err = Pipe()
   process.standardOutput = out
   process.standardError = err

@@ -21,6 +21,19 @@ import Testing
     #expect(csv.contains("linear-regression,concise,3,loss,"))
   }
 
+  @Test func withoutGnuplotItStillRunsAndSaysHowToInstallItOnce() throws {
+    let out = temporaryFolder("nognuplot")
+    let run = try runChapter("linear-regression", ["--quick", "--output", out], environment: ["PATH": "/nonexistent"])
+    #expect(run.status == 0)
+    #expect(run.stderr.components(separatedBy: "gnuplot is not installed").count == 2, "say it exactly once: \(run.stderr)")
+    #expect(run.stderr.contains("apt-get install gnuplot-nox"))
+    for figure in ["loss", "fit", "loss-surface"] {
+      #expect(FileManager.default.fileExists(atPath: "\(out)/\(figure).dat"))
+      #expect(FileManager.default.fileExists(atPath: "\(out)/\(figure).gp"))
+      #expect(!FileManager.default.fileExists(atPath: "\(out)/\(figure).png"))
+    }
+  }
+
   @Test func oneThreadRunsRepeatExactly() throws {
     let a = try runChapter("linear-regression", ["--quick", "--threads", "1", "--seed", "7", "--output", temporaryFolder("det-a")])
     let b = try runChapter("linear-regression", ["--quick", "--threads", "1", "--seed", "7", "--output", temporaryFolder("det-b")])
