@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "Torchlight", targets: ["Torchlight"]),
     .library(name: "TorchlightNN", targets: ["TorchlightNN"]),
     .library(name: "TorchlightOptim", targets: ["TorchlightOptim"]),
+    .library(name: "TorchlightData", targets: ["TorchlightData"]),
     .library(name: "TorchlightPlot", targets: ["TorchlightPlot"]),
   ],
   dependencies: [
@@ -31,6 +32,7 @@ let package = Package(
     .target(name: "Torchlight", dependencies: ["COpenBLAS"], swiftSettings: fastFlags),
     .target(name: "TorchlightNN", dependencies: ["Torchlight"], swiftSettings: fastFlags),
     .target(name: "TorchlightOptim", dependencies: ["Torchlight"], swiftSettings: fastFlags),
+    .target(name: "TorchlightData", dependencies: ["Torchlight", "CZlib"], swiftSettings: fastFlags),
 
     // MARK: Figures and the chapters' shared kit
     .target(name: "TorchlightPlot"),
@@ -41,7 +43,7 @@ let package = Package(
     // MARK: Chapters (one executable each)
     .executableTarget(name: "tensors", dependencies: ["Torchlight"], path: "chapters/01-tensors",
                       swiftSettings: fastFlags),
-    .executableTarget(name: "autograd", dependencies: ["Torchlight"], path: "chapters/02-autograd",
+    .executableTarget(name: "autograd", dependencies: ["ChapterKit", "TorchlightPlot"], path: "chapters/02-autograd",
                       swiftSettings: fastFlags),
     .executableTarget(name: "linear-regression", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim"],
                       path: "chapters/03-linear-regression", swiftSettings: fastFlags),
@@ -54,6 +56,7 @@ let package = Package(
     .testTarget(name: "TorchlightTests", dependencies: ["Torchlight"]),
     .testTarget(name: "TorchlightNNTests", dependencies: ["TorchlightNN", "TorchlightOptim"]),
     .testTarget(name: "TorchlightPlotTests", dependencies: ["TorchlightPlot"]),
+    .testTarget(name: "TorchlightDataTests", dependencies: ["TorchlightData"]),
     .testTarget(name: "ChapterTests", dependencies: ["ChapterKit"]),
   ]
 )

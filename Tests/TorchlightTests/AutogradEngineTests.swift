@@ -52,6 +52,19 @@ import Testing
     #expect(x.grad?.toDoubles() == [180, -360])  // 10 · 3 · 2h
   }
 
+  @Test func leafHooksRunOnceOnTheTotalGradient() {
+    // w reaches the loss along two paths; a non-linear hook must see the sum, once.
+    let w = Tensor([3.0]).requiringGrad()
+    var calls: [Double] = []
+    w.registerHook { g in calls.append(g.item()); return g.clamp(max: 4.5) }
+    ((w * 2) + (w * 5)).sum().backward()
+    #expect(calls == [7])
+    #expect(w.grad?.item() == 4.5)
+    // The functional form runs the hooks too.
+    let g = grad(of: ((w * 2) + (w * 5)).sum(), with: [w])
+    #expect(g[0]?.item() == 4.5 && calls == [7, 7])
+  }
+
   @Test func noGradAndDetach() {
     let w = Tensor([2.0]).requiringGrad()
     let y = withNoGrad { w * 3 }

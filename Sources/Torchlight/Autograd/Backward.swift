@@ -98,13 +98,23 @@ enum Engine {
 
     func add(_ a: Tensor?, _ b: Tensor) -> Tensor { a.map { $0 + b } ?? b }
 
-    func deliverToLeaf(_ leaf: Tensor, _ g: Tensor) {
+    // Gradients reaching leaves are summed over the whole pass first, so each leaf's hooks run
+    // once, on the total (as PyTorch's do), and only then is the result stored or captured.
+    var leafOrder: [Tensor] = []
+    var leafTotals: [ObjectIdentifier: Tensor] = [:]
+    func arriveAtLeaf(_ leaf: Tensor, _ g: Tensor) {
+      let key = ObjectIdentifier(leaf)
+      if leafTotals[key] == nil { leafOrder.append(leaf) }
+      leafTotals[key] = add(leafTotals[key], g)
+    }
+
+    func deliverToLeaf(_ leaf: Tensor, _ total: Tensor) {
+      var g = total
+      for hook in leaf.leafHooks { if let replaced = hook(g) { g = replaced } }
       if captureFor != nil {
-        if captureIDs.contains(ObjectIdentifier(leaf)) { captured[ObjectIdentifier(leaf)] = add(captured[ObjectIdentifier(leaf)], g) }
+        if captureIDs.contains(ObjectIdentifier(leaf)) { captured[ObjectIdentifier(leaf)] = g }
         return
       }
-      var g = g
-      for hook in leaf.leafHooks { if let replaced = hook(g) { g = replaced } }
       if createGraph {
         leaf.grad = add(leaf.grad, g)
       } else if let existing = leaf.grad, !existing.requiresGrad {
@@ -123,7 +133,7 @@ enum Engine {
           pending[ObjectIdentifier(node)] = add(pending[ObjectIdentifier(node)], seed)
           rootNodes.append(node)
         } else {
-          deliverToLeaf(output, seed)
+          arriveAtLeaf(output, seed)
         }
       }
       for node in topologicalOrder(from: rootNodes) {
@@ -151,11 +161,12 @@ enum Engine {
           if GradMode.anomalyDetection { Anomaly.checkBackward(gi, node: node, input: i) }
           switch edge {
           case .node(let child): pending[ObjectIdentifier(child)] = add(pending[ObjectIdentifier(child)], gi)
-          case .leaf(let leaf): deliverToLeaf(leaf, gi)
+          case .leaf(let leaf): arriveAtLeaf(leaf, gi)
           case .none: break
           }
         }
       }
+      for leaf in leafOrder { deliverToLeaf(leaf, leafTotals[ObjectIdentifier(leaf)]!) }
     }
     return captured
   }

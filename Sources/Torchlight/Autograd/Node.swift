@@ -110,11 +110,12 @@ extension Tensor {
   /// graph (that keeps the graph free of cycles), which is right for ordinary backward. But when
   /// backward itself is being recorded (`createGraph`), the output's dependence on the input must
   /// be seen, so it is recomputed from the input with `recompute`.
-  func savedOutput(orRecompute recompute: () -> Tensor) -> Tensor {
+  public func savedOutput(orRecompute recompute: () -> Tensor) -> Tensor {
     GradMode.enabled ? recompute() : self
   }
 
-  /// Attaches a backward node to this freshly computed result when grad mode is on and some
+  /// Attaches a backward node to this freshly computed result (this is how every op, and any op
+  /// you write yourself, becomes differentiable: the analogue of `torch.autograd.Function`) when grad mode is on and some
   /// input requires grad. Returns a tensor on the same storage that carries the node; `self`
   /// stays node-free, so a backward closure may capture it without making a reference cycle.
   ///
@@ -124,7 +125,7 @@ extension Tensor {
   ///   - saving: tensors the closure reads, checked against in-place changes before backward.
   ///   - backward: maps ∂L/∂output to ∂L/∂input for each input; shapes that were broadcast may
   ///     be returned broadcast, the engine sums them back.
-  func recorded(_ name: String, inputs: [Tensor], saving: [Tensor] = [],
+  public func recorded(_ name: String, inputs: [Tensor], saving: [Tensor] = [],
                 backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
     if GradMode.anomalyDetection { Anomaly.checkForward(self, op: name) }
     guard GradMode.enabled, dtype.isFloatingPoint, inputs.contains(where: \.requiresGrad) else { return self }

@@ -33,6 +33,10 @@ public final class Generator: @unchecked Sendable {
     s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
   }
 
+  /// A new generator seeded from this one's stream: independent draws that still follow from
+  /// the parent's seed (a data loader takes one from the global generator, for example).
+  public func spawn() -> Generator { Generator(seed: withLock { nextBits() }) }
+
   /// Runs `body` holding the lock, so a whole tensor is filled from one contiguous stretch.
   func withLock<R>(_ body: () -> R) -> R {
     lock.lock(); defer { lock.unlock() }

@@ -18,6 +18,11 @@ extension Tensor {
     shape[a] = positions.count
     let out = Tensor(zeros: shape, dtype: dtype)
     withNoGrad {
+      if a == 0 && isContiguous {
+        // Rows of a contiguous tensor are contiguous blocks: copy each with one memcpy.
+        copyRows(positions, into: out)
+        return
+      }
       for (i, p) in positions.enumerated() {
         guard p >= -Int64(self.shape[a]) && p < Int64(self.shape[a]) else {
           fatalError("indexSelect: index \(p) is out of bounds for axis \(axis) with size \(self.shape[a])")
@@ -31,6 +36,20 @@ extension Tensor {
       along[a] = positions.count
       let spread = index.reshaped(along).expanded(g.shape)
       return [Tensor.zeros(like: self, dtype: g.dtype).scatterAdd(axis: a, index: spread, source: g)]
+    }
+  }
+
+  /// `out[i] = self[positions[i]]` for a contiguous tensor, block by block.
+  func copyRows(_ positions: [Int64], into out: Tensor) {
+    let rows = Int64(shape[0]), rowBytes = (rank > 1 ? Layout.count(Array(shape[1...])) : 1) * dtype.itemSize
+    let src = UnsafeRawPointer(storage.bytes) + offset * dtype.itemSize
+    let dst = UnsafeMutableRawPointer(out.storage.bytes) + out.offset * dtype.itemSize
+    for (i, p) in positions.enumerated() {
+      guard p >= -rows && p < rows else {
+        fatalError("indexSelect: index \(p) is out of bounds for axis 0 with size \(rows)")
+      }
+      let row = Int(p < 0 ? p + rows : p)
+      (dst + i * rowBytes).copyMemory(from: src + row * rowBytes, byteCount: rowBytes)
     }
   }
 
