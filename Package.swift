@@ -47,6 +47,8 @@ let package = Package(
                       swiftSettings: fastFlags),
     .executableTarget(name: "linear-regression", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim"],
                       path: "chapters/03-linear-regression", swiftSettings: fastFlags),
+    .executableTarget(name: "softmax-regression", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+                      path: "chapters/04-softmax-regression", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "COpenBLAS"],

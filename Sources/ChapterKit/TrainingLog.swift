@@ -122,5 +122,6 @@ public final class TrainingLog {
 /// Metrics print with four significant decimals, or in scientific notation when tiny.
 public func formatMetric(_ v: Double) -> String {
   if v != 0 && Swift.abs(v) < 1e-3 { return String(format: "%.3e", v) }
+  if Swift.abs(v) >= 1000 { return String(format: "%.0f", v) }
   return String(format: "%.4f", v)
 }

@@ -4,9 +4,12 @@ import Foundation
 /// is one epoch: with `shuffle`, the order is redrawn from the loader's generator every epoch, so
 /// a seeded run repeats exactly.
 ///
-/// With `prefetch` (the default), the next batch is prepared on a background thread while the
-/// current one trains — the role of `num_workers` in PyTorch. Batches still come out in order and
-/// random transforms still draw in order, so prefetching never changes the results.
+/// With `prefetch: true`, the next batch is prepared on a background thread while the current one
+/// trains — the role of `num_workers` in PyTorch. Batches still come out in order and random
+/// transforms still draw in order, so prefetching never changes the results. It is off by default
+/// (as `num_workers=0` is): handing a batch between threads costs tens of microseconds, more than
+/// gathering an in-memory batch; it pays off when batches are expensive to make, such as with data
+/// augmentation (`make bench` measures both cases).
 public final class DataLoader<Batch>: Sequence {
   public let batchSize: Int
   public let shuffle: Bool
@@ -19,7 +22,7 @@ public final class DataLoader<Batch>: Sequence {
 
   /// A loader over any dataset, with `collate` turning a list of examples into a batch.
   public convenience init<D: Dataset>(_ dataset: D, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
-                          prefetch: Bool = true, generator: Torchlight.Generator? = nil, collate: @escaping ([D.Example]) -> Batch) {
+                          prefetch: Bool = false, generator: Torchlight.Generator? = nil, collate: @escaping ([D.Example]) -> Batch) {
     self.init(count: dataset.count, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast, prefetch: prefetch,
               generator: generator) { indices in collate(indices.map { dataset[$0] }) }
   }
@@ -27,7 +30,7 @@ public final class DataLoader<Batch>: Sequence {
   /// A loader over a dataset that gathers whole batches itself; `transform` (for example data
   /// augmentation) is applied to each batch, on the prefetching thread.
   public convenience init<D: BatchDataset>(_ dataset: D, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
-                               prefetch: Bool = true, generator: Torchlight.Generator? = nil,
+                               prefetch: Bool = false, generator: Torchlight.Generator? = nil,
                                transform: ((D.Batch) -> Batch)? = nil) where D.Batch == Batch {
     self.init(count: dataset.count, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast, prefetch: prefetch,
               generator: generator) { indices in
@@ -108,13 +111,9 @@ public final class DataLoader<Batch>: Sequence {
   }
 }
 
-extension DataLoader where Batch == (inputs: Tensor, labels: Tensor) {
-  /// A loader over examples that are (input, label) pairs, stacking them into two tensors.
-  public convenience init<D: Dataset>(_ dataset: D, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
-                                      prefetch: Bool = true, generator: Torchlight.Generator? = nil)
-  where D.Example == (input: Tensor, label: Tensor) {
-    self.init(dataset, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast, prefetch: prefetch, generator: generator) {
-      (examples: [D.Example]) in (Tensor.stack(examples.map(\.input)), Tensor.stack(examples.map(\.label)))
-    }
-  }
+/// Collates (input, label) examples into one batch by stacking each along a new first axis
+/// (PyTorch's default collate). Pass it as `collate:` for datasets that only hand out examples:
+/// `DataLoader(dataset, batchSize: 32, collate: stackExamples)`.
+public func stackExamples(_ examples: [(input: Tensor, label: Tensor)]) -> (inputs: Tensor, labels: Tensor) {
+  (Tensor.stack(examples.map(\.input)), Tensor.stack(examples.map(\.label)))
 }

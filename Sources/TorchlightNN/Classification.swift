@@ -1,22 +1,36 @@
 /// Softmax and the classification losses built on it.
 
-/// softmax(x)ᵢ = e^{xᵢ} / Σⱼ e^{xⱼ} along `axis`, computed as exp(x − logsumexp x) so large
-/// inputs do not overflow. Backward: ∂L/∂x = y ⊙ (g − Σⱼ gⱼ yⱼ).
+/// The largest value along `axis` (kept), with ±∞ replaced by 0: the shift that keeps exp from
+/// overflowing. Shifting by any constant leaves softmax unchanged.
+func stableShift(_ x: Tensor, axis: Int) -> Tensor {
+  let m = x.amax(axes: [axis], keepDims: true)
+  return Tensor.where(m.abs() .== Double.infinity, Tensor.zeros(like: m), m)
+}
+
+/// softmax(x)ᵢ = e^{xᵢ} / Σⱼ e^{xⱼ} along `axis`, computed as e^{xᵢ−m} / Σⱼ e^{xⱼ−m} with m the
+/// largest value, so large inputs neither overflow nor lose precision.
+/// Backward: ∂L/∂x = y ⊙ (g − Σⱼ gⱼ yⱼ).
 public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
   let a = Layout.normalizeAxis(axis, rank: x.rank, op: "softmax")
-  let y = withNoGrad { (x - x.logsumexp(axis: a, keepDims: true)).exp() }
+  let y = withNoGrad {
+    let e = (x - stableShift(x, axis: a)).exp()
+    return e / e.sum(axis: a, keepDims: true)
+  }
   return y.recorded("SoftmaxBackward", inputs: [x], saving: [y]) { g in
     let y = y.savedOutput { softmax(x, axis: a) }
     return [y * (g - (g * y).sum(axis: a, keepDims: true))]
   }
 }
 
-/// log softmax(x) = x − logsumexp(x) along `axis`: the log-probabilities a classifier's loss
+/// log softmax(x) = x − logsumexp(x) along `axis`, computed as (x − m) − log Σ e^{x−m}: the log-probabilities a classifier's loss
 /// needs, without ever forming a probability that could underflow to 0.
 /// Backward: ∂L/∂x = g − softmax(x) · Σⱼ gⱼ.
 public func logSoftmax(_ x: Tensor, axis: Int = -1) -> Tensor {
   let a = Layout.normalizeAxis(axis, rank: x.rank, op: "logSoftmax")
-  let y = withNoGrad { x - x.logsumexp(axis: a, keepDims: true) }
+  let y = withNoGrad {
+    let shifted = x - stableShift(x, axis: a)
+    return shifted - shifted.exp().sum(axis: a, keepDims: true).log()
+  }
   return y.recorded("LogSoftmaxBackward", inputs: [x], saving: [y]) { g in
     let y = y.savedOutput { logSoftmax(x, axis: a) }
     return [g - y.exp() * g.sum(axis: a, keepDims: true)]

@@ -16,9 +16,10 @@ extension Tensor {
     let positions = index.toArray(Int64.self)
     var shape = self.shape
     shape[a] = positions.count
-    let out = Tensor(zeros: shape, dtype: dtype)
+    let fast = a == 0 && isContiguous
+    let out = fast ? Tensor(uninitialized: shape, dtype: dtype) : Tensor(zeros: shape, dtype: dtype)
     withNoGrad {
-      if a == 0 && isContiguous {
+      if fast {
         // Rows of a contiguous tensor are contiguous blocks: copy each with one memcpy.
         copyRows(positions, into: out)
         return

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+@Suite("Chapter 04: softmax regression") struct SoftmaxRegressionChapterTests {
+  static var dataInstalled: Bool {
+    FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+  }
+
+  @Test func quickRunLearnsAndDrawsItsFigures() throws {
+    guard Self.dataInstalled else {
+      print("skipped: Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)")
+      return
+    }
+    let out = temporaryFolder("softmax")
+    let run = try runChapter("softmax-regression", ["--quick", "--output", out, "--threads", "1"])
+    #expect(run.status == 0, "\(run.stderr)")
+    for model in ["scratch", "concise"] {
+      let result = try #require(run.result(model: model))
+      let accuracy = try #require(Double(result["test_acc"] ?? ""))
+      #expect(accuracy > 0.6, "\(model) test accuracy \(accuracy) after a quick run (chance is 0.1)")
+      #expect(Double(result["train_loss"] ?? "") ?? 9 < 1.2)
+    }
+    #expect(run.stdout.contains("[nan, nan, nan]"), "the overflow demonstration")
+    for figure in ["curves", "predictions", "weights", "confusion"] { expectFigure(out, figure) }
+  }
+
+  @Test func missingDataIsOneClearLine() throws {
+    let run = try runChapter("softmax-regression", ["--quick", "--data-dir", "/nonexistent", "--output", temporaryFolder("nodata")])
+    #expect(run.status == 1)
+    #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+    #expect(run.stderr.contains("apt-get install dataset-fashion-mnist"))
+    #expect(!run.stderr.contains("Fatal error"))
+  }
+
+  @Test func aTruncatedFileIsNamed() throws {
+    let folder = temporaryFolder("truncated")
+    // A valid gzip stream whose IDX content stops short: the header promises 10 images.
+    let header: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 28, 0, 0, 0, 28] + [UInt8](repeating: 7, count: 500)
+    try gzip(header, to: "\(folder)/train-images-idx3-ubyte.gz")
+    try gzip([0, 0, 8, 1, 0, 0, 0, 10] + [UInt8](repeating: 1, count: 10), to: "\(folder)/train-labels-idx1-ubyte.gz")
+    let run = try runChapter("softmax-regression", ["--quick", "--data-dir", folder, "--output", temporaryFolder("trunc-out")])
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("train-images-idx3-ubyte.gz") && run.stderr.contains("truncated"), "\(run.stderr)")
+  }
+}
+
+/// Compresses bytes with the system's gzip, as a real data file would be.
+func gzip(_ bytes: [UInt8], to path: String) throws {
+  let raw = path.replacingOccurrences(of: ".gz", with: "")
+  try Data(bytes).write(to: URL(fileURLWithPath: raw))
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+  p.arguments = ["-f", raw]
+  try p.run()
+  p.waitUntilExit()
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import ChapterKit
+import Foundation
+import TorchlightData
+import TorchlightNN
+import TorchlightOptim
+import TorchlightPlot
+
+enum Defaults: ChapterDefaults {
+  static let chapter = "softmax-regression"
+  static let epochs = 10
+  static let batchSize = 256
+  static let lr = 0.1
+}
+
+/// `swift run -c release softmax-regression`: a linear classifier of Fashion-MNIST, first with a
+/// hand-written softmax, cross-entropy and update, then with `Linear` + `crossEntropy` + `SGD`.
+struct SoftmaxRegression: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "softmax-regression",
+    abstract: "Softmax regression on Fashion-MNIST, from scratch and concise (chapter 04).")
+
+  @OptionGroup var options: ChapterOptions<Defaults>
+
+  func run() throws {
+    options.apply()
+    let limit = options.quick ? (train: 5000, test: 1000) : (train: Int.max, test: Int.max)
+    let epochs = options.quick ? min(options.epochs, 2) : options.epochs
+    let train: FashionMNIST, test: FashionMNIST
+    do {
+      train = try FashionMNIST(train: true, folder: options.dataDir, limit: limit.train)
+      test = try FashionMNIST(train: false, folder: options.dataDir, limit: limit.test)
+    } catch let error as DataError {
+      throw ChapterError(error.description)
+    }
+    print("Fashion-MNIST: \(train.count) training and \(test.count) test images, 10 classes\n")
+    showOverflow()
+
+    print("\nFrom scratch: softmax, cross-entropy and SGD written by hand")
+    let scratchModel = ScratchSoftmaxModel()
+    let scratch = Classifier(
+      forward: { scratchModel($0) },
+      loss: { crossEntropyByHand($0, $1).mean() },
+      step: { sgdByHand(scratchModel.parameters, lr: options.lr) })
+    let scratchLog = TrainingLog(chapter: Defaults.chapter, model: "scratch", output: options.output, plotTerminal: options.plotTerminal)
+    let scratchHistory = trainAndReport(scratch, train, test, epochs, scratchLog)
+
+    print("\nConcise: Linear(784 → 10) + crossEntropy + SGD")
+    let net = Linear(inFeatures: 784, outFeatures: 10)
+    withNoGrad {
+      net.weight.copy(from: Tensor.normal(net.weight.shape, std: 0.01))
+      net.bias!.zero()
+    }
+    let optimizer = SGD(parameters: net.parameters(), lr: options.lr)
+    let concise = Classifier(
+      forward: { net($0.reshaped(-1, 784)) },
+      loss: { crossEntropy(logits: $0, targets: $1) },
+      step: { optimizer.step(); optimizer.zeroGrad() })
+    let conciseLog = TrainingLog(chapter: Defaults.chapter, model: "concise", output: options.output, plotTerminal: options.plotTerminal)
+    let conciseHistory = trainAndReport(concise, train, test, epochs, conciseLog)
+
+    let scores = withNoGrad { net(test.images.reshaped(-1, 784)) }
+    let plotter = Plotter(directory: options.output)
+    try drawCurves(plotter, scratch: scratchHistory, concise: conciseHistory)
+    try drawPredictions(plotter, test: test, scores: scores)
+    try drawWeights(plotter, weight: net.weight)
+    try drawConfusion(plotter, test: test, scores: scores)
+    print("\nFigures in \(options.output)/: curves.png, predictions.png, weights.png, confusion.png")
+    print("Textbook (d2l, 10 epochs): test accuracy 0.830 from scratch, 0.835 concise.")
+    for (history, log) in [(scratchHistory, scratchLog), (conciseHistory, conciseLog)] {
+      guard let last = history.last else { continue }
+      log.result(["train_loss": last.trainLoss, "train_acc": last.trainAccuracy, "test_loss": last.testLoss,
+                  "test_acc": last.testAccuracy, "examples_per_sec": Double(train.count) / max(log.fastestEpochSeconds, 1e-9)],
+                 extra: ["threads": "\(options.threads)"])
+    }
+  }
+
+  func trainAndReport(_ model: Classifier, _ train: FashionMNIST, _ test: FashionMNIST, _ epochs: Int, _ log: TrainingLog) -> [EpochStats] {
+    fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
+                         generator: Generator.global.spawn(), log: log)
+  }
+}

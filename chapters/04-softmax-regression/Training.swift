@@ -1,0 +1,60 @@
+import ChapterKit
+import TorchlightData
+import TorchlightNN
+
+/// One epoch's numbers.
+struct EpochStats {
+  var trainLoss = 0.0, trainAccuracy = 0.0, testLoss = 0.0, testAccuracy = 0.0
+}
+
+/// What a classifier needs from the training loop: scores for a batch, the loss of those scores,
+/// and the update after backward.
+struct Classifier {
+  let forward: (Tensor) -> Tensor
+  let loss: (Tensor, Tensor) -> Tensor
+  let step: () -> Void
+}
+
+/// Average loss and accuracy on a whole split, in batches of 1000, without recording a graph.
+func evaluate(_ model: Classifier, _ data: FashionMNIST) -> (loss: Double, accuracy: Double) {
+  withNoGrad {
+    var loss = 0.0, correct = 0.0
+    for batch in DataLoader(data, batchSize: 1000, prefetch: false, generator: Generator(seed: 0)) {
+      let scores = model.forward(batch.inputs)
+      loss += model.loss(scores, batch.labels).item() * Double(batch.labels.count)
+      correct += accuracy(logits: scores, targets: batch.labels) * Double(batch.labels.count)
+    }
+    return (loss / Double(data.count), correct / Double(data.count))
+  }
+}
+
+/// The loop every classifier chapter runs: for each epoch, every shuffled minibatch goes
+/// forward, backward and through the update; then the test set is scored.
+func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int,
+           generator: Generator, log: TrainingLog) -> [EpochStats] {
+  let loader = DataLoader(train, batchSize: batchSize, shuffle: true, generator: generator)
+  var history: [EpochStats] = []
+  for epoch in 1...max(epochs, 1) where epochs > 0 {
+    log.startEpoch(epoch, of: epochs, batches: loader.count)
+    var stats = EpochStats(), seen = 0.0
+    for batch in loader {
+      let scores = model.forward(batch.inputs)
+      let loss = model.loss(scores, batch.labels)
+      loss.backward()
+      model.step()
+      let n = Double(batch.labels.count)
+      stats.trainLoss += loss.item() * n
+      stats.trainAccuracy += withNoGrad { accuracy(logits: scores, targets: batch.labels) } * n
+      seen += n
+      log.batchDone(examples: batch.labels.count)
+    }
+    log.trainingDone()
+    stats.trainLoss /= seen
+    stats.trainAccuracy /= seen
+    (stats.testLoss, stats.testAccuracy) = evaluate(model, test)
+    log.endEpoch(["train_loss": stats.trainLoss, "train_acc": stats.trainAccuracy,
+                  "test_loss": stats.testLoss, "test_acc": stats.testAccuracy])
+    history.append(stats)
+  }
+  return history
+}

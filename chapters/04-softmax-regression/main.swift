@@ -1,0 +1,2 @@
+// Chapter 04: softmax regression on Fashion-MNIST, from scratch and then concise.
+SoftmaxRegression.runAsChapter()
