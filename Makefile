@@ -17,7 +17,7 @@ test: setup
 
 ## Speed figures, each against a reference measured in the same run (release build).
 bench: setup
-	swift run -c release torchlight-bench
+	bash scripts/bench.sh
 
 ## Re-run the chapters in release and refresh the figures committed under docs/figures/.
 figures: setup

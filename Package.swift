@@ -51,7 +51,7 @@ let package = Package(
                       path: "chapters/04-softmax-regression", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
-    .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "COpenBLAS"],
+    .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightData", "COpenBLAS"],
                       path: "Benchmarks/torchlight-bench", swiftSettings: fastFlags),
 
     // MARK: Tests

@@ -3,13 +3,13 @@
 # Each chapter writes into out/<chapter>/; its PNGs are copied as docs/figures/<chapter>-<name>.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-chapters=(autograd linear-regression)
+chapters=(autograd linear-regression softmax-regression)
 swift build -c release
 mkdir -p docs/figures
 for chapter in "${chapters[@]}"; do
   echo "== $chapter"
   rm -rf "out/$chapter"
-  ".build/release/$chapter" --output "out/$chapter" --seed 0 | tee "out/$chapter.log"
+  ".build/release/$chapter" --output "out/$chapter" --seed 0 --threads 1 | tee "out/$chapter.log"
   for png in "out/$chapter"/*.png; do
     [ -e "$png" ] || continue
     cp "$png" "docs/figures/$chapter-$(basename "$png")"

@@ -1,6 +1,13 @@
-/// Small grayscale images in a grid, each with a caption underneath (red when highlighted, for
-/// mistakes): a batch of data, predictions, learned weights, feature maps.
-public struct ImageGrid: Figure {
+import Foundation
+
+/// Small grayscale images in a grid, each with a caption underneath: a batch of data,
+/// predictions, learned weights, feature maps. Highlighted images (mistakes) get a red frame and
+/// a red caption. Long captions wrap at spaces to the width of an image (`"Coat (Shirt)"` keeps
+/// the bracketed part on one line); `\n` breaks a line where you want.
+///
+/// Each image is scaled on its own from its smallest value (black) to its largest (white), so
+/// weights and feature maps of any range show their pattern.
+public struct ImageGrid: CanvasFigure {
   public let title: String
   public let images: [[Double]]
   public let height: Int, width: Int, columns: Int
@@ -9,51 +16,132 @@ public struct ImageGrid: Figure {
 
   public init(title: String, images: [[Double]], height: Int, width: Int, columns: Int,
               captions: [String] = [], highlighted: [Bool] = []) {
-    precondition(images.allSatisfy { $0.count == height * width }, "ImageGrid: every image must have \(height)×\(width) values")
-    precondition(columns > 0, "ImageGrid: columns must be positive")
+    precondition(height > 0 && width > 0, "ImageGrid: height and width must be positive, not \(height)×\(width)")
+    precondition(columns > 0, "ImageGrid: columns must be positive, not \(columns)")
+    for (k, image) in images.enumerated() {
+      precondition(image.count == height * width,
+                   "ImageGrid: image \(k) has \(image.count) values, not height × width = \(height)×\(width) = \(height * width)")
+    }
     self.title = title; self.images = images; self.height = height; self.width = width
     self.columns = columns; self.captions = captions; self.highlighted = highlighted
   }
 
-  /// Gap between images and room for a caption, in pixels of the images.
-  var cellWidth: Int { width + 2 }
-  var cellHeight: Int { height + max(4, height / 4) }
-  var rows: Int { (images.count + columns - 1) / columns }
+  /// Image `k` scaled to 0 (black) … 1 (white), non-finite values as NaN.
+  func scaled(_ k: Int) -> [Double] {
+    let image = images[k]
+    let finite = image.filter(\.isFinite)
+    let lo = finite.min() ?? 0, hi = finite.max() ?? 1
+    return image.map { v in v.isFinite ? (hi > lo ? (v - lo) / (hi - lo) : 0.5) : .nan }
+  }
 
   public func data() -> String {
-    // One regular grid over the whole canvas (gnuplot's `with image` needs every cell): each
-    // image is scaled to 0…1 on its own and placed in its cell; gaps are NaN, drawn as white.
-    let canvasWidth = columns * cellWidth, canvasHeight = rows * cellHeight
-    var canvas = [Double](repeating: .nan, count: canvasWidth * canvasHeight)
-    for (k, image) in images.enumerated() {
-      let lo = image.min() ?? 0, hi = image.max() ?? 1
-      let scale = hi > lo ? 1 / (hi - lo) : 1
-      let ox = (k % columns) * cellWidth, oy = (k / columns) * cellHeight
+    // One matrix per image (a line per image row), blocks two blank lines apart: `index k`.
+    var text = "# \(images.count) images of \(height)x\(width), each scaled to 0 (black) .. 1 (white); index k is image k\n"
+    for k in images.indices {
+      let caption = k < captions.count ? ": " + captions[k].replacingOccurrences(of: "\n", with: " ") : ""
+      if k > 0 { text += "\n\n" }
+      text += "# image \(k)\(caption)\n"
+      let values = scaled(k)
       for r in 0..<height {
-        for c in 0..<width { canvas[(oy + r) * canvasWidth + ox + c] = (image[r * width + c] - lo) * scale }
+        var line = ""
+        for c in 0..<width {
+          let v = values[r * width + c]
+          if c > 0 { line += " " }
+          // Four decimals are far finer than the 256 gray levels a PNG shows.
+          line += v.isNaN ? "NaN" : v == 0 ? "0" : v == 1 ? "1" : String(format: "%.4f", v)
+        }
+        text += line + "\n"
       }
-    }
-    var text = "# x y value (each image min-max scaled to 0..1; NaN between images)\n"
-    for y in 0..<canvasHeight {
-      for x in 0..<canvasWidth { text += "\(x) \(y) \(Style.number(canvas[y * canvasWidth + x]))\n" }
-      text += "\n"
     }
     return text
   }
 
-  public func script(dataFile: String) -> String {
-    var lines = ["set title \(Style.quoted(title))", "unset key", "unset tics", "unset border", "unset colorbox",
-                 "set palette gray", "set cbrange [0:1]",
-                 "set xrange [-0.5:\(Double(columns * cellWidth) - 0.5)]", "set yrange [\(Double(rows * cellHeight) - 0.5):-0.5]",
-                 "set size ratio \(Double(rows * cellHeight + 1) / Double(columns * cellWidth))",
-                 "set lmargin 1", "set rmargin 1"]
-    for (k, caption) in captions.enumerated() where k < images.count {
-      let x = Double((k % columns) * cellWidth) + Double(width) / 2
-      let y = Double((k / columns) * cellHeight + height) + Double(cellHeight - height) / 2
-      let color = k < highlighted.count && highlighted[k] ? "#d62728" : "#222222"
-      lines.append("set label \(k + 1) \(Style.quoted(caption)) at \(x),\(y) center front tc rgb '\(color)' font ',8'")
+  /// Where everything goes, in image pixels: each cell is an image, a gap to its right and a
+  /// band for its caption below. Captions are wrapped at spaces to the width of a cell as
+  /// drawn on this canvas, and the band fits the longest caption.
+  struct Layout {
+    var gap: Double, band: Double, captions: [String]
+    var columns: Int, rows: Int
+    var cellWidth: Double, cellHeight: Double
+    var totalWidth: Double { Double(columns) * cellWidth - gap }
+    var totalHeight: Double { Double(rows) * cellHeight }
+  }
+
+  func layout(_ canvas: Canvas) -> Layout {
+    let w = Double(width), h = Double(height)
+    let gap = max(1, (w * 0.12).rounded())
+    let used = max(1, min(columns, images.count)), rows = max(1, (images.count + columns - 1) / columns)
+    let shown = images.indices.map { $0 < captions.count ? captions[$0] : "" }
+    let hasCaptions = shown.contains { !$0.isEmpty }
+    // A 9 pt caption: about 6 pixels a character (a little more, to be safe), 14 a line.
+    let charWidth = canvas.isText ? 1 : 6.3, lineHeight = canvas.isText ? 1 : 14.0
+    var band = hasCaptions ? (h * 0.36).rounded(.up) : gap
+    var wrapped = shown
+    for _ in 0..<3 {
+      // Pixels per image pixel: the grid fills the plot area (less the title) in one direction.
+      let areaWidth = canvas.width - 2 * canvas.charWidth, areaHeight = canvas.height - 3.5 * canvas.lineHeight
+      let scale = max(0.01, min(areaWidth / (Double(used) * (w + gap) - gap), areaHeight / (Double(rows) * (h + band))))
+      let budget = max(6, Int(0.9 * (w + gap) * scale / charWidth))
+      wrapped = shown.map { Self.wrap($0, to: budget) }
+      let lines = wrapped.map { $0.isEmpty ? 0 : $0.split(separator: "\n", omittingEmptySubsequences: false).count }.max() ?? 0
+      // The first line's middle sits 0.9 of a line under the image; then a gap before the next row.
+      if hasCaptions { band = max(gap, ((Double(lines) * lineHeight * 1.1 + lineHeight * 1.2) / scale).rounded(.up)) }
     }
-    lines.append("plot \(Style.quoted(dataFile)) using 1:2:3 with image")
+    return Layout(gap: gap, band: band, captions: wrapped, columns: used, rows: rows, cellWidth: w + gap, cellHeight: h + band)
+  }
+
+  /// A caption broken at spaces into lines of at most `budget` characters where it can be
+  /// (a longer word keeps its line; words in brackets stay together); explicit newlines stay.
+  static func wrap(_ caption: String, to budget: Int) -> String {
+    caption.split(separator: "\n", omittingEmptySubsequences: false).map { part -> String in
+      // Words, with "(Ankle boot)" kept as one.
+      var words: [String] = []
+      var open = false
+      for word in part.split(separator: " ") {
+        if open, let last = words.popLast() { words.append(last + " " + word) } else { words.append(String(word)) }
+        if word.hasPrefix("(") { open = true }
+        if word.hasSuffix(")") { open = false }
+      }
+      var lines: [String] = [], line = ""
+      for word in words {
+        if line.isEmpty { line = String(word) } else if line.count + 1 + word.count <= budget { line += " " + word } else {
+          lines.append(line); line = String(word)
+        }
+      }
+      lines.append(line)
+      return lines.joined(separator: "\n")
+    }.joined(separator: "\n")
+  }
+
+  public func script(dataFile: String) -> String { script(dataFile: dataFile, canvas: .png) }
+
+  func script(dataFile: String, canvas: Canvas) -> String {
+    let layout = layout(canvas)
+    var lines = [
+      "set title \(Theme.quoted(title))",
+      "unset key", "unset tics", "unset border", "unset colorbox", "unset grid",
+      "set palette gray", "set cbrange [0:1]",
+      "set xrange [-0.5:\(Theme.short(layout.totalWidth - 0.5))]",
+      "set yrange [\(Theme.short(layout.totalHeight - 0.5)):-0.5]",  // row 0 at the top
+      "set size ratio -1",
+      "set margins 1, 1, 0.5, 3",
+    ]
+    var plots: [String] = []
+    for k in images.indices {
+      let ox = Double(k % columns) * layout.cellWidth, oy = Double(k / columns) * layout.cellHeight
+      let marked = k < highlighted.count && highlighted[k]
+      let frame = marked ? "lc rgb '#d62728' lw 2.5" : "lc rgb '#bbbbbb' lw 0.5"
+      lines.append("set object \(k + 1) rectangle from \(Theme.short(ox - 0.5)),\(Theme.short(oy - 0.5)) to \(Theme.short(ox + Double(width) - 0.5)),\(Theme.short(oy + Double(height) - 0.5)) fs empty border \(frame) front")
+      if !layout.captions[k].isEmpty {
+        let color = marked ? "#d62728" : "#222222"
+        // Anchored at the image's lower edge and moved down a line: just under its image at any scale.
+        lines.append("set label \(k + 1) \(Theme.quoted(layout.captions[k])) at \(Theme.short(ox + Double(width) / 2 - 0.5)),\(Theme.short(oy + Double(height) - 0.5)) center front offset 0,-0.9 tc rgb '\(color)' font ',9'")
+      }
+      plots.append("\(Theme.file(dataFile)) matrix index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):3 with image notitle")
+    }
+    lines.append(plots.isEmpty
+      ? "set label 1 \"no images\" at graph 0.5, graph 0.5 center textcolor rgb '#888888'\nplot -1 notitle"
+      : "plot " + plots.joined(separator: ", \\\n     "))
     return lines.joined(separator: "\n") + "\n"
   }
 }

@@ -1,6 +1,11 @@
+import Foundation
+
 /// Curves or point sets against a shared x axis, with a legend: training curves, functions,
-/// scatter plots (series with `.points`).
-public struct LinePlot: Figure {
+/// and scatter plots (series drawn with `.points`).
+///
+/// The legend goes in a corner that no data passes through, or below the plot if there is none.
+/// Non-finite values (and values ≤ 0 on a log axis) leave gaps.
+public struct LinePlot: CanvasFigure {
   public let title: String, xLabel: String, yLabel: String
   public let series: [Series]
   public let logX: Bool, logY: Bool
@@ -12,23 +17,80 @@ public struct LinePlot: Figure {
     self.logX = logX; self.logY = logY; self.xRange = xRange; self.yRange = yRange
   }
 
-  public func data() -> String {
-    series.map { s in
-      "# \(s.name)\n" + zip(s.x, s.y).map { "\(Style.number($0)) \(Style.number($1))" }.joined(separator: "\n")
-    }.joined(separator: "\n\n\n") + "\n"
+  /// A scatter plot (every series drawn as points) keeps gnuplot's rounded axis ranges; curves
+  /// span the full width of the plot.
+  var isScatter: Bool { !series.isEmpty && series.allSatisfy { $0.style == .points } }
+
+  /// A range around the one value an axis shows, if it shows only one (gnuplot would warn
+  /// that the range is empty); nil otherwise.
+  static func around(_ values: [Double], log: Bool) -> ClosedRange<Double>? {
+    let shown = values.filter { $0.isFinite && (!log || $0 > 0) }
+    guard let v = shown.first, shown.allSatisfy({ $0 == v }) else { return nil }
+    if log { return (v / 2)...(v * 2) }
+    let d = v == 0 ? 1 : abs(v) / 10
+    return (v - d)...(v + d)
   }
 
-  public func script(dataFile: String) -> String {
-    var lines = Style.header(title: title, xLabel: xLabel, yLabel: yLabel)
-    lines.append("set key outside right top box opaque")
-    if logX { lines += ["set logscale x", "set format x '%g'"] }
-    if logY { lines += ["set logscale y", "set format y '%g'"] }
-    if let r = xRange { lines.append("set xrange [\(r.lowerBound):\(r.upperBound)]") }
-    if let r = yRange { lines.append("set yrange [\(r.lowerBound):\(r.upperBound)]") }
-    let plots = series.enumerated().map { i, s in
-      "\(Style.quoted(dataFile)) index \(i) using 1:2 \(Style.plotStyle(s.style, color: Style.colors[i % Style.colors.count])) title \(Style.quoted(s.name))"
+  public func data() -> String {
+    Theme.blocks(series.map { s in
+      (s.name.isEmpty ? "series" : s.name, zip(s.x, s.y).map { "\(Theme.number($0)) \(Theme.number($1))" })
+    })
+  }
+
+  public func script(dataFile: String) -> String { script(dataFile: dataFile, canvas: .png) }
+
+  func script(dataFile: String, canvas: Canvas) -> String {
+    var lines = Theme.header(title: title, xLabel: xLabel, yLabel: yLabel, canvas: canvas)
+    if logX { lines += ["set logscale x", "set format x '%g'", "set mxtics 10"] }
+    if logY { lines += ["set logscale y", "set format y '%g'", "set mytics 10"] }
+    if (logX || logY) && !canvas.isText {
+      // Faint lines at 2, 3, … 9 on a log axis, so values can be read between the decades.
+      let minor = (logX ? "mxtics " : "nomxtics ") + (logY ? "mytics" : "nomytics")
+      lines.append("set grid \(minor) lt 1 lw 1 lc rgb '#e6e6e6', lt 1 lw 0.6 lc rgb '#f3f3f3'")
     }
-    lines.append("plot " + (plots.isEmpty ? "NaN notitle" : plots.joined(separator: ", \\\n     ")))
+    if let r = xRange ?? Self.around(series.flatMap(\.x), log: logX) {
+      lines.append("set xrange [\(Theme.short(r.lowerBound)):\(Theme.short(r.upperBound))]")
+    } else if !isScatter {
+      lines.append("set autoscale xfix")
+    }
+    // Whole numbers over a short span (a few epochs): a tic at each, not at 1.5, 2.5, ….
+    let xs = series.flatMap(\.x).filter(\.isFinite)
+    if !logX, xRange == nil, let lo = xs.min(), let hi = xs.max(), hi > lo, hi - lo <= 12,
+       xs.allSatisfy({ $0 == $0.rounded() }) {
+      lines.append("set xtics 1")
+    }
+    if let r = yRange ?? Self.around(series.flatMap(\.y), log: logY) {
+      lines.append("set yrange [\(Theme.short(r.lowerBound)):\(Theme.short(r.upperBound))]")
+    }
+
+    // Where the data lies, for the legend.
+    let scaleX = Theme.scale(values: series.flatMap(\.x), log: logX, range: xRange)
+    let scaleY = Theme.scale(values: series.flatMap(\.y), log: logY, range: yRange)
+    let samples = series.flatMap { s in
+      Theme.samples(x: s.x, y: s.y, connected: s.style != .points, scaleX: scaleX, scaleY: scaleY)
+    }
+    let named = series.map(\.name).filter { !$0.isEmpty }
+    // Curves span the full width; with markers, a little room at both ends keeps them whole.
+    let markers = xRange == nil && !isScatter && series.contains { $0.style == .points || $0.style == .linesPoints }
+    lines += Theme.key(samples: samples, names: named, canRaiseTop: yRange == nil, sides: markers ? 0.015 : 0, canvas: canvas)
+
+    // Many points in a scatter plot: smaller and slightly transparent, so dense regions show.
+    let pointCount = series.filter { $0.style == .points }.reduce(0) { $0 + $1.x.count }
+    let crowded = pointCount > 400
+    let plots = series.enumerated().map { i, s in
+      var color = Theme.color(i)
+      if crowded && s.style == .points { color = "#40" + color.dropFirst() }
+      let size = crowded ? 0.5 : 0.7
+      return "\(Theme.file(dataFile)) index \(i) using 1:2 \(Theme.plotStyle(s.style, color: color, pointSize: size, index: i, count: s.x.count, canvas: canvas)) \(Theme.title(s.name))"
+    }
+    if plots.isEmpty || series.allSatisfy({ $0.x.isEmpty }) {
+      // Nothing to draw: an empty frame that says so, rather than an error.
+      lines += ["unset logscale", "set xrange [0:1]", "set yrange [0:1]",
+                "set label 1 \"no data\" at graph 0.5, graph 0.5 center textcolor rgb '#888888'",
+                "unset key", "plot -1e300 notitle"]
+    } else {
+      lines.append("plot " + plots.joined(separator: ", \\\n     "))
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 }

@@ -1,21 +1,24 @@
 import Foundation
 import Torchlight
 
-/// The command line of this chapter: `--seed N`, `--output DIR` (and `--help`). It trains
+/// The command line of this chapter: `--seed N`, `--output DIR`, `--threads N` (and `--help`). It trains
 /// nothing, so it takes none of the training options the later chapters have.
 struct WalkthroughOptions {
   var seed: UInt64 = 0
   var output = "out/autograd"
+  var threads = ProcessInfo.processInfo.activeProcessorCount
 
   static let usage = """
-    USAGE: autograd [--seed N] [--output DIR]
+    USAGE: autograd [--seed N] [--output DIR] [--threads N]
 
     Walks through reverse-mode automatic differentiation: the recorded graph, backward,
     accumulation, hooks, no-grad, higher-order derivatives, gradient checks, the graph as a picture.
 
     OPTIONS:
       --seed N        seed of the random tensors (default 0)
-      --output DIR    where graph.dot/graph.png and mlp.dot/mlp.png go (default out/autograd)
+      --output DIR    where graph.dot/graph.png, mlp.dot/mlp.png and tanh-derivatives.png go
+                      (default out/autograd)
+      --threads N     CPU threads for the engine (default: all cores)
       -h, --help      show this help
     """
 
@@ -40,6 +43,10 @@ struct WalkthroughOptions {
         let dir = value()
         guard !dir.isEmpty else { fail("--output needs a directory") }
         options.output = dir
+      case "--threads":
+        let text = value()
+        guard let n = Int(text), n >= 1 else { fail("--threads needs a positive integer, got '\(text)'") }
+        options.threads = n
       case "--help", "-h":
         print(usage)
         exit(0)

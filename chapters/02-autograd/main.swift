@@ -5,6 +5,7 @@ import Torchlight
 
 let options = WalkthroughOptions.parseOrExit(CommandLine.arguments.dropFirst())
 manualSeed(options.seed)
+Threads.set(options.threads)
 do { try makeOutputDirectory(options.output) } catch { exitWithError("\(error)") }
 
 heading(1, "The graph behind y = (x + w)·(w + 1)")
@@ -21,7 +22,7 @@ heading(6, "Derivatives of derivatives")
 let tanhError = sectionTanhDerivatives()
 do {
   try drawTanhDerivatives(outputDirectory: options.output)
-  say("  the curves over [−4, 4]: \(options.output)/tanh-derivatives.png")
+  say("  the curves over [−4, 4]: tanh-derivatives.png in the output folder")
 } catch {
   say("  could not draw the curves: \(error)")
 }

@@ -13,7 +13,7 @@ func drawCurves(_ plotter: Plotter, scratch: [EpochStats], concise: [EpochStats]
       Series("test accuracy (concise)", x: epochs(concise), y: concise.map(\.testAccuracy), style: .linesPoints),
       Series("train loss (scratch)", x: epochs(scratch), y: scratch.map(\.trainLoss), style: .dashed),
       Series("test accuracy (scratch)", x: epochs(scratch), y: scratch.map(\.testAccuracy), style: .dashed),
-    ], yRange: 0.3...0.9), name: "curves")
+    ]), name: "curves")
 }
 
 /// The first test images with the model's guess; a wrong guess is red and shows the truth.
