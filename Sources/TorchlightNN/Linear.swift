@@ -27,12 +27,3 @@ public final class Linear: Module {
   }
 }
 
-/// Runs layers one after another (`nn.Sequential`); parameters are named `layers.0.weight`, ….
-public final class Sequential: Module {
-  public let layers: [Module]
-
-  public init(_ layers: [Module]) { self.layers = layers }
-  public convenience init(_ layers: Module...) { self.init(layers) }
-
-  public override func forward(_ x: Tensor) -> Tensor { layers.reduce(x) { $1($0) } }
-}

@@ -30,13 +30,18 @@ func leaf64(_ shape: [Int], seed: UInt64, transposed: Bool = true) -> Tensor {
     final class Block: Module {
       let inner = Linear(inFeatures: 2, outFeatures: 2)
       let scale = Tensor.ones([2]).requiringGrad()
-      let runningMean = Tensor.zeros([2])     // not trained: a buffer
+      let runningMean = Buffer(Tensor.zeros([2]))   // saved, never trained
       let heads = [Linear(inFeatures: 2, outFeatures: 1), Linear(inFeatures: 2, outFeatures: 1)]
       override func forward(_ x: Tensor) -> Tensor { inner(x) * scale }
     }
     let b = Block()
     #expect(b.namedParameters().map(\.0) == ["scale", "inner.weight", "inner.bias", "heads.0.weight", "heads.0.bias", "heads.1.weight", "heads.1.bias"])
     #expect(b.namedBuffers().map(\.0) == ["runningMean"])
+    // A frozen parameter is still a parameter: counted, saved, just not trained.
+    b.inner.weight.requiresGrad = false
+    #expect(b.namedParameters().count == 7)
+    #expect(b.parameterCount == 2 + 4 + 2 + 2 * 3)
+    #expect(b.trainableParameterCount == 2 + 2 + 2 * 3)
   }
 
   @Test func trainAndEvalReachEveryChild() {
