@@ -37,7 +37,8 @@ let package = Package(
     // MARK: Figures and the chapters' shared kit
     .target(name: "TorchlightPlot"),
     .target(name: "ChapterKit", dependencies: [
-      "Torchlight", "TorchlightPlot", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      "Torchlight", "TorchlightNN", "TorchlightData", "TorchlightPlot",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: fastFlags),
 
     // MARK: Chapters (one executable each)
@@ -49,6 +50,8 @@ let package = Package(
                       path: "chapters/03-linear-regression", swiftSettings: fastFlags),
     .executableTarget(name: "softmax-regression", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/04-softmax-regression", swiftSettings: fastFlags),
+    .executableTarget(name: "mlp", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+                      path: "chapters/05-mlp", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightData", "COpenBLAS"],

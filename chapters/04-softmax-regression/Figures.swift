@@ -1,3 +1,4 @@
+import ChapterKit
 import TorchlightData
 import TorchlightNN
 import TorchlightPlot

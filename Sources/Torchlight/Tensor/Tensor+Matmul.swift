@@ -19,11 +19,22 @@ extension Tensor {
     let product = dtype == .float32 ? Tensor.batchedGemm(a, b, Float.self) : Tensor.batchedGemm(a, b, Double.self)
     // ∂/∂a = g·bᵀ and ∂/∂b = aᵀ·g, matrix by matrix; broadcast batch axes are summed by the engine.
     var out = product.recorded(a.rank == 2 && b.rank == 2 ? "MmBackward" : "BmmBackward", inputs: [a, b], saving: [a, b]) { g in
-      [a.requiresGrad ? g.matmul(b.transposed()) : nil, b.requiresGrad ? a.transposed().matmul(g) : nil]
+      [a.requiresGrad ? Tensor.gradient(g.matmul(b.transposed()), transposedFor: a, { b.matmul(g.transposed()) }) : nil,
+       b.requiresGrad ? Tensor.gradient(a.transposed().matmul(g), transposedFor: b, { g.transposed().matmul(a) }) : nil]
     }
     if other.rank == 1 { out = out.squeezed(axis: -1) }
     if rank == 1 { out = out.squeezed(axis: other.rank == 1 ? -1 : -2) }
     return out
+  }
+
+  /// A matrix gradient laid out like the input it belongs to. For an input that is a transposed
+  /// view (a `Linear` weight read as Wᵀ), computing (∂L/∂X)ᵀ directly and transposing the view
+  /// gives the gradient W's own row-major layout, so storing it in `.grad` is a plain copy rather
+  /// than a strided one. Same values either way.
+  static func gradient(_ direct: @autoclosure () -> Tensor, transposedFor input: Tensor, _ transposedProduct: () -> Tensor) -> Tensor {
+    let r = input.rank
+    let columnMajor = r == 2 && input.strides[r - 2] == 1 && input.strides[r - 1] != 1 && input.shape[r - 1] > 1
+    return columnMajor ? transposedProduct().transposed() : direct()
   }
 
   /// The dot product of two 1-D tensors.

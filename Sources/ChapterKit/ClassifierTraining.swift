@@ -1,23 +1,36 @@
-import ChapterKit
 import TorchlightData
 import TorchlightNN
 
 /// One epoch's numbers.
-struct EpochStats {
-  var trainLoss = 0.0, trainAccuracy = 0.0, testLoss = 0.0, testAccuracy = 0.0
+public struct EpochStats: Sendable {
+  public var trainLoss = 0.0, trainAccuracy = 0.0, testLoss = 0.0, testAccuracy = 0.0
+  public init() {}
 }
 
 /// What a classifier needs from the training loop: scores for a batch, the loss of those scores,
-/// and the update after backward.
-struct Classifier {
-  let forward: (Tensor) -> Tensor
-  let loss: (Tensor, Tensor) -> Tensor
-  let step: () -> Void
+/// the update after backward, and (optionally) a switch between training and evaluation mode.
+public struct Classifier {
+  public let forward: (Tensor) -> Tensor
+  public let loss: (Tensor, Tensor) -> Tensor
+  public let step: () -> Void
+  public let setTraining: (Bool) -> Void
+
+  public init(forward: @escaping (Tensor) -> Tensor, loss: @escaping (Tensor, Tensor) -> Tensor,
+              step: @escaping () -> Void, setTraining: @escaping (Bool) -> Void = { _ in }) {
+    self.forward = forward; self.loss = loss; self.step = step; self.setTraining = setTraining
+  }
+
+  /// A classifier made of a module, a loss and an optimizer step (which also clears gradients).
+  public init(module: Module, loss: @escaping (Tensor, Tensor) -> Tensor, step: @escaping () -> Void) {
+    self.init(forward: { module($0) }, loss: loss, step: step, setTraining: { module.train($0) })
+  }
 }
 
 /// Average loss and accuracy on a whole split, in batches of 1000, without recording a graph.
-func evaluate(_ model: Classifier, _ data: FashionMNIST) -> (loss: Double, accuracy: Double) {
-  withNoGrad {
+public func evaluate(_ model: Classifier, _ data: FashionMNIST) -> (loss: Double, accuracy: Double) {
+  model.setTraining(false)
+  defer { model.setTraining(true) }
+  return withNoGrad {
     var loss = 0.0, correct = 0.0
     for batch in DataLoader(data, batchSize: 1000, prefetch: false, generator: Generator(seed: 0)) {
       let scores = model.forward(batch.inputs)
@@ -30,11 +43,12 @@ func evaluate(_ model: Classifier, _ data: FashionMNIST) -> (loss: Double, accur
 
 /// The loop every classifier chapter runs: for each epoch, every shuffled minibatch goes
 /// forward, backward and through the update; then the test set is scored.
-func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int,
+public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int,
            generator: Generator, log: TrainingLog) -> [EpochStats] {
   let loader = DataLoader(train, batchSize: batchSize, shuffle: true, generator: generator)
   var history: [EpochStats] = []
   for epoch in 1...max(epochs, 1) where epochs > 0 {
+    model.setTraining(true)
     log.startEpoch(epoch, of: epochs, batches: loader.count)
     var stats = EpochStats(), seen = 0.0
     for batch in loader {

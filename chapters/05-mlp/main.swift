@@ -1,0 +1,2 @@
+// Chapter 05: multilayer perceptrons, initialisation, overfitting and regularisation.
+MLPChapter.runAsChapter()
