@@ -46,10 +46,14 @@ public struct Series: Sendable {
   public let x: [Double]
   public let y: [Double]
   public let style: Style
+  /// Which colour of the palette to draw with; nil takes the series' position in its plot.
+  /// Give two series the same colour to pair them (a model's train and test loss, a function
+  /// and its derivative), and tell them apart by style.
+  public let color: Int?
 
-  public init(_ name: String, x: [Double], y: [Double], style: Style = .lines) {
+  public init(_ name: String, x: [Double], y: [Double], style: Style = .lines, color: Int? = nil) {
     precondition(x.count == y.count, "Series \"\(name)\": \(x.count) x values but \(y.count) y values")
-    self.name = name; self.x = x; self.y = y; self.style = style
+    self.name = name; self.x = x; self.y = y; self.style = style; self.color = color
   }
 }
 
@@ -189,8 +193,11 @@ enum Theme {
     }
     // Below the plot, in as many rows as its entries need; gnuplot's own bottom margin would let
     // the legend touch the x label, so the margin is set here.
-    let total = names.reduce(0.0) { $0 + Double($1.count + 8) * canvas.charWidth }
-    let rows = max(1, Int((total / canvas.plotWidth).rounded(.up)))
+    // gnuplot gives every column the width of the longest entry; the estimate errs wide (20%
+    // more per character), since too few rows would put the legend over the x axis's labels.
+    let longest = Double((names.map(\.count).max() ?? 0) + 8) * canvas.charWidth * 1.2
+    let columns = max(1, min(names.count, Int(canvas.plotWidth / longest)))
+    let rows = (names.count + columns - 1) / columns
     return padding + ["set key outside below center horizontal \(style)", "set bmargin \(short(4.2 + 1.3 * Double(rows)))"]
   }
 

@@ -78,7 +78,7 @@ public struct LinePlot: CanvasFigure {
     let pointCount = series.filter { $0.style == .points }.reduce(0) { $0 + $1.x.count }
     let crowded = pointCount > 400
     let plots = series.enumerated().map { i, s in
-      var color = Theme.color(i)
+      var color = Theme.color(s.color ?? i)
       if crowded && s.style == .points { color = "#40" + color.dropFirst() }
       let size = crowded ? 0.5 : 0.7
       return "\(Theme.file(dataFile)) index \(i) using 1:2 \(Theme.plotStyle(s.style, color: color, pointSize: size, index: i, count: s.x.count, canvas: canvas)) \(Theme.title(s.name))"

@@ -10,17 +10,16 @@ struct ScaleProfile {
   var gradientStd: [Double] = []
 }
 
-/// The standard deviations the three schemes give a weight of shape [fanOut, fanIn]:
-/// N(0, 0.01²); Xavier (Glorot) √(2/(fanIn + fanOut)), which keeps variance steady in both
-/// directions for symmetric activations; Kaiming (He) √(2/fanIn), which makes up for ReLU
-/// zeroing half its inputs.
+/// The three schemes, through `Init`: N(0, 0.01²); Xavier (Glorot), standard deviation
+/// √(2/(fanIn + fanOut)), which keeps variance steady in both directions for symmetric
+/// activations; Kaiming (He) for ReLU, √2/√fanIn, which makes up for ReLU zeroing half its inputs.
 enum InitScheme: String, CaseIterable {
   case small = "normal(0, 0.01)", xavier = "Xavier", kaiming = "Kaiming"
-  func std(fanIn: Int, fanOut: Int) -> Double {
+  func initialise(_ w: Tensor, generator: Generator) {
     switch self {
-    case .small: 0.01
-    case .xavier: (2 / Double(fanIn + fanOut)).squareRoot()
-    case .kaiming: (2 / Double(fanIn)).squareRoot()
+    case .small: Init.normal(w, std: 0.01, generator: generator)
+    case .xavier: Init.xavierNormal(w, generator: generator)
+    case .kaiming: Init.kaimingNormal(w, nonlinearity: .relu, generator: generator)
     }
   }
 }
@@ -28,7 +27,9 @@ enum InitScheme: String, CaseIterable {
 func scaleProfile(scheme: InitScheme, activation: (Tensor) -> Tensor, depth: Int = 12, width: Int = 256,
                   generator: Generator) -> ScaleProfile {
   let weights = (0..<depth).map { _ in
-    (Tensor.randn([width, width], dtype: .float64, generator: generator) * scheme.std(fanIn: width, fanOut: width)).requiringGrad()
+    let w = Tensor.zeros([width, width], dtype: .float64).requiringGrad()
+    scheme.initialise(w, generator: generator)
+    return w
   }
   var h = Tensor.randn([128, width], dtype: .float64, generator: generator)
   var profile = ScaleProfile()

@@ -4,11 +4,16 @@ import TorchlightOptim
 
 /// The MLP written out: two weight matrices, two bias vectors, ReLU between them.
 final class ScratchMLP {
-  let w1 = (Tensor.randn([784, 256]) * 0.01).requiringGrad()
-  let b1 = Tensor.zeros([256]).requiringGrad()
-  let w2 = (Tensor.randn([256, 10]) * 0.01).requiringGrad()
-  let b2 = Tensor.zeros([10]).requiringGrad()
+  let w1, b1, w2, b2: Tensor
   var parameters: [Tensor] { [w1, b1, w2, b2] }
+
+  /// Weights N(0, 0.01²), biases 0, as the textbook.
+  init(generator: Generator) {
+    w1 = (Tensor.randn([784, 256], generator: generator) * 0.01).requiringGrad()
+    b1 = Tensor.zeros([256]).requiringGrad()
+    w2 = (Tensor.randn([256, 10], generator: generator) * 0.01).requiringGrad()
+    b2 = Tensor.zeros([10]).requiringGrad()
+  }
 
   /// max(x, 0), written with the elementwise maximum against a zero tensor.
   func relu(_ x: Tensor) -> Tensor { Tensor.maximum(x, Tensor.zeros([], dtype: x.dtype)) }

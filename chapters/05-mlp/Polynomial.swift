@@ -25,24 +25,25 @@ struct PolynomialData {
   }
 }
 
-/// Fits a linear model on the first `featureCount` features by minibatch SGD on squared error;
-/// returns train and test loss after each epoch and the learned weights.
-func fitPolynomial(_ data: PolynomialData, featureCount: Int, epochs: Int, generator: Generator)
+/// Fits a linear model on the first `featureCount` features of the first `examples` training
+/// examples by minibatch SGD on squared error; returns train and test loss after each epoch and
+/// the learned weights.
+func fitPolynomial(_ data: PolynomialData, featureCount: Int, examples: Int = 100, epochs: Int, generator: Generator)
   -> (train: [Double], test: [Double], weights: [Double]) {
   let net = Linear(inFeatures: featureCount, outFeatures: 1, bias: false, dtype: .float64, generator: generator)
   let optimizer = SGD(parameters: net.parameters(), lr: 0.01)
-  let xTrain = data.trainFeatures[.all, ..<featureCount], xTest = data.testFeatures[.all, ..<featureCount]
+  let xTrain = data.trainFeatures[..<examples, ..<featureCount], xTest = data.testFeatures[.all, ..<featureCount]
+  let yTrain = data.trainLabels[..<examples]
   var train: [Double] = [], test: [Double] = []
-  let n = xTrain.shape[0]
   for _ in 0..<epochs {
-    for batch in Tensor.randperm(n, generator: generator).split(10) {
-      let loss = mseLoss(net(xTrain.indexSelect(axis: 0, index: batch)), data.trainLabels.indexSelect(axis: 0, index: batch))
+    for batch in Tensor.randperm(examples, generator: generator).split(10) {
+      let loss = mseLoss(net(xTrain.indexSelect(axis: 0, index: batch)), yTrain.indexSelect(axis: 0, index: batch))
       optimizer.zeroGrad()
       loss.backward()
       optimizer.step()
     }
     withNoGrad {
-      train.append(mseLoss(net(xTrain), data.trainLabels).item())
+      train.append(mseLoss(net(xTrain), yTrain).item())
       test.append(mseLoss(net(xTest), data.testLabels).item())
     }
   }

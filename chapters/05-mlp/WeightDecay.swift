@@ -1,11 +1,42 @@
 import Foundation
 import TorchlightNN
-import TorchlightPlot
 
-/// Weight decay on a problem built to overfit: 200 features but only 20 training examples,
-/// y = 0.05 + Σᵢ 0.01·xᵢ + ε. Minimising  loss + (λ/2)‖w‖²  by hand: the penalty's gradient λw is
-/// added to the loss gradient, pulling every weight toward 0 at each step.
-func weightDecayRun(lambda: Double, epochs: Int, generator: Generator) -> (train: [Double], test: [Double], norm: Double) {
+/// A penalty on the weights, added to the loss by hand.
+/// - `l2(λ)`: (λ/2)‖w‖², whose gradient λw shrinks every weight in proportion to its size
+///   (this is what "weight decay" means);
+/// - `l1(λ)`: λ‖w‖₁, whose gradient λ·sign(w) pulls every weight toward 0 by the same amount,
+///   so small weights end up near 0 while large ones survive (a preference for sparse w).
+enum Penalty {
+  case none, l2(Double), l1(Double)
+
+  func callAsFunction(_ w: Tensor) -> Tensor {
+    switch self {
+    case .none: Tensor.zeros([], dtype: w.dtype)
+    case .l2(let lambda): lambda * (w * w).sum() / 2
+    case .l1(let lambda): lambda * w.abs().sum()
+    }
+  }
+
+  var key: String {
+    switch self { case .none: "none"; case .l2: "l2"; case .l1: "l1" }
+  }
+
+  var label: String {
+    switch self {
+    case .none: "λ = 0"
+    case .l2(let lambda): "L2, λ = \(formatted(lambda))"
+    case .l1(let lambda): "L1, λ = \(formatted(lambda))"
+    }
+  }
+
+  private func formatted(_ v: Double) -> String { v == v.rounded() ? "\(Int(v))" : "\(v)" }
+}
+
+/// Linear regression on a problem built to overfit: 200 features but only 20 training examples,
+/// y = 0.05 + Σᵢ 0.01·xᵢ + ε. Minimises  loss + penalty(w)  by minibatch SGD, written by hand: the
+/// penalty's gradient is added to the loss gradient at every step.
+func penalizedRegression(_ penalty: Penalty, epochs: Int, generator: Generator)
+  -> (train: [Double], test: [Double], norm: Double, smallWeights: Int) {
   let d = 200, nTrain = 20, nTest = 100
   func make(_ n: Int) -> (Tensor, Tensor) {
     let x = Tensor.randn([n, d], dtype: .float64, generator: generator)
@@ -20,8 +51,8 @@ func weightDecayRun(lambda: Double, epochs: Int, generator: Generator) -> (train
   for _ in 0..<epochs {
     for batch in Tensor.randperm(nTrain, generator: generator).split(5) {
       let x = xTrain.indexSelect(axis: 0, index: batch), y = yTrain.indexSelect(axis: 0, index: batch)
-      // The L2 penalty written by hand, added to every example's loss.
-      let loss = squared(x, y) + lambda * (w * w).sum() / 2
+      // The penalty is added to every example's loss, as in the textbook.
+      let loss = squared(x, y) + penalty(w)
       loss.sum().backward()
       withNoGrad {
         for p in [w, b] { p -= p.grad! * (lr / Double(batch.count)); p.zeroGrad() }
@@ -32,5 +63,6 @@ func weightDecayRun(lambda: Double, epochs: Int, generator: Generator) -> (train
       test.append(squared(xTest, yTest).mean().item())
     }
   }
-  return (train, test, withNoGrad { (w * w).sum().sqrt().item() })
+  let small = w.toDoubles().filter { Swift.abs($0) < 0.01 }.count
+  return (train, test, withNoGrad { (w * w).sum().sqrt().item() }, small)
 }
