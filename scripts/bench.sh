@@ -13,18 +13,27 @@ PY=${PEERS_VENV:-$HOME/.venvs/torchlight-peers}/bin/python
 
 swift build -c release --product torchlight-bench >/dev/null
 swift build -c release --product softmax-regression >/dev/null
+swift build -c release --product mlp >/dev/null
 .build/release/torchlight-bench
 
 field() { tr ' ' '\n' | grep "^$1=" | head -1 | cut -d= -f2; }
 
-for threads in 1 2; do
-  ours=$(.build/release/softmax-regression --epochs "$EPOCHS" --threads "$threads" --output "out/bench-softmax" \
-         | grep '^RESULT' | grep 'model=concise' | field sec_per_epoch)
-  if [ -x "$PY" ] && [ -f "$PEERS/softmax.py" ]; then
-    torch=$( (cd "$PEERS" && "$PY" softmax.py --threads "$threads" --epochs "$EPOCHS") | grep '^RESULT' | field sec_per_epoch_min)
+# compare NAME PEER_SCRIPT THREADS CHAPTER_COMMAND...: one chapter's seconds per epoch beside
+# PyTorch's on the same work, run back to back.
+compare() {
+  local name=$1 peer=$2 threads=$3; shift 3
+  local ours torch ratio
+  ours=$("$@" --epochs "$EPOCHS" --threads "$threads" | grep '^RESULT' | grep 'model=concise' | field sec_per_epoch)
+  if [ -x "$PY" ] && [ -f "$PEERS/$peer" ]; then
+    torch=$( (cd "$PEERS" && "$PY" "$peer" --threads "$threads" --epochs "$EPOCHS") | grep '^RESULT' | field sec_per_epoch_min)
     ratio=$(python3 -c "print(f'{$ours / $torch:.2f}')")
-    echo "BENCH name=softmax_regression_epoch threads=$threads sec_per_epoch=$ours pytorch_sec_per_epoch=$torch ratio=$ratio"
+    echo "BENCH name=$name threads=$threads sec_per_epoch=$ours pytorch_sec_per_epoch=$torch ratio=$ratio"
   else
-    echo "BENCH name=softmax_regression_epoch threads=$threads sec_per_epoch=$ours (no PyTorch reference: run bash $PEERS/setup_venv.sh)"
+    echo "BENCH name=$name threads=$threads sec_per_epoch=$ours (no PyTorch reference: run bash $PEERS/setup_venv.sh)"
   fi
+}
+
+for threads in 1 2; do
+  compare softmax_regression_epoch softmax.py "$threads" .build/release/softmax-regression --output out/bench-softmax
+  compare mlp_epoch mlp.py "$threads" .build/release/mlp --model concise --output out/bench-mlp
 done

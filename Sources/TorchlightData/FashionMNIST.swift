@@ -45,8 +45,12 @@ public struct FashionMNIST: BatchDataset {
       throw DataError("Fashion-MNIST: \(prefix) labels contain \(bad), outside 0…9; the label file is damaged or from another data set")
     }
     let n = min(limit ?? Int.max, imageFile.shape[0])
-    let pixels = imageFile.values.prefix(n * 784).map { Float($0) / 255 }
-    images = Tensor(pixels, shape: [n, 1, 28, 28])
+    // Bytes 0…255 become floats in [0, 1], written straight into the tensor.
+    images = Tensor(shape: [n, 1, 28, 28], of: Float.self) { pixels in
+      imageFile.values.withUnsafeBufferPointer { bytes in
+        for i in pixels.indices { pixels[i] = Float(bytes[i]) / 255 }
+      }
+    }
     labels = Tensor(labelFile.values.prefix(n).map { Int64($0) }, shape: [n])
     isTraining = train
   }

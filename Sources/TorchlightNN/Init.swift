@@ -179,13 +179,15 @@ public enum Init {
 
   static func xavierStd(_ tensor: Tensor, gain: Double) -> Double {
     let (fanIn, fanOut) = fans(of: tensor)
+    guard fanIn + fanOut > 0 else { return 0 }   // an empty tensor: nothing to draw
     return gain * (2 / Double(fanIn + fanOut)).squareRoot()
   }
 
   static func kaimingStd(_ tensor: Tensor, a: Double, mode: FanMode, nonlinearity: Nonlinearity) -> Double {
     let (fanIn, fanOut) = fans(of: tensor)
     let fan = mode == .fanIn ? fanIn : fanOut
-    guard fan > 0 else { fatalError("Init.kaiming: \(mode) of a tensor of shape \(tensor.shape) is 0") }
+    // A fan is 0 only for a tensor with no elements: nothing to draw (PyTorch: a no-op).
+    guard fan > 0 else { return 0 }
     return calculateGain(nonlinearity: nonlinearity, param: a) / Double(fan).squareRoot()
   }
 

@@ -56,15 +56,25 @@ extension Tensor {
     guard values.count == Layout.count(shape) else {
       fatalError("Tensor(_:shape:): \(values.count) values cannot fill shape \(shape) (\(Layout.count(shape)) elements)")
     }
-    self.init(zeros: shape, dtype: dtype ?? T.dtype)
+    // Every element is written below, so the storage needs no zero fill first.
+    self.init(uninitialized: shape, dtype: dtype ?? T.dtype)
     if values.isEmpty { return }
     if dtype == nil || dtype == T.dtype {
       values.withUnsafeBufferPointer { src in
-        base(T.self).update(from: src.baseAddress!, count: values.count)
+        base(T.self).initialize(from: src.baseAddress!, count: values.count)
       }
     } else {
       fill(fromDoubles: values.map(\.doubleValue))
     }
+  }
+
+  /// A new contiguous tensor of `shape` whose elements `body` writes, row-major, through a buffer
+  /// of exactly `count` elements of `T`. Nothing is zeroed first and no array is built, so a data
+  /// loader can convert a large file (bytes to floats, say) straight into the tensor.
+  /// `body` must write every element.
+  public convenience init<T: TensorElement>(shape: [Int], of type: T.Type, writing body: (UnsafeMutableBufferPointer<T>) throws -> Void) rethrows {
+    self.init(uninitialized: shape, dtype: T.dtype)
+    try body(UnsafeMutableBufferPointer(start: base(T.self), count: Layout.count(shape)))
   }
 
   /// Writes row-major values into this freshly made contiguous tensor, converting to its dtype.

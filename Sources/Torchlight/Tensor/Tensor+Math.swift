@@ -70,7 +70,20 @@ extension Tensor {
     case .float64: y = Elementwise.map(self, Double.self, to: Double.self) { $0 < 0 ? 0 : $0 }
     default: return clamp(min: 0)
     }
-    return y.recorded("ReluBackward", inputs: [self], saving: [y]) { g in [g * (y .> 0).to(g.dtype)] }
+    return y.recorded("ReluBackward", inputs: [self], saving: [y]) { g in [Tensor.reluGradient(g, y)] }
+  }
+
+  /// g where y > 0, else 0: ReLU's backward in one pass over memory (PyTorch's
+  /// `threshold_backward`), instead of a comparison, a cast and a product. It is linear in g, so
+  /// its own backward applies the same mask again; y only chooses, and gets no gradient.
+  static func reluGradient(_ g: Tensor, _ y: Tensor) -> Tensor {
+    guard g.dtype == y.dtype && g.shape == y.shape && (g.dtype == .float32 || g.dtype == .float64) else {
+      return g * (y .> 0).to(g.dtype)
+    }
+    let out = g.dtype == .float32
+      ? Elementwise.zip(g, Float.self, y, Float.self, to: Float.self, op: "reluGradient") { $1 > 0 ? $0 : 0 }
+      : Elementwise.zip(g, Double.self, y, Double.self, to: Double.self, op: "reluGradient") { $1 > 0 ? $0 : 0 }
+    return out.recorded("ReluGradientBackward", inputs: [g], saving: [y]) { gg in [reluGradient(gg, y)] }
   }
 
   /// x limited to [min, max] (either bound may be omitted). NaN stays NaN. The gradient passes

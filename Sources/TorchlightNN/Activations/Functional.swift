@@ -1,7 +1,7 @@
 import Foundation
 
 /// Activation functions in functional form (`torch.nn.functional`), with PyTorch's definitions
-/// and defaults. The layers in Modules.swift wrap these.
+/// and defaults. The layers in ActivationModules.swift wrap these.
 ///
 /// Most are compositions of differentiable tensor ops, so their gradients (and second
 /// derivatives) come from the ops they are built of. Four are written as ops of their own, with
