@@ -17,6 +17,14 @@ func leaf64(_ shape: [Int], seed: UInt64, transposed: Bool = true) -> Tensor {
     #expect(Linear(inFeatures: 3, outFeatures: 2).parameterCount == 8)
     #expect(Linear(inFeatures: 3, outFeatures: 2, bias: false).parameterCount == 6)
     #expect(Sequential(Linear(inFeatures: 784, outFeatures: 256), Linear(inFeatures: 256, outFeatures: 10)).parameterCount == 784 * 256 + 256 + 256 * 10 + 10)
+    #expect(PReLU().parameterCount == 1 && PReLU(numParameters: 16).parameterCount == 16)
+    let parameterFree: [Module] = [ReLU(), LeakyReLU(), RReLU(), ELU(), SELU(), GELU(), SiLU(), Sigmoid(), Tanh(), Softplus(),
+                                   Hardtanh(), Softmax(), LogSoftmax(), Dropout(p: 0.5), Flatten()]
+    for layer in parameterFree {
+      #expect(layer.parameterCount == 0, "\(type(of: layer)) should have no parameters")
+    }
+    let list = ModuleList([Linear(inFeatures: 2, outFeatures: 2), PReLU(numParameters: 2)])
+    #expect(list.parameterCount == 6 + 2)
   }
 
   @Test func parametersAreNamedLikePyTorch() {
