@@ -61,6 +61,7 @@ let package = Package(
     .testTarget(name: "TorchlightTests", dependencies: ["Torchlight"]),
     .testTarget(name: "TorchlightNNTests", dependencies: ["TorchlightNN", "TorchlightOptim"]),
     .testTarget(name: "TorchlightPlotTests", dependencies: ["TorchlightPlot"]),
+    .testTarget(name: "TorchlightOptimTests", dependencies: ["TorchlightOptim", "TorchlightNN"]),
     .testTarget(name: "TorchlightDataTests", dependencies: ["TorchlightData"]),
     .testTarget(name: "ChapterTests", dependencies: ["ChapterKit"]),
   ]
