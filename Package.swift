@@ -52,6 +52,8 @@ let package = Package(
                       path: "chapters/04-softmax-regression", swiftSettings: fastFlags),
     .executableTarget(name: "mlp", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/05-mlp", swiftSettings: fastFlags),
+    .executableTarget(name: "optimizers", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+                      path: "chapters/06-optimizers", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightData", "COpenBLAS"],

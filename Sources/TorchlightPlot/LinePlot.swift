@@ -39,7 +39,11 @@ public struct LinePlot: CanvasFigure {
 
   public func script(dataFile: String) -> String { script(dataFile: dataFile, canvas: .png) }
 
-  func script(dataFile: String, canvas: Canvas) -> String {
+  func script(dataFile: String, canvas: Canvas) -> String { script(dataFile: dataFile, canvas: canvas, firstBlock: 0) }
+
+  /// The script, reading its series from data blocks `firstBlock`, `firstBlock + 1`, … (a panel
+  /// of a `PlotGrid` shares one data file with the other panels).
+  func script(dataFile: String, canvas: Canvas, firstBlock: Int) -> String {
     var lines = Theme.header(title: title, xLabel: xLabel, yLabel: yLabel, canvas: canvas)
     if logX { lines += ["set logscale x", "set format x '%g'", "set mxtics 10"] }
     if logY { lines += ["set logscale y", "set format y '%g'", "set mytics 10"] }
@@ -81,7 +85,7 @@ public struct LinePlot: CanvasFigure {
       var color = Theme.color(s.color ?? i)
       if crowded && s.style == .points { color = "#40" + color.dropFirst() }
       let size = crowded ? 0.5 : 0.7
-      return "\(Theme.file(dataFile)) index \(i) using 1:2 \(Theme.plotStyle(s.style, color: color, pointSize: size, index: i, count: s.x.count, canvas: canvas)) \(Theme.title(s.name))"
+      return "\(Theme.file(dataFile)) index \(firstBlock + i) using 1:2 \(Theme.plotStyle(s.style, color: color, pointSize: size, index: i, count: s.x.count, canvas: canvas)) \(Theme.title(s.name))"
     }
     if plots.isEmpty || series.allSatisfy({ $0.x.isEmpty }) {
       // Nothing to draw: an empty frame that says so, rather than an error.

@@ -52,10 +52,27 @@ let everyFigure: [(String, any Figure)] = {
   for k in 0..<6 { images.append((0..<16).map { Double(($0 + k) % 5) }) }
   let grid = ImageGrid(title: "Digits", images: images, height: 4, width: 4, columns: 3,
                        captions: (0..<6).map { "img \($0)" }, highlighted: [false, true, false, false, false, true])
-  return [("line", line), ("log", log), ("histogram", histogram), ("contour", contour), ("heatmap", heat), ("images", grid)]
+  let panels = PlotGrid(title: "Panels", panels: [line, log, line], columns: 2)
+  return [("line", line), ("log", log), ("histogram", histogram), ("contour", contour), ("heatmap", heat), ("images", grid),
+          ("panels", panels)]
 }()
 
 @Suite("Plotting", .serialized) struct PlotTests {
+  @Test func gridPanelsReadTheirOwnDataBlocks() {
+    let one = LinePlot(title: "one", xLabel: "x", yLabel: "y", series: [Series("a", x: [0, 1], y: [1, 2])])
+    let two = LinePlot(title: "two", xLabel: "x", yLabel: "y",
+                       series: [Series("b", x: [0, 1], y: [3, 4]), Series("c", x: [0, 1], y: [5, 6])], logY: true)
+    let grid = PlotGrid(title: "grid", panels: [one, two], columns: 2)
+    let script = grid.script(dataFile: "g.dat")
+    #expect(script.contains("set multiplot layout 1,2"))
+    #expect(script.contains("index 0 ") && script.contains("index 1 ") && script.contains("index 2 "))
+    #expect(!script.contains("index 3 "))
+    // Three blocks in the data, in panel order; the second panel's log axis is reset before the next.
+    let blocks = grid.data().components(separatedBy: "\n\n\n")
+    #expect(blocks.count == 3 && blocks[2].contains("5"))
+    #expect(script.components(separatedBy: "reset").count == 3)
+  }
+
   @Test(needsGnuplot) func everyFigureKindWritesPngDataAndScript() throws {
     let folder = scratchFolder("kinds")
     defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+@Suite("Chapter 06: optimizers") struct OptimizersChapterTests {
+  @Test func pathsAndSchedulesRunWithoutData() throws {
+    let out = temporaryFolder("optimizers")
+    let run = try runChapter("optimizers", ["--part", "paths", "--threads", "1", "--output", out])
+    #expect(run.status == 0, "\(run.stderr)")
+    // The learning-rate demonstration: 0.52 is past GD's stability limit 2/4 on this function.
+    #expect(run.stdout.contains("lr 0.52 (too large"))
+    for figure in ["learning-rate", "learning-rate-loss", "bowl-sgd-family", "bowl-adaptive", "rosenbrock-sgd-family", "rosenbrock-adaptive"] {
+      expectFigure(out, figure)
+    }
+    let schedules = try runChapter("optimizers", ["--part", "schedules", "--output", out])
+    #expect(schedules.status == 0, "\(schedules.stderr)")
+    #expect(schedules.stdout.contains("OneCycleLR"))
+    expectFigure(out, "schedules")
+  }
+
+  @Test func quickComparisonTrainsEveryOptimizer() throws {
+    guard SoftmaxRegressionChapterTests.dataInstalled else {
+      print("skipped: Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)")
+      return
+    }
+    let out = temporaryFolder("optimizers-mlp")
+    let run = try runChapter("optimizers", ["--part", "mlp", "--quick", "--epochs", "1", "--threads", "1", "--output", out])
+    #expect(run.status == 0, "\(run.stderr)")
+    for model in ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"] {
+      let result = try #require(run.result(model: model), "no RESULT line for \(model)")
+      let accuracy = try #require(Double(result["test_acc"] ?? ""))
+      #expect(accuracy > 0.3, "\(model): test accuracy \(accuracy) after one quick epoch (chance is 0.1)")
+    }
+    expectFigure(out, "mlp-loss")
+  }
+}

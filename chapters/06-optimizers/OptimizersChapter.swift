@@ -1,0 +1,112 @@
+import ArgumentParser
+import ChapterKit
+import Foundation
+import TorchlightData
+import TorchlightNN
+import TorchlightOptim
+import TorchlightPlot
+
+enum Defaults: ChapterDefaults {
+  static let chapter = "optimizers"
+  static let epochs = 10
+  static let batchSize = 256
+  static let lr = 0.1
+}
+
+/// Which parts of the chapter to run.
+enum Part: String, ExpressibleByArgument, CaseIterable {
+  case all, paths, schedules, mlp
+}
+
+/// `swift run -c release optimizers`: update rules on 2-D functions, the effect of the learning
+/// rate, every learning-rate schedule, and the optimizers compared on an MLP.
+struct OptimizersChapter: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "optimizers",
+    abstract: "Optimizers and learning-rate schedules: paths on 2-D functions, schedules, and a comparison on Fashion-MNIST (chapter 06).")
+
+  @OptionGroup var options: ChapterOptions<Defaults>
+
+  @Option(help: "Which part to run: all, paths (2-D functions), schedules, or mlp (Fashion-MNIST comparison).")
+  var part: Part = .all
+
+  func run() throws {
+    options.apply()
+    let plotter = Plotter(directory: options.output)
+    let g = Generator(seed: options.seed)
+    if part == .all || part == .paths { try runPaths(plotter, generator: g) }
+    if part == .all || part == .schedules {
+      section("Learning-rate schedules (base rate 0.1, 100 epochs)")
+      let curves = scheduleCurves()
+      for c in curves {
+        let at = [0, 5, 10, 30, 60, 99].map { String(format: "%.4f", c.lr[$0]) }.joined(separator: " ")
+        print("  \(c.name.padding(toLength: 30, withPad: " ", startingAt: 0)) lr at epochs 0 5 10 30 60 99: \(at)")
+      }
+      try drawSchedules(plotter, curves)
+    }
+    if part == .all || part == .mlp { try runMLPComparison(plotter) }
+    print("\nFigures in \(options.output)/")
+  }
+
+  func runPaths(_ plotter: Plotter, generator g: Generator) throws {
+    section("Learning rate on f(x) = 0.1·x1² + 2·x2² with plain gradient descent, 20 steps from (-5, -2)")
+    let bowl = TestFunction.bowl
+    var lrRuns: [(String, [[Double]])] = []
+    for (lr, verdict) in [(0.05, "too small"), (0.4, "about right"), (0.52, "too large: x2 overshoots more each step")] {
+      let path = trajectory(OptimizerRecipe(label: "", make: { SGD(parameters: [$0], lr: lr) }), on: bowl, steps: 20, generator: g)
+      let end = path.last!
+      print("  lr \(fmt(lr)) (\(verdict)): after 20 steps x = (\(String(format: "%.4f", end[0])), \(String(format: "%.4f", end[1]))),"
+            + " f = \(String(format: "%.3e", bowl.value(end[0], end[1])))")
+      lrRuns.append(("lr \(fmt(lr)) (\(verdict.split(separator: ":").first!))", path))
+    }
+    try drawTrajectories(plotter, bowl, lrRuns, name: "learning-rate", title: "Gradient descent on 0.1·x1² + 2·x2² with three learning rates")
+    try plotter.save(LinePlot(title: "f(x) after each step of gradient descent", xLabel: "step", yLabel: "f (log scale)",
+                              series: lrRuns.map { name, path in
+                                Series(name, x: path.indices.map(Double.init), y: path.map { bowl.value($0[0], $0[1]) }, style: .linesPoints)
+                              }, logY: true), name: "learning-rate-loss")
+    print("  (GD is stable on this f only for lr < 2/4 = 0.5: the steep direction's curvature is 4.)")
+
+    for (function, steps) in [(TestFunction.bowl, 20), (TestFunction.rosenbrock, 1000)] {
+      section("Eight optimizers on \(function.name), \(steps) steps from (\(fmt(function.start[0])), \(fmt(function.start[1])))")
+      var runs: [(String, [[Double]])] = []
+      for recipe in twoDRecipes(bowl: function.file == "bowl") {
+        let path = trajectory(recipe, on: function, steps: steps, generator: g)
+        let end = path.last!
+        let value = function.value(end[0], end[1])
+        print("  \(recipe.label.padding(toLength: 38, withPad: " ", startingAt: 0)) end (\(String(format: "%8.4f", end[0])), \(String(format: "%8.4f", end[1])))"
+              + "  f = \(String(format: "%.3e", value))" + (path.count <= steps ? "  (diverged after \(path.count - 1) steps)" : ""))
+        runs.append((recipe.label, path))
+      }
+      try drawTrajectories(plotter, function, Array(runs.prefix(4)), name: "\(function.file)-sgd-family",
+                           title: "\(function.name): gradient descent and momentum")
+      try drawTrajectories(plotter, function, Array(runs.suffix(4)), name: "\(function.file)-adaptive",
+                           title: "\(function.name): adaptive learning rates")
+    }
+  }
+
+  func runMLPComparison(_ plotter: Plotter) throws {
+    let limit = options.quick ? (train: 5000, test: 1000) : (train: Int.max, test: Int.max)
+    let train: FashionMNIST, test: FashionMNIST
+    do {
+      train = try FashionMNIST(train: true, folder: options.dataDir, limit: limit.train)
+      test = try FashionMNIST(train: false, folder: options.dataDir, limit: limit.test)
+    } catch let error as DataError {
+      throw ChapterError(error.description)
+    }
+    let epochs = options.quick ? min(options.epochs, 2) : options.epochs
+    section("Seven optimizers on the MLP 784 → 256 → 10, \(epochs) epochs, same start and same batches")
+    let runs = compareOnMLP(options: options, train: train, test: test, epochs: epochs)
+    try drawComparison(plotter, runs)
+    print("")
+    for run in runs {
+      guard let last = run.history.last else { continue }
+      print("  \(run.name.padding(toLength: 28, withPad: " ", startingAt: 0)) train loss \(formatMetric(last.trainLoss))  test accuracy \(String(format: "%.4f", last.testAccuracy))")
+    }
+    for run in runs {
+      guard let last = run.history.last else { continue }
+      run.log.result(["train_loss": last.trainLoss, "test_acc": last.testAccuracy], extra: ["threads": "\(options.threads)"])
+    }
+  }
+}
+
+func section(_ title: String) { print("\n== \(title)") }

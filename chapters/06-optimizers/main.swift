@@ -1,0 +1,2 @@
+// Chapter 06: optimizers and learning-rate schedules.
+OptimizersChapter.runAsChapter()
