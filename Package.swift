@@ -56,7 +56,7 @@ let package = Package(
                       path: "chapters/06-optimizers", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
-    .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightData", "COpenBLAS"],
+    .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],
                       path: "Benchmarks/torchlight-bench", swiftSettings: fastFlags),
 
     // MARK: Tests

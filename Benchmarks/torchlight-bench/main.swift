@@ -4,7 +4,7 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet]
 var threadCounts: [Int] = []
 var only: String?
 var args = CommandLine.arguments.dropFirst()
@@ -29,4 +29,5 @@ for threads in threadCounts {
   if only == nil || only == "elementwise" { benchElementwise(threads: threads) }
   if only == nil || only == "autograd" { benchAutograd(threads: threads) }
   if only == nil || only == "dataloader" { benchDataLoader(threads: threads) }
+  if only == nil || only == "lenet" { benchLeNet(threads: threads) }
 }

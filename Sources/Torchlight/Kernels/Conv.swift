@@ -1,0 +1,479 @@
+import COpenBLAS
+
+/// The sizes of one 2-D convolution (cross-correlation, as in PyTorch):
+/// input `[n, c, h, w]`, weight `[o, c/groups, kh, kw]`, output `[n, o, oh, ow]` with
+/// `oh = (h + 2·ph − dh·(kh − 1) − 1) / sh + 1` (and the same for the width).
+///
+/// A transposed convolution uses the geometry of the convolution it is the adjoint of: its input
+/// is that convolution's output, its output that convolution's input.
+struct ConvGeometry: Equatable, Sendable {
+  var n, c, h, w: Int
+  var o, kh, kw: Int
+  var sh, sw, ph, pw, dh, dw: Int
+  var groups: Int
+  var oh, ow: Int
+
+  /// Input channels per group.
+  var cg: Int { c / groups }
+  /// Output channels per group.
+  var og: Int { o / groups }
+  /// Rows of the unfolded input for one group: one per weight of one output channel.
+  var k: Int { cg * kh * kw }
+  /// Output positions per image.
+  var l: Int { oh * ow }
+  var inputShape: [Int] { [n, c, h, w] }
+  var weightShape: [Int] { [o, cg, kh, kw] }
+  var outputShape: [Int] { [n, o, oh, ow] }
+  /// Multiply-adds of the forward pass.
+  var macs: Int { n * o * l * k }
+
+  /// Output size along one axis (PyTorch's formula), or nil when the dilated kernel does not fit.
+  static func outputSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Int? {
+    let span = dilation * (kernel - 1) + 1
+    guard size + 2 * padding >= span else { return nil }
+    return (size + 2 * padding - span) / stride + 1
+  }
+}
+
+/// Convolution kernels over raw buffers: im2col/col2im (unfold an image into the matrix whose
+/// columns are the receptive fields, and fold it back) plus OpenBLAS gemm.
+///
+/// For one image and one group, with `col = im2col(x)` of shape `[k, l]`:
+/// - forward: `y = W · col` (`[og, k] · [k, l]`)
+/// - input gradient (= transposed convolution): `col = Wᵀ · g`, then `col2im` adds every column
+///   back onto the pixels it was read from
+/// - weight gradient: `dW += g · colᵀ`
+///
+/// Several images are unfolded side by side (`[k, nb·l]`) when one image gives too few columns
+/// for an efficient gemm. The batch is split across `Threads.count` threads, each with its own
+/// buffers; OpenBLAS is then held to one thread so the two levels of threading do not fight.
+enum Conv {
+  /// Columns a gemm should get at least, so the product is not dominated by call overhead.
+  static let targetColumns = 1024
+  /// Multiply-adds below which a convolution stays on one thread.
+  static let parallelMACs = 1 << 20
+
+  // MARK: Unfold and fold
+
+  /// Writes the receptive fields of `channels` planes of one image at `x` into rows of `col`
+  /// (row stride `ld`): row `(c·kh + i)·kw + j` holds, for each output position, the input pixel
+  /// under kernel tap (i, j) of channel c, or 0 where that tap falls in the padding.
+  @inline(__always)
+  static func im2col<T: FloatElement>(_ x: UnsafePointer<T>, channels: Int, _ g: ConvGeometry,
+                                      into col: UnsafeMutablePointer<T>, ld: Int) {
+    let H = g.h, W = g.w, OH = g.oh, OW = g.ow, sw = g.sw
+    var row = 0
+    for c in 0..<channels {
+      let plane = x + c * H * W
+      for ki in 0..<g.kh {
+        for kj in 0..<g.kw {
+          let dst = col + row * ld
+          let xoff = kj * g.dw - g.pw
+          let (lo, hi) = validRange(offset: xoff, stride: sw, size: W, count: OW)
+          for oy in 0..<OH {
+            let iy = oy * g.sh - g.ph + ki * g.dh
+            let d = dst + oy * OW
+            if iy < 0 || iy >= H { d.update(repeating: 0, count: OW); continue }
+            let src = plane + iy * W + xoff
+            for ox in 0..<lo { d[ox] = 0 }
+            if sw == 1 {
+              for ox in lo..<hi { d[ox] = src[ox] }
+            } else {
+              for ox in lo..<hi { d[ox] = src[ox * sw] }
+            }
+            for ox in hi..<OW { d[ox] = 0 }
+          }
+          row += 1
+        }
+      }
+    }
+  }
+
+  /// The reverse of `im2col`: adds each entry of `col` onto the input pixel it was read from.
+  /// Entries that came from the padding are dropped. `x` must be zeroed (or hold a partial sum).
+  @inline(__always)
+  static func col2im<T: FloatElement>(_ col: UnsafePointer<T>, ld: Int, channels: Int, _ g: ConvGeometry,
+                                      into x: UnsafeMutablePointer<T>) {
+    let H = g.h, W = g.w, OH = g.oh, OW = g.ow, sw = g.sw
+    var row = 0
+    for c in 0..<channels {
+      let plane = x + c * H * W
+      for ki in 0..<g.kh {
+        for kj in 0..<g.kw {
+          let src = col + row * ld
+          let xoff = kj * g.dw - g.pw
+          let (lo, hi) = validRange(offset: xoff, stride: sw, size: W, count: OW)
+          for oy in 0..<OH {
+            let iy = oy * g.sh - g.ph + ki * g.dh
+            if iy < 0 || iy >= H { continue }
+            let s = src + oy * OW
+            let d = plane + iy * W + xoff
+            if sw == 1 {
+              for ox in lo..<hi { d[ox] += s[ox] }
+            } else {
+              for ox in lo..<hi { d[ox * sw] += s[ox] }
+            }
+          }
+          row += 1
+        }
+      }
+    }
+  }
+
+  /// The output columns `lo..<hi` whose input column `ox·stride + offset` lies inside `0..<size`.
+  @inline(__always)
+  static func validRange(offset: Int, stride: Int, size: Int, count: Int) -> (Int, Int) {
+    let lo = Swift.min(count, offset >= 0 ? 0 : (-offset + stride - 1) / stride)
+    let last = size - 1 - offset
+    let hi = last < 0 ? 0 : Swift.min(count, last / stride + 1)
+    return (lo, Swift.max(lo, hi))
+  }
+
+  // MARK: The three products
+
+  /// `out = conv(x, w) + bias`. All buffers contiguous: x `[n, c, h, w]`, w `[o, c/g, kh, kw]`,
+  /// out `[n, o, oh, ow]` (fully overwritten).
+  static func forward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
+                                       out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    if prefersDirect(g) { directForward(x: x, weight: weight, bias: bias, out: out, g); return }
+    nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
+    let pointwise = isPointwise(g)
+    overBatch(g) { n0, n1 in
+      let nb = pointwise ? 1 : imagesPerGemm(g, available: n1 - n0)
+      let col = pointwise ? nil : Workspace<T>(g.k * nb * g.l)
+      let tmp = nb > 1 ? Workspace<T>(g.og * nb * g.l) : nil
+      defer { col?.free(); tmp?.free() }
+      var n = n0
+      while n < n1 {
+        let count = Swift.min(nb, n1 - n)
+        let cols = count * g.l
+        for grp in 0..<g.groups {
+          let wg = weight + grp * g.og * g.k
+          // B: the unfolded images, or for a 1×1 kernel the image itself.
+          let b: UnsafePointer<T>
+          if let col {
+            for j in 0..<count {
+              im2col(x + ((n + j) * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: col.p + j * g.l, ld: cols)
+            }
+            b = UnsafePointer(col.p)
+          } else {
+            b = x + (n * g.c + grp * g.cg) * g.h * g.w
+          }
+          if let tmp {
+            gemm(false, false, m: g.og, n: cols, k: g.k, UnsafePointer(wg), lda: g.k, b, ldb: cols, beta: 0, tmp.p, ldc: cols)
+            for j in 0..<count {
+              for oc in 0..<g.og {
+                let d = out + ((n + j) * g.o + grp * g.og + oc) * g.l, s = tmp.p + oc * cols + j * g.l
+                let bv = bias?[grp * g.og + oc] ?? 0
+                for i in 0..<g.l { d[i] = s[i] + bv }
+              }
+            }
+          } else {
+            let d = out + (n * g.o + grp * g.og) * g.l
+            if let bias {
+              for oc in 0..<g.og { (d + oc * g.l).update(repeating: bias[grp * g.og + oc], count: g.l) }
+            }
+            gemm(false, false, m: g.og, n: g.l, k: g.k, UnsafePointer(wg), lda: g.k, b, ldb: g.l,
+                 beta: bias == nil ? 0 : 1, d, ldc: g.l)
+          }
+        }
+        n += count
+      }
+    }
+  }
+
+  /// `dx = convᵀ(gy, w)`: the gradient of the convolution with respect to its input, which is
+  /// also the transposed convolution of `gy`. gy `[n, o, oh, ow]`, dx `[n, c, h, w]` (overwritten).
+  static func inputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
+                                             dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    if prefersDirect(g) { directInputGradient(gy: gy, weight: weight, dx: dx, g); return }
+    nonisolated(unsafe) let gy = gy, weight = weight, dx = dx
+    let pointwise = isPointwise(g)
+    overBatch(g) { n0, n1 in
+      let nb = pointwise ? 1 : imagesPerGemm(g, available: n1 - n0)
+      let col = pointwise ? nil : Workspace<T>(g.k * nb * g.l)
+      let gT = nb > 1 ? Workspace<T>(g.og * nb * g.l) : nil
+      defer { col?.free(); gT?.free() }
+      var n = n0
+      while n < n1 {
+        let count = Swift.min(nb, n1 - n)
+        let cols = count * g.l
+        for grp in 0..<g.groups {
+          let wg = weight + grp * g.og * g.k
+          let b: UnsafePointer<T>
+          if let gT {
+            gatherChannels(gy, n: n, count: count, channel0: grp * g.og, channels: g.og, planes: g.o, g.l, into: gT.p)
+            b = UnsafePointer(gT.p)
+          } else {
+            b = gy + (n * g.o + grp * g.og) * g.l
+          }
+          let image = dx + (n * g.c + grp * g.cg) * g.h * g.w
+          if let col {
+            gemm(true, false, m: g.k, n: cols, k: g.og, wg, lda: g.k, b, ldb: cols, beta: 0, col.p, ldc: cols)
+            for j in 0..<count {
+              let xj = dx + ((n + j) * g.c + grp * g.cg) * g.h * g.w
+              xj.update(repeating: 0, count: g.cg * g.h * g.w)
+              col2im(UnsafePointer(col.p + j * g.l), ld: cols, channels: g.cg, g, into: xj)
+            }
+          } else {
+            gemm(true, false, m: g.k, n: g.l, k: g.og, wg, lda: g.k, b, ldb: g.l, beta: 0, image, ldc: g.l)
+          }
+        }
+        n += count
+      }
+    }
+  }
+
+  /// `dw = Σₙ gyₙ · im2col(xₙ)ᵀ`: the gradient of the convolution with respect to its weight.
+  /// x `[n, c, h, w]`, gy `[n, o, oh, ow]`, dw `[o, c/g, kh, kw]` (overwritten).
+  static func weightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
+                                              dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    if prefersDirect(g) { directWeightGradient(x: x, gy: gy, dw: dw, g); return }
+    nonisolated(unsafe) let x = x, gy = gy, dw = dw
+    let pointwise = isPointwise(g)
+    let size = g.o * g.k
+    let chunks = batchChunks(g)
+    // Chunk 0 writes into dw, the others into their own buffers, summed at the end.
+    let partials = (1..<Swift.max(chunks, 1)).map { _ in Workspace<T>(size) }
+    nonisolated(unsafe) let partialPointers = partials.map(\.p)
+    overBatch(g, chunks: chunks) { n0, n1, chunk in
+      let target = chunk == 0 ? dw : partialPointers[chunk - 1]
+      let nb = pointwise ? 1 : imagesPerGemm(g, available: n1 - n0)
+      let col = pointwise ? nil : Workspace<T>(g.k * nb * g.l)
+      let gT = nb > 1 ? Workspace<T>(g.og * nb * g.l) : nil
+      defer { col?.free(); gT?.free() }
+      if n0 == n1 { target.update(repeating: 0, count: size) }
+      var n = n0
+      while n < n1 {
+        let count = Swift.min(nb, n1 - n)
+        let cols = count * g.l
+        for grp in 0..<g.groups {
+          let a: UnsafePointer<T>
+          if let gT {
+            gatherChannels(gy, n: n, count: count, channel0: grp * g.og, channels: g.og, planes: g.o, g.l, into: gT.p)
+            a = UnsafePointer(gT.p)
+          } else {
+            a = gy + (n * g.o + grp * g.og) * g.l
+          }
+          let b: UnsafePointer<T>
+          if let col {
+            for j in 0..<count {
+              im2col(x + ((n + j) * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: col.p + j * g.l, ld: cols)
+            }
+            b = UnsafePointer(col.p)
+          } else {
+            b = x + (n * g.c + grp * g.cg) * g.h * g.w
+          }
+          gemm(false, true, m: g.og, n: g.k, k: cols, a, lda: cols, b, ldb: cols,
+               beta: n == n0 ? 0 : 1, target + grp * g.og * g.k, ldc: g.k)
+        }
+        n += count
+      }
+    }
+    for p in partialPointers { for i in 0..<size { dw[i] += p[i] } }
+    for p in partials { p.free() }
+  }
+
+  // MARK: Direct kernels
+
+  /// Whether the direct loops beat im2col + gemm for this shape. With few output channels per
+  /// group the gemm has only a handful of rows and runs far below peak, while unfolding costs as
+  /// much memory traffic as the product itself; a direct loop over each kernel tap, vectorised
+  /// along an output row, then wins (LeNet's first layer: 1 → 6 channels, 28-wide rows: ~5×).
+  /// Wide rows (≥ 16) with unit horizontal stride keep those inner loops long and contiguous.
+  static func prefersDirect(_ g: ConvGeometry) -> Bool {
+    g.sw == 1 && g.ow >= 16 && g.og <= 8
+  }
+
+  /// `validRange` for every kernel column: the output columns each tap touches.
+  static func tapRanges(_ g: ConvGeometry) -> [(lo: Int, hi: Int, offset: Int)] {
+    (0..<g.kw).map { kj in
+      let offset = kj * g.dw - g.pw
+      let (lo, hi) = validRange(offset: offset, stride: g.sw, size: g.w, count: g.ow)
+      return (lo, hi, offset)
+    }
+  }
+
+  /// `forward` by direct loops: for each output channel, input channel and tap,
+  /// `out[o, oy, :] += w · x[c, iy, offset:]`, one contiguous row at a time. Needs `sw == 1`.
+  static func directForward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
+                                             out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
+    let taps = tapRanges(g), hw = g.h * g.w
+    overBatch(g) { n0, n1 in
+      for n in n0..<n1 {
+        for o in 0..<g.o {
+          let grp = o / g.og
+          let dst = out + (n * g.o + o) * g.l
+          dst.update(repeating: bias?[o] ?? 0, count: g.l)
+          for c in 0..<g.cg {
+            let plane = x + (n * g.c + grp * g.cg + c) * hw
+            let wc = weight + (o * g.cg + c) * g.kh * g.kw
+            for ki in 0..<g.kh {
+              for oy in 0..<g.oh {
+                let iy = oy * g.sh - g.ph + ki * g.dh
+                if iy < 0 || iy >= g.h { continue }
+                let row = plane + iy * g.w, d = dst + oy * g.ow
+                for kj in 0..<g.kw {
+                  let wv = wc[ki * g.kw + kj], t = taps[kj], s = row + t.offset
+                  for ox in t.lo..<t.hi { d[ox] += wv * s[ox] }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// `inputGradient` by direct loops: `dx[c, iy, offset:] += w · g[o, oy, :]`.
+  static func directInputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
+                                                   dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    nonisolated(unsafe) let gy = gy, weight = weight, dx = dx
+    let taps = tapRanges(g), hw = g.h * g.w
+    overBatch(g) { n0, n1 in
+      for n in n0..<n1 {
+        (dx + n * g.c * hw).update(repeating: 0, count: g.c * hw)
+        for o in 0..<g.o {
+          let grp = o / g.og
+          let src = gy + (n * g.o + o) * g.l
+          for c in 0..<g.cg {
+            let plane = dx + (n * g.c + grp * g.cg + c) * hw
+            let wc = weight + (o * g.cg + c) * g.kh * g.kw
+            for ki in 0..<g.kh {
+              for oy in 0..<g.oh {
+                let iy = oy * g.sh - g.ph + ki * g.dh
+                if iy < 0 || iy >= g.h { continue }
+                let row = plane + iy * g.w, s = src + oy * g.ow
+                for kj in 0..<g.kw {
+                  let wv = wc[ki * g.kw + kj], t = taps[kj], d = row + t.offset
+                  for ox in t.lo..<t.hi { d[ox] += wv * s[ox] }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// `weightGradient` by direct loops. Each weight's sum Σ g·x runs over output rows; the
+  /// products are added elementwise into one row-long accumulator per weight (a vectorised loop;
+  /// a scalar sum would not vectorise), and each accumulator is summed once at the end.
+  static func directWeightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
+                                                    dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    nonisolated(unsafe) let x = x, gy = gy, dw = dw
+    let taps = tapRanges(g), hw = g.h * g.w, weights = g.o * g.k, ow = g.ow
+    let chunks = batchChunks(g)
+    let accumulators = (0..<chunks).map { _ in Workspace<T>(weights * ow) }
+    nonisolated(unsafe) let acc = accumulators.map(\.p)
+    overBatch(g, chunks: chunks) { n0, n1, chunk in
+      let a = acc[chunk]
+      a.update(repeating: 0, count: weights * ow)
+      for n in n0..<n1 {
+        for o in 0..<g.o {
+          let grp = o / g.og
+          let src = gy + (n * g.o + o) * g.l
+          for c in 0..<g.cg {
+            let plane = x + (n * g.c + grp * g.cg + c) * hw
+            let ac = a + ((o * g.cg + c) * g.kh * g.kw) * ow
+            for ki in 0..<g.kh {
+              for oy in 0..<g.oh {
+                let iy = oy * g.sh - g.ph + ki * g.dh
+                if iy < 0 || iy >= g.h { continue }
+                let row = plane + iy * g.w, s = src + oy * ow
+                for kj in 0..<g.kw {
+                  let t = taps[kj], xr = row + t.offset, d = ac + (ki * g.kw + kj) * ow
+                  for ox in t.lo..<t.hi { d[ox] += s[ox] * xr[ox] }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for r in 0..<weights {
+      var sum = T.zero
+      for a in acc { for i in 0..<ow { sum += a[r * ow + i] } }
+      dw[r] = sum
+    }
+    for a in accumulators { a.free() }
+  }
+
+  // MARK: Helpers
+
+  /// A 1×1 kernel with stride 1 and no padding reads the image as it is: no unfolding needed.
+  static func isPointwise(_ g: ConvGeometry) -> Bool {
+    g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.oh == g.h && g.ow == g.w
+  }
+
+  /// How many images to unfold side by side so the gemm has about `targetColumns` columns.
+  static func imagesPerGemm(_ g: ConvGeometry, available: Int) -> Int {
+    Swift.max(1, Swift.min(available, targetColumns / Swift.max(g.l, 1)))
+  }
+
+  /// Copies channels `channel0..<channel0+channels` of images `n..<n+count` of a `[N, planes, l]`
+  /// buffer into `[channels, count·l]`: the layout in which several images form one gemm operand.
+  @inline(__always)
+  static func gatherChannels<T: FloatElement>(_ src: UnsafePointer<T>, n: Int, count: Int, channel0: Int, channels: Int,
+                                              planes: Int, _ l: Int, into dst: UnsafeMutablePointer<T>) {
+    for ch in 0..<channels {
+      for j in 0..<count {
+        (dst + ch * count * l + j * l).update(from: src + ((n + j) * planes + channel0 + ch) * l, count: l)
+      }
+    }
+  }
+
+  /// How many slices of the batch to run at once.
+  static func batchChunks(_ g: ConvGeometry) -> Int {
+    Threads.count > 1 && g.n > 1 && g.macs >= parallelMACs ? Swift.min(Threads.count, g.n) : 1
+  }
+
+  static func overBatch(_ g: ConvGeometry, _ body: (Int, Int) -> Void) {
+    overBatch(g, chunks: batchChunks(g)) { n0, n1, _ in body(n0, n1) }
+  }
+
+  /// `body(first, end, chunk)` over contiguous slices of the batch, in parallel when `chunks` > 1.
+  /// OpenBLAS runs single-threaded meanwhile (each of our threads is already busy).
+  static func overBatch(_ g: ConvGeometry, chunks: Int, _ body: (Int, Int, Int) -> Void) {
+    if chunks <= 1 { body(0, g.n, 0); return }
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(Int32(Threads.count)) }
+    Threads.parallelFor(chunks) { c in body(g.n * c / chunks, g.n * (c + 1) / chunks, c) }
+  }
+
+  /// C = op(A)·op(B) + β·C on row-major matrices.
+  @inline(__always)
+  static func gemm<T: FloatElement>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+                                    _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                    beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+      if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+      return
+    }
+    let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
+    if T.self == Float.self {
+      cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
+                  UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
+                  UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
+                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
+    } else {
+      cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
+                  UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
+                  UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
+                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc == 0 ? 1 : Int32(ldc))
+    }
+  }
+}
+
+/// A scratch buffer from the caching allocator (reused step after step, so no page faults).
+struct Workspace<T: TensorElement>: @unchecked Sendable {
+  let p: UnsafeMutablePointer<T>
+  let bytes: Int
+  init(_ count: Int) {
+    bytes = Swift.max(count * MemoryLayout<T>.stride, 1)
+    p = BufferPool.shared.allocate(byteCount: bytes).bindMemory(to: T.self, capacity: Swift.max(count, 1))
+  }
+  func free() { BufferPool.shared.release(UnsafeMutableRawPointer(p), byteCount: bytes) }
+}
