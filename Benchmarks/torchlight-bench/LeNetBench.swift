@@ -55,3 +55,31 @@ func benchLeNet(threads: Int, steps: Int = 20) {
                          "backward_ms": backward / Double(steps) * 1e3, "update_ms": update / Double(steps) * 1e3],
          extra: ["batch": "256", "data": source])
 }
+
+/// Where a LeNet step spends its time: each layer of the textbook LeNet timed alone on the input
+/// it sees in training (batch 256), forward and forward + backward, best of `repeats`.
+func profileLeNet(threads: Int, repeats: Int = 10) {
+  let g = Generator(seed: 12)
+  let layers: [(String, Module)] = [
+    ("conv1 1→6 5×5 pad 2", Conv2d(1, 6, kernelSize: 5, padding: 2, generator: g)), ("sigmoid1", Sigmoid()),
+    ("avgpool1", AvgPool2d(kernelSize: 2, stride: 2)),
+    ("conv2 6→16 5×5", Conv2d(6, 16, kernelSize: 5, generator: g)), ("sigmoid2", Sigmoid()),
+    ("avgpool2", AvgPool2d(kernelSize: 2, stride: 2)), ("flatten", Flatten()),
+    ("linear 400→120", Linear(inFeatures: 400, outFeatures: 120, generator: g)), ("sigmoid3", Sigmoid()),
+    ("linear 120→84", Linear(inFeatures: 120, outFeatures: 84, generator: g)), ("sigmoid4", Sigmoid()),
+    ("linear 84→10", Linear(inFeatures: 84, outFeatures: 10, generator: g)),
+  ]
+  var x = Tensor.rand([256, 1, 28, 28], generator: g)
+  for (index, (name, layer)) in layers.enumerated() {
+    // As in training, the images need no gradient; every later activation does.
+    let input = index == 0 ? x : x.detached().requiringGrad()
+    let forward = bestTime(repeats: repeats) { _ = withNoGrad { layer(input) } }
+    let both = bestTime(repeats: repeats) {
+      let y = layer(input)
+      if y.requiresGrad { y.backward(gradient: Tensor.ones(like: y)) }
+    }
+    report("lenet_layer", ["threads": Double(threads), "forward_ms": forward * 1e3, "backward_ms": (both - forward) * 1e3],
+           extra: ["layer": "\"\(name)\""])
+    x = withNoGrad { layer(input) }
+  }
+}

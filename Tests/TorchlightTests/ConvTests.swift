@@ -27,7 +27,7 @@ let convCases: [ConvCase] = [
   ConvCase(name: "1×1", input: [2, 3, 3, 3], out: 2, kernel: 1),
   // Wide rows and few output channels: the direct kernels, not im2col + gemm.
   ConvCase(name: "direct path, padding", input: [2, 2, 3, 18], out: 2, kernel: [2, 3], padding: [1, 1]),
-  ConvCase(name: "direct path, dilation, stride 2 in height", input: [1, 1, 5, 20], out: 2, kernel: 2, stride: [2, 1], dilation: [1, 2]),
+  ConvCase(name: "direct path, dilation", input: [1, 1, 5, 20], out: 2, kernel: 2, dilation: [1, 2]),
 ]
 
 /// Cross-correlation by its definition, in Double, one output element at a time.
@@ -93,19 +93,38 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
   /// Batches large enough that several images are unfolded into one gemm, and (with 2 threads)
   /// split across threads, agree with the definition too.
   @Test func largeBatchesAgree() {
-    for (input, out, kernel) in [([37, 3, 6, 6], 10, 3), ([19, 2, 4, 20], 3, 3)] {
+    for (input, out, kernel, stride) in [([37, 3, 6, 6], 10, 3, 1), ([19, 2, 4, 20], 3, 3, 1), ([9, 6, 14, 14], 16, 5, 1),
+                                           ([21, 4, 9, 9], 6, 3, 2)] {
       let x = Tensor.randn(input, dtype: .float64, generator: Generator(seed: 4))
       let w = Tensor.randn([out, input[1], kernel, kernel], dtype: .float64, generator: Generator(seed: 5))
-      let y = conv2d(x, weight: w, padding: 1)
-      #expect(maxDifference(y, referenceConv2d(x, w, nil, stride: 1, padding: 1, dilation: 1, groups: 1)) < 1e-11)
+      let y = conv2d(x, weight: w, stride: Size2(stride), padding: 1)
+      #expect(maxDifference(y, referenceConv2d(x, w, nil, stride: Size2(stride), padding: 1, dilation: 1, groups: 1)) < 1e-11)
       let g = Tensor.randn(y.shape, dtype: .float64, generator: Generator(seed: 6))
       // ⟨conv(x, w), g⟩ = ⟨x, convᵀ(g, w)⟩: the input gradient is the adjoint.
       let xl = x.detached().requiringGrad(), wl = w.detached().requiringGrad()
-      (conv2d(xl, weight: wl, padding: 1) * g).sum().backward()
+      (conv2d(xl, weight: wl, stride: Size2(stride), padding: 1) * g).sum().backward()
       let lhs = (y * g).sum().item(), rhs = (x * xl.grad!).sum().item(), rhsW = (w * wl.grad!).sum().item()
       #expect(Swift.abs(lhs - rhs) < 1e-9 * Swift.max(1, Swift.abs(lhs)))
       #expect(Swift.abs(lhs - rhsW) < 1e-9 * Swift.max(1, Swift.abs(lhs)))
     }
+  }
+
+  /// The three ways of computing a convolution (direct loops, unfolding on the padded-width grid,
+  /// plain im2col) are each picked by some case above, so each is checked against the definition
+  /// and by gradient checks; and LeNet's two layers take the paths meant for them.
+  @Test func everyKernelPathIsExercised() {
+    func geometry(_ c: ConvCase) -> ConvGeometry {
+      Tensor.convGeometry(op: "test", input: Tensor.zeros(c.input), weight: Tensor.zeros(c.weightShape), bias: nil,
+                          stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+    }
+    let paths = convCases.map { c -> String in
+      let g = geometry(c)
+      return Conv.prefersDirect(g) ? "direct" : Conv.prefersFlat(g) ? "flat" : Conv.isPointwise(g) ? "pointwise" : "im2col"
+    }
+    #expect(Set(paths) == ["direct", "flat", "pointwise", "im2col"], "\(paths)")
+    let conv1 = geometry(ConvCase(name: "", input: [256, 1, 28, 28], out: 6, kernel: 5, padding: 2))
+    let conv2 = geometry(ConvCase(name: "", input: [256, 6, 14, 14], out: 16, kernel: 5))
+    #expect(Conv.prefersDirect(conv1) && !Conv.prefersDirect(conv2) && Conv.prefersFlat(conv2))
   }
 
   @Test func outputShapesFollowPyTorchsFormula() {

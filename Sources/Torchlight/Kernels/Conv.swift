@@ -49,7 +49,7 @@ struct ConvGeometry: Equatable, Sendable {
 /// buffers; OpenBLAS is then held to one thread so the two levels of threading do not fight.
 enum Conv {
   /// Columns a gemm should get at least, so the product is not dominated by call overhead.
-  static let targetColumns = 1024
+  static let targetColumns = 4096
   /// Multiply-adds below which a convolution stays on one thread.
   static let parallelMACs = 1 << 20
 
@@ -136,6 +136,7 @@ enum Conv {
   static func forward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                        out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directForward(x: x, weight: weight, bias: bias, out: out, g); return }
+    if prefersFlat(g) { flatForward(x: x, weight: weight, bias: bias, out: out, g); return }
     nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
     let pointwise = isPointwise(g)
     overBatch(g) { n0, n1 in
@@ -187,6 +188,7 @@ enum Conv {
   static func inputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
                                              dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directInputGradient(gy: gy, weight: weight, dx: dx, g); return }
+    if prefersFlat(g) { flatInputGradient(gy: gy, weight: weight, dx: dx, g); return }
     nonisolated(unsafe) let gy = gy, weight = weight, dx = dx
     let pointwise = isPointwise(g)
     overBatch(g) { n0, n1 in
@@ -229,6 +231,7 @@ enum Conv {
   static func weightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
                                               dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directWeightGradient(x: x, gy: gy, dw: dw, g); return }
+    if prefersFlat(g) { flatWeightGradient(x: x, gy: gy, dw: dw, g); return }
     nonisolated(unsafe) let x = x, gy = gy, dw = dw
     let pointwise = isPointwise(g)
     let size = g.o * g.k
@@ -272,132 +275,6 @@ enum Conv {
     }
     for p in partialPointers { for i in 0..<size { dw[i] += p[i] } }
     for p in partials { p.free() }
-  }
-
-  // MARK: Direct kernels
-
-  /// Whether the direct loops beat im2col + gemm for this shape. With few output channels per
-  /// group the gemm has only a handful of rows and runs far below peak, while unfolding costs as
-  /// much memory traffic as the product itself; a direct loop over each kernel tap, vectorised
-  /// along an output row, then wins (LeNet's first layer: 1 → 6 channels, 28-wide rows: ~5×).
-  /// Wide rows (≥ 16) with unit horizontal stride keep those inner loops long and contiguous.
-  static func prefersDirect(_ g: ConvGeometry) -> Bool {
-    g.sw == 1 && g.ow >= 16 && g.og <= 8
-  }
-
-  /// `validRange` for every kernel column: the output columns each tap touches.
-  static func tapRanges(_ g: ConvGeometry) -> [(lo: Int, hi: Int, offset: Int)] {
-    (0..<g.kw).map { kj in
-      let offset = kj * g.dw - g.pw
-      let (lo, hi) = validRange(offset: offset, stride: g.sw, size: g.w, count: g.ow)
-      return (lo, hi, offset)
-    }
-  }
-
-  /// `forward` by direct loops: for each output channel, input channel and tap,
-  /// `out[o, oy, :] += w · x[c, iy, offset:]`, one contiguous row at a time. Needs `sw == 1`.
-  static func directForward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
-                                             out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
-    nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
-    let taps = tapRanges(g), hw = g.h * g.w
-    overBatch(g) { n0, n1 in
-      for n in n0..<n1 {
-        for o in 0..<g.o {
-          let grp = o / g.og
-          let dst = out + (n * g.o + o) * g.l
-          dst.update(repeating: bias?[o] ?? 0, count: g.l)
-          for c in 0..<g.cg {
-            let plane = x + (n * g.c + grp * g.cg + c) * hw
-            let wc = weight + (o * g.cg + c) * g.kh * g.kw
-            for ki in 0..<g.kh {
-              for oy in 0..<g.oh {
-                let iy = oy * g.sh - g.ph + ki * g.dh
-                if iy < 0 || iy >= g.h { continue }
-                let row = plane + iy * g.w, d = dst + oy * g.ow
-                for kj in 0..<g.kw {
-                  let wv = wc[ki * g.kw + kj], t = taps[kj], s = row + t.offset
-                  for ox in t.lo..<t.hi { d[ox] += wv * s[ox] }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /// `inputGradient` by direct loops: `dx[c, iy, offset:] += w · g[o, oy, :]`.
-  static func directInputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
-                                                   dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
-    nonisolated(unsafe) let gy = gy, weight = weight, dx = dx
-    let taps = tapRanges(g), hw = g.h * g.w
-    overBatch(g) { n0, n1 in
-      for n in n0..<n1 {
-        (dx + n * g.c * hw).update(repeating: 0, count: g.c * hw)
-        for o in 0..<g.o {
-          let grp = o / g.og
-          let src = gy + (n * g.o + o) * g.l
-          for c in 0..<g.cg {
-            let plane = dx + (n * g.c + grp * g.cg + c) * hw
-            let wc = weight + (o * g.cg + c) * g.kh * g.kw
-            for ki in 0..<g.kh {
-              for oy in 0..<g.oh {
-                let iy = oy * g.sh - g.ph + ki * g.dh
-                if iy < 0 || iy >= g.h { continue }
-                let row = plane + iy * g.w, s = src + oy * g.ow
-                for kj in 0..<g.kw {
-                  let wv = wc[ki * g.kw + kj], t = taps[kj], d = row + t.offset
-                  for ox in t.lo..<t.hi { d[ox] += wv * s[ox] }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /// `weightGradient` by direct loops. Each weight's sum Σ g·x runs over output rows; the
-  /// products are added elementwise into one row-long accumulator per weight (a vectorised loop;
-  /// a scalar sum would not vectorise), and each accumulator is summed once at the end.
-  static func directWeightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
-                                                    dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
-    nonisolated(unsafe) let x = x, gy = gy, dw = dw
-    let taps = tapRanges(g), hw = g.h * g.w, weights = g.o * g.k, ow = g.ow
-    let chunks = batchChunks(g)
-    let accumulators = (0..<chunks).map { _ in Workspace<T>(weights * ow) }
-    nonisolated(unsafe) let acc = accumulators.map(\.p)
-    overBatch(g, chunks: chunks) { n0, n1, chunk in
-      let a = acc[chunk]
-      a.update(repeating: 0, count: weights * ow)
-      for n in n0..<n1 {
-        for o in 0..<g.o {
-          let grp = o / g.og
-          let src = gy + (n * g.o + o) * g.l
-          for c in 0..<g.cg {
-            let plane = x + (n * g.c + grp * g.cg + c) * hw
-            let ac = a + ((o * g.cg + c) * g.kh * g.kw) * ow
-            for ki in 0..<g.kh {
-              for oy in 0..<g.oh {
-                let iy = oy * g.sh - g.ph + ki * g.dh
-                if iy < 0 || iy >= g.h { continue }
-                let row = plane + iy * g.w, s = src + oy * ow
-                for kj in 0..<g.kw {
-                  let t = taps[kj], xr = row + t.offset, d = ac + (ki * g.kw + kj) * ow
-                  for ox in t.lo..<t.hi { d[ox] += s[ox] * xr[ox] }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    for r in 0..<weights {
-      var sum = T.zero
-      for a in acc { for i in 0..<ow { sum += a[r * ow + i] } }
-      dw[r] = sum
-    }
-    for a in accumulators { a.free() }
   }
 
   // MARK: Helpers

@@ -32,14 +32,8 @@ enum Sqrt: FloatUnaryFunction { @inline(__always) static func apply<T: FloatElem
 enum Sin: FloatUnaryFunction { @inline(__always) static func apply<T: FloatElement>(_ x: T) -> T { T.sin(x) } }
 enum Cos: FloatUnaryFunction { @inline(__always) static func apply<T: FloatElement>(_ x: T) -> T { T.cos(x) } }
 enum Tanh: FloatUnaryFunction { @inline(__always) static func apply<T: FloatElement>(_ x: T) -> T { T.tanh(x) } }
-/// σ(x) = 1 / (1 + e⁻ˣ), computed without overflow for large |x|.
-enum Sigmoid: FloatUnaryFunction {
-  @inline(__always) static func apply<T: FloatElement>(_ x: T) -> T {
-    if x >= 0 { return 1 / (1 + T.exp(-x)) }
-    let e = T.exp(x)
-    return e / (1 + e)
-  }
-}
+/// σ(x) = 1 / (1 + e⁻ˣ), computed without overflow for large |x| (see `FloatElement.sigmoid`).
+enum Sigmoid: FloatUnaryFunction { @inline(__always) static func apply<T: FloatElement>(_ x: T) -> T { T.sigmoid(x) } }
 
 enum Equal: ComparisonFunction { @inline(__always) static func apply<T: NumericElement>(_ a: T, _ b: T) -> Bool { a == b } }
 enum NotEqual: ComparisonFunction { @inline(__always) static func apply<T: NumericElement>(_ a: T, _ b: T) -> Bool { a != b } }
@@ -76,8 +70,24 @@ extension Tensor {
   /// `f(x)` elementwise; integer and bool tensors are first converted to float32.
   func floatUnary<F: FloatUnaryFunction>(_: F.Type) -> Tensor {
     let x = dtype.isFloatingPoint ? self : to(.float32)
-    if x.dtype == .float32 { return Elementwise.map(x, Float.self, to: Float.self, parallel: true) { F.apply($0) } }
-    return Elementwise.map(x, Double.self, to: Double.self, parallel: true) { F.apply($0) }
+    if x.dtype == .float32 { return x.denseUnary(F.self, Float.self) }
+    return x.denseUnary(F.self, Double.self)
+  }
+
+  /// `F` on every element, split across threads when large. The loop names `F.apply` directly
+  /// (not through a closure value), so each thread's slice is specialised and vectorised; a
+  /// captured closure would cost an indirect call per element on the parallel path.
+  private func denseUnary<F: FloatUnaryFunction, T: FloatElement>(_: F.Type, _: T.Type) -> Tensor {
+    guard Layout.isDense(shape: shape, strides: strides), count >= Elementwise.parallelThreshold, Threads.count > 1 else {
+      return Elementwise.map(self, T.self, to: T.self) { F.apply($0) }
+    }
+    let out = Tensor(uninitialized: shape, dtype: dtype, strides: strides)
+    nonisolated(unsafe) let src = base(T.self), dst = out.base(T.self)
+    let n = count, chunks = Threads.count
+    Threads.parallelFor(chunks) { c in
+      for i in (n * c / chunks)..<(n * (c + 1) / chunks) { dst[i] = F.apply(src[i]) }
+    }
+    return out
   }
 
   /// A bool mask of `f(a, b)`, compared in the promoted dtype.

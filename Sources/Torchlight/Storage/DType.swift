@@ -56,6 +56,8 @@ public protocol FloatElement: NumericElement, BinaryFloatingPoint {
   static func pow(_ x: Self, _ y: Self) -> Self
   static func log1p(_ x: Self) -> Self
   static func expm1(_ x: Self) -> Self
+  /// σ(x) = 1/(1 + e⁻ˣ) without overflow for any x.
+  static func sigmoid(_ x: Self) -> Self
 }
 
 extension Float: FloatElement {
@@ -70,6 +72,8 @@ extension Float: FloatElement {
   @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
   @inline(__always) public static func log1p(_ x: Float) -> Float { Foundation.log1pf(x) }
   @inline(__always) public static func expm1(_ x: Float) -> Float { Foundation.expm1f(x) }
+  /// Vectorisable (see `vectorExp`), so a whole layer's sigmoids run 8 at a time.
+  @inline(__always) public static func sigmoid(_ x: Float) -> Float { vectorSigmoid(x) }
 }
 
 extension Double: FloatElement {
@@ -84,6 +88,9 @@ extension Double: FloatElement {
   @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
   @inline(__always) public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
   @inline(__always) public static func expm1(_ x: Double) -> Double { Foundation.expm1(x) }
+  @inline(__always) public static func sigmoid(_ x: Double) -> Double {
+    x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()
+  }
 }
 
 extension Int64: NumericElement {

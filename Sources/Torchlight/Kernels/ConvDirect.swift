@@ -1,0 +1,184 @@
+import COpenBLAS
+
+/// Direct convolution kernels for stride-1 layers with few output channels per group, where
+/// im2col + gemm does badly: the gemm has only a handful of rows, and unfolding moves as much
+/// memory as the product itself (LeNet's first layer, 1 → 6 channels).
+///
+/// The trick that makes the loops long: zero-pad each input plane to `hp × wp` and lay the
+/// output out on the same row width `wp`. Then kernel tap (i, j) reads the input at a fixed
+/// offset `s = i·dh·wp + j·dw` from the output position, over the whole plane at once:
+///
+///     out[o][t] += w[o, c, i, j] · xpad[c][t + s]      for t in 0 ..< (oh − 1)·wp + ow
+///
+/// one contiguous, vectorisable loop per (o, c, i, j) instead of one per output row. The columns
+/// `ow ..< wp` of each row are wasted work (wp/ow ≈ 1.1 for LeNet's first layer) and dropped
+/// when the result is copied out. The gradients use the same layout: the input gradient adds
+/// `w · g` back at offset s, and the weight gradient is a dot product of g with the shifted input.
+extension Conv {
+  /// Whether the direct kernels should run for this shape (see the type's description).
+  static func prefersDirect(_ g: ConvGeometry) -> Bool {
+    let padded = FlatPlane(g)
+    return g.sh == 1 && g.sw == 1 && g.og <= 8 && g.l >= 64 && padded.wp <= 2 * g.ow
+  }
+
+  /// The padded-plane layout of one convolution.
+  struct FlatPlane {
+    let hp: Int, wp: Int
+    /// Elements of one padded plane.
+    var size: Int { hp * wp }
+    /// Flat positions of the output grid that are computed: the last row needs only `ow`.
+    let span: Int
+    /// For each kernel tap (row-major), its offset in the padded plane.
+    let offsets: [Int]
+
+    init(_ g: ConvGeometry) {
+      hp = g.h + 2 * g.ph
+      wp = g.w + 2 * g.pw
+      span = (g.oh - 1) * wp + g.ow
+      var taps: [Int] = []
+      for i in 0..<g.kh { for j in 0..<g.kw { taps.append(i * g.dh * wp + j * g.dw) } }
+      offsets = taps
+    }
+
+    /// Copies `channels` planes of `h × w` into padded planes (zero border).
+    @inline(__always)
+    func pad<T: FloatElement>(_ x: UnsafePointer<T>, channels: Int, _ g: ConvGeometry, into dst: UnsafeMutablePointer<T>) {
+      for c in 0..<channels {
+        let d = dst + c * size, s = x + c * g.h * g.w
+        if g.ph > 0 || g.pw > 0 { d.update(repeating: 0, count: size) }
+        for r in 0..<g.h { (d + (r + g.ph) * wp + g.pw).update(from: s + r * g.w, count: g.w) }
+      }
+    }
+
+    /// The reverse of `pad`: the interior of each padded plane.
+    @inline(__always)
+    func unpad<T: FloatElement>(_ src: UnsafePointer<T>, channels: Int, _ g: ConvGeometry, into x: UnsafeMutablePointer<T>) {
+      for c in 0..<channels {
+        let s = src + c * size, d = x + c * g.h * g.w
+        for r in 0..<g.h { (d + r * g.w).update(from: s + (r + g.ph) * wp + g.pw, count: g.w) }
+      }
+    }
+  }
+
+  /// `forward` by direct loops over padded planes.
+  static func directForward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
+                                             out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
+    let flat = FlatPlane(g), taps = g.kh * g.kw, span = flat.span
+    overBatch(g) { n0, n1 in
+      let xpad = Workspace<T>(g.cg * flat.size), acc = Workspace<T>(span)
+      defer { xpad.free(); acc.free() }
+      flat.offsets.withUnsafeBufferPointer { offsets in
+        for n in n0..<n1 {
+          for grp in 0..<g.groups {
+            flat.pad(x + (n * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: xpad.p)
+            for oc in 0..<g.og {
+              let o = grp * g.og + oc
+              let a = acc.p
+              a.update(repeating: bias?[o] ?? 0, count: span)
+              for c in 0..<g.cg {
+                let plane = xpad.p + c * flat.size, wc = weight + (o * g.cg + c) * taps
+                for t in 0..<taps {
+                  let wv = wc[t], src = plane + offsets[t]
+                  for i in 0..<span { a[i] += wv * src[i] }
+                }
+              }
+              let dst = out + (n * g.o + o) * g.l
+              for r in 0..<g.oh { (dst + r * g.ow).update(from: a + r * flat.wp, count: g.ow) }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Spreads the output gradient of channels `o0 ..< o0 + count` of image n onto the
+  /// padded-width grid, zero in the dropped columns (so they add nothing back).
+  @inline(__always)
+  static func spread<T: FloatElement>(_ gy: UnsafePointer<T>, image n: Int, channel0 o0: Int, count: Int,
+                                      _ g: ConvGeometry, _ flat: FlatPlane, into dst: UnsafeMutablePointer<T>) {
+    for oc in 0..<count {
+      let d = dst + oc * flat.span, s = gy + (n * g.o + o0 + oc) * g.l
+      d.update(repeating: 0, count: flat.span)
+      for r in 0..<g.oh { (d + r * flat.wp).update(from: s + r * g.ow, count: g.ow) }
+    }
+  }
+
+  /// `inputGradient` by direct loops: `dxpad[c][t + s] += w · g[o][t]`, then the interior.
+  static func directInputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
+                                                   dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    nonisolated(unsafe) let gy = gy, weight = weight, dx = dx
+    let flat = FlatPlane(g), taps = g.kh * g.kw, span = flat.span
+    overBatch(g) { n0, n1 in
+      let dxpad = Workspace<T>(g.cg * flat.size), gflat = Workspace<T>(g.og * span)
+      defer { dxpad.free(); gflat.free() }
+      flat.offsets.withUnsafeBufferPointer { offsets in
+        for n in n0..<n1 {
+          for grp in 0..<g.groups {
+            spread(gy, image: n, channel0: grp * g.og, count: g.og, g, flat, into: gflat.p)
+            dxpad.p.update(repeating: 0, count: g.cg * flat.size)
+            for c in 0..<g.cg {
+              let plane = dxpad.p + c * flat.size
+              for oc in 0..<g.og {
+                let src = gflat.p + oc * span, wc = weight + ((grp * g.og + oc) * g.cg + c) * taps
+                for t in 0..<taps {
+                  let wv = wc[t], d = plane + offsets[t]
+                  for i in 0..<span { d[i] += wv * src[i] }
+                }
+              }
+            }
+            flat.unpad(dxpad.p, channels: g.cg, g, into: dx + (n * g.c + grp * g.cg) * g.h * g.w)
+          }
+        }
+      }
+    }
+  }
+
+  /// `weightGradient` by direct loops: `dw[o, c, tap] = Σₙ Σₜ g[o][t] · xpad[c][t + s]`, each
+  /// inner sum a BLAS dot product (a reduction the compiler would not vectorise).
+  static func directWeightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
+                                                    dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    nonisolated(unsafe) let x = x, gy = gy, dw = dw
+    let flat = FlatPlane(g), taps = g.kh * g.kw, span = flat.span, size = g.o * g.k
+    let chunks = batchChunks(g)
+    // Chunk 0 sums into dw, the others into their own buffers, added at the end.
+    let partials = (1..<Swift.max(chunks, 1)).map { _ in Workspace<T>(size) }
+    nonisolated(unsafe) let partialPointers = partials.map(\.p)
+    overBatch(g, chunks: chunks) { n0, n1, chunk in
+      let target = chunk == 0 ? dw : partialPointers[chunk - 1]
+      target.update(repeating: 0, count: size)
+      let xpad = Workspace<T>(g.cg * flat.size), gflat = Workspace<T>(g.og * span)
+      defer { xpad.free(); gflat.free() }
+      flat.offsets.withUnsafeBufferPointer { offsets in
+        for n in n0..<n1 {
+          for grp in 0..<g.groups {
+            flat.pad(x + (n * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: xpad.p)
+            spread(gy, image: n, channel0: grp * g.og, count: g.og, g, flat, into: gflat.p)
+            for oc in 0..<g.og {
+              let src = UnsafePointer(gflat.p + oc * span)
+              for c in 0..<g.cg {
+                let plane = UnsafePointer(xpad.p + c * flat.size), d = target + ((grp * g.og + oc) * g.cg + c) * taps
+                for t in 0..<taps { d[t] += dot(src, plane + offsets[t], count: span) }
+              }
+            }
+          }
+        }
+      }
+    }
+    for p in partialPointers { for i in 0..<size { dw[i] += p[i] } }
+    for p in partials { p.free() }
+  }
+
+  /// Σ aᵢ·bᵢ by OpenBLAS.
+  @inline(__always)
+  static func dot<T: FloatElement>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count: Int) -> T {
+    if T.self == Float.self {
+      let r = cblas_sdot(Int32(count), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), 1,
+                         UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), 1)
+      return T(r)
+    }
+    let r = cblas_ddot(Int32(count), UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), 1,
+                       UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), 1)
+    return T(r)
+  }
+}

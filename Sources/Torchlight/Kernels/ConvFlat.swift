@@ -1,0 +1,160 @@
+/// im2col + gemm for stride-1 convolutions on the padded-plane layout of `ConvDirect.swift`.
+///
+/// The plain unfolding copies one output row at a time; for small images (LeNet's second layer
+/// has rows of 10) those loops are too short to vectorise and cost more than the gemm. On the
+/// padded-width grid, the row of the unfolded matrix for tap (c, i, j) is one contiguous run of
+/// the padded plane, `xpad[c][s ..< s + span]`, copied in one go. The gemm then also computes
+/// the dropped columns `ow ..< wp` of each output row (span/l ≤ 1.5 extra work, checked by
+/// `prefersFlat`), which are skipped when the result is copied out.
+extension Conv {
+  /// Stride 1, a real kernel (1×1 needs no unfolding at all), and not too much wasted width.
+  static func prefersFlat(_ g: ConvGeometry) -> Bool {
+    g.sh == 1 && g.sw == 1 && !isPointwise(g) && 2 * FlatPlane(g).span <= 3 * g.l
+  }
+
+  /// Images per gemm on the flat layout, so the product has about `targetColumns` columns.
+  static func flatImagesPerGemm(_ flat: FlatPlane, available: Int) -> Int {
+    Swift.max(1, Swift.min(available, targetColumns / Swift.max(flat.span, 1)))
+  }
+
+  /// Fills `col` (`[k, count·span]`) with the shifted runs of padded planes `xpad`
+  /// (`count` images × `cg` channels, each `flat.size`).
+  @inline(__always)
+  static func flatUnfold<T: FloatElement>(_ xpad: UnsafePointer<T>, count: Int, _ g: ConvGeometry, _ flat: FlatPlane,
+                                          offsets: UnsafeBufferPointer<Int>, into col: UnsafeMutablePointer<T>) {
+    let taps = g.kh * g.kw, cols = count * flat.span
+    for j in 0..<count {
+      for c in 0..<g.cg {
+        let plane = xpad + (j * g.cg + c) * flat.size
+        for t in 0..<taps {
+          (col + (c * taps + t) * cols + j * flat.span).update(from: plane + offsets[t], count: flat.span)
+        }
+      }
+    }
+  }
+
+  static func flatForward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
+                                           out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
+    let flat = FlatPlane(g), span = flat.span
+    overBatch(g) { n0, n1 in
+      let nb = flatImagesPerGemm(flat, available: n1 - n0)
+      let xpad = Workspace<T>(nb * g.cg * flat.size), col = Workspace<T>(g.k * nb * span)
+      let tmp = Workspace<T>(g.og * nb * span)
+      defer { xpad.free(); col.free(); tmp.free() }
+      flat.offsets.withUnsafeBufferPointer { offsets in
+        var n = n0
+        while n < n1 {
+          let count = Swift.min(nb, n1 - n), cols = count * span
+          for grp in 0..<g.groups {
+            for j in 0..<count {
+              flat.pad(x + ((n + j) * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: xpad.p + j * g.cg * flat.size)
+            }
+            flatUnfold(UnsafePointer(xpad.p), count: count, g, flat, offsets: offsets, into: col.p)
+            gemm(false, false, m: g.og, n: cols, k: g.k, weight + grp * g.og * g.k, lda: g.k,
+                 UnsafePointer(col.p), ldb: cols, beta: 0, tmp.p, ldc: cols)
+            // Copy the grid out, dropping the extra columns and adding the bias.
+            for j in 0..<count {
+              for oc in 0..<g.og {
+                let o = grp * g.og + oc, bv = bias?[o] ?? 0
+                let s = tmp.p + oc * cols + j * span, d = out + ((n + j) * g.o + o) * g.l
+                for r in 0..<g.oh {
+                  let sr = s + r * flat.wp, dr = d + r * g.ow
+                  for i in 0..<g.ow { dr[i] = sr[i] + bv }
+                }
+              }
+            }
+          }
+          n += count
+        }
+      }
+    }
+  }
+
+  /// Spreads the output gradient of images `n ..< n + count`, channels of group `grp`, into
+  /// `[og, count·span]` on the padded-width grid (zeros in the dropped columns).
+  @inline(__always)
+  static func flatSpread<T: FloatElement>(_ gy: UnsafePointer<T>, n: Int, count: Int, group grp: Int, _ g: ConvGeometry,
+                                          _ flat: FlatPlane, into dst: UnsafeMutablePointer<T>) {
+    let cols = count * flat.span
+    for oc in 0..<g.og {
+      for j in 0..<count {
+        let d = dst + oc * cols + j * flat.span, s = gy + ((n + j) * g.o + grp * g.og + oc) * g.l
+        d.update(repeating: 0, count: flat.span)
+        for r in 0..<g.oh { (d + r * flat.wp).update(from: s + r * g.ow, count: g.ow) }
+      }
+    }
+  }
+
+  static func flatInputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
+                                                 dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    nonisolated(unsafe) let gy = gy, weight = weight, dx = dx
+    let flat = FlatPlane(g), span = flat.span, taps = g.kh * g.kw
+    overBatch(g) { n0, n1 in
+      let nb = flatImagesPerGemm(flat, available: n1 - n0)
+      let gflat = Workspace<T>(g.og * nb * span), col = Workspace<T>(g.k * nb * span)
+      let dxpad = Workspace<T>(g.cg * flat.size)
+      defer { gflat.free(); col.free(); dxpad.free() }
+      flat.offsets.withUnsafeBufferPointer { offsets in
+        var n = n0
+        while n < n1 {
+          let count = Swift.min(nb, n1 - n), cols = count * span
+          for grp in 0..<g.groups {
+            flatSpread(gy, n: n, count: count, group: grp, g, flat, into: gflat.p)
+            gemm(true, false, m: g.k, n: cols, k: g.og, weight + grp * g.og * g.k, lda: g.k,
+                 UnsafePointer(gflat.p), ldb: cols, beta: 0, col.p, ldc: cols)
+            // Fold: each run of col is added back at its tap's offset in the padded plane.
+            for j in 0..<count {
+              dxpad.p.update(repeating: 0, count: g.cg * flat.size)
+              for c in 0..<g.cg {
+                let plane = dxpad.p + c * flat.size
+                for t in 0..<taps {
+                  let s = col.p + (c * taps + t) * cols + j * span, d = plane + offsets[t]
+                  for i in 0..<span { d[i] += s[i] }
+                }
+              }
+              flat.unpad(dxpad.p, channels: g.cg, g, into: dx + ((n + j) * g.c + grp * g.cg) * g.h * g.w)
+            }
+          }
+          n += count
+        }
+      }
+    }
+  }
+
+  static func flatWeightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
+                                                  dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    nonisolated(unsafe) let x = x, gy = gy, dw = dw
+    let flat = FlatPlane(g), span = flat.span, size = g.o * g.k
+    let chunks = batchChunks(g)
+    let partials = (1..<Swift.max(chunks, 1)).map { _ in Workspace<T>(size) }
+    nonisolated(unsafe) let partialPointers = partials.map(\.p)
+    overBatch(g, chunks: chunks) { n0, n1, chunk in
+      let target = chunk == 0 ? dw : partialPointers[chunk - 1]
+      target.update(repeating: 0, count: size)
+      let nb = flatImagesPerGemm(flat, available: n1 - n0)
+      let xpad = Workspace<T>(nb * g.cg * flat.size), col = Workspace<T>(g.k * nb * span)
+      let gflat = Workspace<T>(g.og * nb * span)
+      defer { xpad.free(); col.free(); gflat.free() }
+      flat.offsets.withUnsafeBufferPointer { offsets in
+        var n = n0
+        while n < n1 {
+          let count = Swift.min(nb, n1 - n), cols = count * span
+          for grp in 0..<g.groups {
+            for j in 0..<count {
+              flat.pad(x + ((n + j) * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: xpad.p + j * g.cg * flat.size)
+            }
+            flatUnfold(UnsafePointer(xpad.p), count: count, g, flat, offsets: offsets, into: col.p)
+            flatSpread(gy, n: n, count: count, group: grp, g, flat, into: gflat.p)
+            // The zeros in the dropped columns of g keep their (meaningless) col entries out.
+            gemm(false, true, m: g.og, n: g.k, k: cols, UnsafePointer(gflat.p), lda: cols, UnsafePointer(col.p), ldb: cols,
+                 beta: 1, target + grp * g.og * g.k, ldc: g.k)
+          }
+          n += count
+        }
+      }
+    }
+    for p in partialPointers { for i in 0..<size { dw[i] += p[i] } }
+    for p in partials { p.free() }
+  }
+}
