@@ -54,6 +54,8 @@ let package = Package(
                       path: "chapters/05-mlp", swiftSettings: fastFlags),
     .executableTarget(name: "optimizers", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/06-optimizers", swiftSettings: fastFlags),
+    .executableTarget(name: "cnn", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+                      path: "chapters/07-cnn", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],

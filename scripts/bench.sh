@@ -14,16 +14,17 @@ PY=${PEERS_VENV:-$HOME/.venvs/torchlight-peers}/bin/python
 swift build -c release --product torchlight-bench >/dev/null
 swift build -c release --product softmax-regression >/dev/null
 swift build -c release --product mlp >/dev/null
+swift build -c release --product cnn >/dev/null
 .build/release/torchlight-bench
 
 field() { tr ' ' '\n' | grep "^$1=" | head -1 | cut -d= -f2; }
 
-# compare NAME PEER_SCRIPT THREADS CHAPTER_COMMAND...: one chapter's seconds per epoch beside
-# PyTorch's on the same work, run back to back.
+# compare NAME PEER_SCRIPT THREADS MODEL CHAPTER_COMMAND...: one chapter's seconds per epoch (its
+# RESULT line for MODEL) beside PyTorch's on the same work, run back to back.
 compare() {
-  local name=$1 peer=$2 threads=$3; shift 3
+  local name=$1 peer=$2 threads=$3 model=$4; shift 4
   local ours torch ratio
-  ours=$("$@" --epochs "$EPOCHS" --threads "$threads" | grep '^RESULT' | grep 'model=concise' | field sec_per_epoch)
+  ours=$("$@" --epochs "$EPOCHS" --threads "$threads" | grep '^RESULT' | grep "model=$model " | field sec_per_epoch)
   if [ -x "$PY" ] && [ -f "$PEERS/$peer" ]; then
     torch=$( (cd "$PEERS" && "$PY" "$peer" --threads "$threads" --epochs "$EPOCHS") | grep '^RESULT' | field sec_per_epoch_min)
     ratio=$(python3 -c "print(f'{$ours / $torch:.2f}')")
@@ -34,6 +35,7 @@ compare() {
 }
 
 for threads in 1 2; do
-  compare softmax_regression_epoch softmax.py "$threads" .build/release/softmax-regression --output out/bench-softmax
-  compare mlp_epoch mlp.py "$threads" .build/release/mlp --model concise --output out/bench-mlp
+  compare softmax_regression_epoch softmax.py "$threads" concise .build/release/softmax-regression --output out/bench-softmax
+  compare mlp_epoch mlp.py "$threads" concise .build/release/mlp --model concise --output out/bench-mlp
+  compare lenet_epoch lenet_sgd.py "$threads" lenet .build/release/cnn --model lenet --output out/bench-lenet
 done

@@ -43,8 +43,10 @@ public func evaluate(_ model: Classifier, _ data: FashionMNIST) -> (loss: Double
 
 /// The loop every classifier chapter runs: for each epoch, every shuffled minibatch goes
 /// forward, backward and through the update; then the test set is scored.
+/// `afterEpoch(epoch)` runs once each epoch has been scored: the place for a per-epoch
+/// learning-rate scheduler's `step()`.
 public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int,
-           generator: Generator, log: TrainingLog) -> [EpochStats] {
+           generator: Generator, log: TrainingLog, afterEpoch: (Int) -> Void = { _ in }) -> [EpochStats] {
   let loader = DataLoader(train, batchSize: batchSize, shuffle: true, generator: generator)
   var history: [EpochStats] = []
   for epoch in 1...max(epochs, 1) where epochs > 0 {
@@ -69,6 +71,7 @@ public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, ep
     log.endEpoch(["train_loss": stats.trainLoss, "train_acc": stats.trainAccuracy,
                   "test_loss": stats.testLoss, "test_acc": stats.testAccuracy])
     history.append(stats)
+    afterEpoch(epoch)
   }
   return history
 }

@@ -15,11 +15,12 @@ enum Defaults: ChapterDefaults {
 
 /// Which parts of the chapter to run.
 enum Part: String, ExpressibleByArgument, CaseIterable {
-  case all, paths, schedules, mlp
+  case all, paths, schedules, mlp, lenet
 }
 
 /// `swift run -c release optimizers`: update rules on 2-D functions, the effect of the learning
-/// rate, every learning-rate schedule, and the optimizers compared on an MLP.
+/// rate, every learning-rate schedule, the optimizers compared on an MLP, and four schedules
+/// compared on a LeNet.
 struct OptimizersChapter: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "optimizers",
@@ -27,8 +28,11 @@ struct OptimizersChapter: ParsableCommand {
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @Option(help: "Which part to run: all, paths (2-D functions), schedules, or mlp (Fashion-MNIST comparison).")
+  @Option(help: "Which part to run: all, paths (2-D functions), schedules, mlp (optimizers on an MLP), or lenet (schedules on a LeNet).")
   var part: Part = .all
+
+  @Option(help: "Epochs of each LeNet run in the schedule comparison (the textbook's 30; --quick uses 1).")
+  var lenetEpochs = 30
 
   func run() throws {
     options.apply()
@@ -45,6 +49,7 @@ struct OptimizersChapter: ParsableCommand {
       try drawSchedules(plotter, curves)
     }
     if part == .all || part == .mlp { try runMLPComparison(plotter) }
+    if part == .all || part == .lenet { try runLeNetSchedules(plotter) }
     print("\nFigures in \(options.output)/")
   }
 
@@ -84,15 +89,40 @@ struct OptimizersChapter: ParsableCommand {
     }
   }
 
-  func runMLPComparison(_ plotter: Plotter) throws {
+  func validate() throws {
+    guard lenetEpochs > 0 else { throw ValidationError("--lenet-epochs must be positive, got \(lenetEpochs)") }
+  }
+
+  func loadData() throws -> (train: FashionMNIST, test: FashionMNIST) {
     let limit = options.quick ? (train: 5000, test: 1000) : (train: Int.max, test: Int.max)
-    let train: FashionMNIST, test: FashionMNIST
     do {
-      train = try FashionMNIST(train: true, folder: options.dataDir, limit: limit.train)
-      test = try FashionMNIST(train: false, folder: options.dataDir, limit: limit.test)
+      return (try FashionMNIST(train: true, folder: options.dataDir, limit: limit.train),
+              try FashionMNIST(train: false, folder: options.dataDir, limit: limit.test))
     } catch let error as DataError {
       throw ChapterError(error.description)
     }
+  }
+
+  func runLeNetSchedules(_ plotter: Plotter) throws {
+    let (train, test) = try loadData()
+    let epochs = options.quick ? 1 : lenetEpochs
+    section("Four learning-rate schedules on a ReLU LeNet, SGD, \(epochs) epochs, same start and same batches")
+    let runs = compareSchedulesOnLeNet(options: options, train: train, test: test, epochs: epochs)
+    try drawScheduleComparison(plotter, runs)
+    print("")
+    for run in runs {
+      guard let last = run.history.last else { continue }
+      print("  \(run.recipe.name.padding(toLength: 40, withPad: " ", startingAt: 0)) test accuracy \(String(format: "%.4f", last.testAccuracy))"
+            + "   textbook \(run.recipe.textbook)")
+    }
+    for run in runs {
+      guard let last = run.history.last else { continue }
+      run.log.result(["train_loss": last.trainLoss, "test_acc": last.testAccuracy], extra: ["threads": "\(options.threads)"])
+    }
+  }
+
+  func runMLPComparison(_ plotter: Plotter) throws {
+    let (train, test) = try loadData()
     let epochs = options.quick ? min(options.epochs, 2) : options.epochs
     section("Seven optimizers on the MLP 784 → 256 → 10, \(epochs) epochs, same start and same batches")
     let runs = compareOnMLP(options: options, train: train, test: test, epochs: epochs)
