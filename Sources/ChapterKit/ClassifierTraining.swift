@@ -75,3 +75,18 @@ public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, ep
   }
   return history
 }
+
+extension ChapterOptions {
+  /// Fashion-MNIST's training and test splits from `--data-dir` (or the default locations),
+  /// cut to `quickLimit` images with `--quick`. A missing or broken file becomes the one-line
+  /// `ChapterError` every chapter reports.
+  public func loadFashionMNIST(quickLimit: (train: Int, test: Int) = (5000, 1000)) throws -> (train: FashionMNIST, test: FashionMNIST) {
+    let limit = quick ? quickLimit : (train: Int.max, test: Int.max)
+    do {
+      return (try FashionMNIST(train: true, folder: dataDir, limit: limit.train),
+              try FashionMNIST(train: false, folder: dataDir, limit: limit.test))
+    } catch let error as DataError {
+      throw ChapterError(error.description)
+    }
+  }
+}

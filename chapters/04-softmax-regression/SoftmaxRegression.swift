@@ -24,15 +24,8 @@ struct SoftmaxRegression: ParsableCommand {
 
   func run() throws {
     options.apply()
-    let limit = options.quick ? (train: 5000, test: 1000) : (train: Int.max, test: Int.max)
     let epochs = options.quick ? min(options.epochs, 2) : options.epochs
-    let train: FashionMNIST, test: FashionMNIST
-    do {
-      train = try FashionMNIST(train: true, folder: options.dataDir, limit: limit.train)
-      test = try FashionMNIST(train: false, folder: options.dataDir, limit: limit.test)
-    } catch let error as DataError {
-      throw ChapterError(error.description)
-    }
+    let (train, test) = try options.loadFashionMNIST()
     print("Fashion-MNIST: \(train.count) training and \(test.count) test images, 10 classes\n")
     showOverflow()
 

@@ -37,7 +37,7 @@ struct MLPChapter: ParsableCommand {
     if model == .all {
       try runSectionsWithoutData(plotter, generator: g, quick: options.quick)
     }
-    let data = try loadFashionMNIST()
+    let data = try options.loadFashionMNIST()
     var runs: [TrainingRun] = []
     let trainer = Trainer(options: options, data: data, generator: g)
 
@@ -70,15 +70,6 @@ struct MLPChapter: ParsableCommand {
     for run in runs { run.report(trainCount: data.train.count, threads: options.threads) }
   }
 
-  func loadFashionMNIST() throws -> (train: FashionMNIST, test: FashionMNIST) {
-    let limit = options.quick ? (train: 5000, test: 1000) : (train: Int.max, test: Int.max)
-    do {
-      return (try FashionMNIST(train: true, folder: options.dataDir, limit: limit.train),
-              try FashionMNIST(train: false, folder: options.dataDir, limit: limit.test))
-    } catch let error as DataError {
-      throw ChapterError(error.description)
-    }
-  }
 }
 
 func section(_ title: String) { print("\n== \(title)") }

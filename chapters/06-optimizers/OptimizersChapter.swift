@@ -93,18 +93,8 @@ struct OptimizersChapter: ParsableCommand {
     guard lenetEpochs > 0 else { throw ValidationError("--lenet-epochs must be positive, got \(lenetEpochs)") }
   }
 
-  func loadData() throws -> (train: FashionMNIST, test: FashionMNIST) {
-    let limit = options.quick ? (train: 5000, test: 1000) : (train: Int.max, test: Int.max)
-    do {
-      return (try FashionMNIST(train: true, folder: options.dataDir, limit: limit.train),
-              try FashionMNIST(train: false, folder: options.dataDir, limit: limit.test))
-    } catch let error as DataError {
-      throw ChapterError(error.description)
-    }
-  }
-
   func runLeNetSchedules(_ plotter: Plotter) throws {
-    let (train, test) = try loadData()
+    let (train, test) = try options.loadFashionMNIST()
     let epochs = options.quick ? 1 : lenetEpochs
     section("Four learning-rate schedules on a ReLU LeNet, SGD, \(epochs) epochs, same start and same batches")
     let runs = compareSchedulesOnLeNet(options: options, train: train, test: test, epochs: epochs)
@@ -122,7 +112,7 @@ struct OptimizersChapter: ParsableCommand {
   }
 
   func runMLPComparison(_ plotter: Plotter) throws {
-    let (train, test) = try loadData()
+    let (train, test) = try options.loadFashionMNIST()
     let epochs = options.quick ? min(options.epochs, 2) : options.epochs
     section("Seven optimizers on the MLP 784 → 256 → 10, \(epochs) epochs, same start and same batches")
     let runs = compareOnMLP(options: options, train: train, test: test, epochs: epochs)

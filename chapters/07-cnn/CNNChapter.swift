@@ -44,14 +44,7 @@ struct CNNChapter: ParsableCommand {
   func run() throws {
     options.apply()
     let plotter = Plotter(directory: options.output)
-    let limit = options.quick ? (train: 2000, test: 500) : (train: Int.max, test: Int.max)
-    let train: FashionMNIST, test: FashionMNIST
-    do {
-      train = try FashionMNIST(train: true, folder: options.dataDir, limit: limit.train)
-      test = try FashionMNIST(train: false, folder: options.dataDir, limit: limit.test)
-    } catch let error as DataError {
-      throw ChapterError(error.description)
-    }
+    let (train, test) = try options.loadFashionMNIST(quickLimit: (train: 2000, test: 500))
 
     section("Cross-correlation by hand")
     try runScratchConvolution(plotter, sampleImage: test.images[0])

@@ -232,20 +232,13 @@ enum Conv {
                                               dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directWeightGradient(x: x, gy: gy, dw: dw, g); return }
     if prefersFlat(g) { flatWeightGradient(x: x, gy: gy, dw: dw, g); return }
-    nonisolated(unsafe) let x = x, gy = gy, dw = dw
+    nonisolated(unsafe) let x = x, gy = gy
     let pointwise = isPointwise(g)
-    let size = g.o * g.k
-    let chunks = batchChunks(g)
-    // Chunk 0 writes into dw, the others into their own buffers, summed at the end.
-    let partials = (1..<Swift.max(chunks, 1)).map { _ in Workspace<T>(size) }
-    nonisolated(unsafe) let partialPointers = partials.map(\.p)
-    overBatch(g, chunks: chunks) { n0, n1, chunk in
-      let target = chunk == 0 ? dw : partialPointers[chunk - 1]
+    overBatchSummed(g, into: dw) { n0, n1, target in
       let nb = pointwise ? 1 : imagesPerGemm(g, available: n1 - n0)
       let col = pointwise ? nil : Workspace<T>(g.k * nb * g.l)
       let gT = nb > 1 ? Workspace<T>(g.og * nb * g.l) : nil
       defer { col?.free(); gT?.free() }
-      if n0 == n1 { target.update(repeating: 0, count: size) }
       var n = n0
       while n < n1 {
         let count = Swift.min(nb, n1 - n)
@@ -268,13 +261,11 @@ enum Conv {
             b = x + (n * g.c + grp * g.cg) * g.h * g.w
           }
           gemm(false, true, m: g.og, n: g.k, k: cols, a, lda: cols, b, ldb: cols,
-               beta: n == n0 ? 0 : 1, target + grp * g.og * g.k, ldc: g.k)
+               beta: 1, target + grp * g.og * g.k, ldc: g.k)
         }
         n += count
       }
     }
-    for p in partialPointers { for i in 0..<size { dw[i] += p[i] } }
-    for p in partials { p.free() }
   }
 
   // MARK: Helpers
@@ -304,6 +295,24 @@ enum Conv {
   /// How many slices of the batch to run at once.
   static func batchChunks(_ g: ConvGeometry) -> Int {
     Threads.count > 1 && g.n > 1 && g.macs >= parallelMACs ? Swift.min(Threads.count, g.n) : 1
+  }
+
+  /// A weight gradient is a sum over the batch: `body(first, end, target)` adds the slice's part
+  /// into `target`, a zeroed buffer of the weight's size (`dw` itself for the first slice, a
+  /// scratch buffer for the others), and the slices' parts are added into `dw` at the end.
+  static func overBatchSummed<T: FloatElement>(_ g: ConvGeometry, into dw: UnsafeMutablePointer<T>,
+                                               _ body: (Int, Int, UnsafeMutablePointer<T>) -> Void) {
+    let size = g.o * g.k, chunks = batchChunks(g)
+    let partials = (1..<Swift.max(chunks, 1)).map { _ in Workspace<T>(size) }
+    nonisolated(unsafe) let targets = [dw] + partials.map(\.p)
+    overBatch(g, chunks: chunks) { n0, n1, chunk in
+      targets[chunk].update(repeating: 0, count: size)
+      body(n0, n1, targets[chunk])
+    }
+    for p in partials {
+      for i in 0..<size { dw[i] += p.p[i] }
+      p.free()
+    }
   }
 
   static func overBatch(_ g: ConvGeometry, _ body: (Int, Int) -> Void) {

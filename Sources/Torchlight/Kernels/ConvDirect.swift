@@ -138,15 +138,9 @@ extension Conv {
   /// inner sum a BLAS dot product (a reduction the compiler would not vectorise).
   static func directWeightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
                                                     dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
-    nonisolated(unsafe) let x = x, gy = gy, dw = dw
-    let flat = FlatPlane(g), taps = g.kh * g.kw, span = flat.span, size = g.o * g.k
-    let chunks = batchChunks(g)
-    // Chunk 0 sums into dw, the others into their own buffers, added at the end.
-    let partials = (1..<Swift.max(chunks, 1)).map { _ in Workspace<T>(size) }
-    nonisolated(unsafe) let partialPointers = partials.map(\.p)
-    overBatch(g, chunks: chunks) { n0, n1, chunk in
-      let target = chunk == 0 ? dw : partialPointers[chunk - 1]
-      target.update(repeating: 0, count: size)
+    nonisolated(unsafe) let x = x, gy = gy
+    let flat = FlatPlane(g), taps = g.kh * g.kw, span = flat.span
+    overBatchSummed(g, into: dw) { n0, n1, target in
       let xpad = Workspace<T>(g.cg * flat.size), gflat = Workspace<T>(g.og * span)
       defer { xpad.free(); gflat.free() }
       flat.offsets.withUnsafeBufferPointer { offsets in
@@ -165,8 +159,6 @@ extension Conv {
         }
       }
     }
-    for p in partialPointers { for i in 0..<size { dw[i] += p[i] } }
-    for p in partials { p.free() }
   }
 
   /// Σ aᵢ·bᵢ by OpenBLAS.

@@ -17,13 +17,15 @@ extension Conv {
     Swift.max(1, Swift.min(available, targetColumns / Swift.max(flat.span, 1)))
   }
 
-  /// Fills `col` (`[k, count·span]`) with the shifted runs of padded planes `xpad`
-  /// (`count` images × `cg` channels, each `flat.size`).
+  /// Pads the channels of group `grp` of images `n ..< n + count` into `xpad` and fills `col`
+  /// (`[k, count·span]`) with their shifted runs: the unfolded input of one gemm.
   @inline(__always)
-  static func flatUnfold<T: FloatElement>(_ xpad: UnsafePointer<T>, count: Int, _ g: ConvGeometry, _ flat: FlatPlane,
-                                          offsets: UnsafeBufferPointer<Int>, into col: UnsafeMutablePointer<T>) {
+  static func flatUnfold<T: FloatElement>(_ x: UnsafePointer<T>, n: Int, count: Int, group grp: Int, _ g: ConvGeometry,
+                                          _ flat: FlatPlane, offsets: UnsafeBufferPointer<Int>,
+                                          xpad: UnsafeMutablePointer<T>, into col: UnsafeMutablePointer<T>) {
     let taps = g.kh * g.kw, cols = count * flat.span
     for j in 0..<count {
+      flat.pad(x + ((n + j) * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: xpad + j * g.cg * flat.size)
       for c in 0..<g.cg {
         let plane = xpad + (j * g.cg + c) * flat.size
         for t in 0..<taps {
@@ -47,10 +49,7 @@ extension Conv {
         while n < n1 {
           let count = Swift.min(nb, n1 - n), cols = count * span
           for grp in 0..<g.groups {
-            for j in 0..<count {
-              flat.pad(x + ((n + j) * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: xpad.p + j * g.cg * flat.size)
-            }
-            flatUnfold(UnsafePointer(xpad.p), count: count, g, flat, offsets: offsets, into: col.p)
+            flatUnfold(x, n: n, count: count, group: grp, g, flat, offsets: offsets, xpad: xpad.p, into: col.p)
             gemm(false, false, m: g.og, n: cols, k: g.k, weight + grp * g.og * g.k, lda: g.k,
                  UnsafePointer(col.p), ldb: cols, beta: 0, tmp.p, ldc: cols)
             // Copy the grid out, dropping the extra columns and adding the bias.
@@ -124,14 +123,9 @@ extension Conv {
 
   static func flatWeightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
                                                   dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
-    nonisolated(unsafe) let x = x, gy = gy, dw = dw
-    let flat = FlatPlane(g), span = flat.span, size = g.o * g.k
-    let chunks = batchChunks(g)
-    let partials = (1..<Swift.max(chunks, 1)).map { _ in Workspace<T>(size) }
-    nonisolated(unsafe) let partialPointers = partials.map(\.p)
-    overBatch(g, chunks: chunks) { n0, n1, chunk in
-      let target = chunk == 0 ? dw : partialPointers[chunk - 1]
-      target.update(repeating: 0, count: size)
+    nonisolated(unsafe) let x = x, gy = gy
+    let flat = FlatPlane(g), span = flat.span
+    overBatchSummed(g, into: dw) { n0, n1, target in
       let nb = flatImagesPerGemm(flat, available: n1 - n0)
       let xpad = Workspace<T>(nb * g.cg * flat.size), col = Workspace<T>(g.k * nb * span)
       let gflat = Workspace<T>(g.og * nb * span)
@@ -141,10 +135,7 @@ extension Conv {
         while n < n1 {
           let count = Swift.min(nb, n1 - n), cols = count * span
           for grp in 0..<g.groups {
-            for j in 0..<count {
-              flat.pad(x + ((n + j) * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: xpad.p + j * g.cg * flat.size)
-            }
-            flatUnfold(UnsafePointer(xpad.p), count: count, g, flat, offsets: offsets, into: col.p)
+            flatUnfold(x, n: n, count: count, group: grp, g, flat, offsets: offsets, xpad: xpad.p, into: col.p)
             flatSpread(gy, n: n, count: count, group: grp, g, flat, into: gflat.p)
             // The zeros in the dropped columns of g keep their (meaningless) col entries out.
             gemm(false, true, m: g.og, n: g.k, k: cols, UnsafePointer(gflat.p), lda: cols, UnsafePointer(col.p), ldb: cols,
@@ -154,7 +145,5 @@ extension Conv {
         }
       }
     }
-    for p in partialPointers { for i in 0..<size { dw[i] += p[i] } }
-    for p in partials { p.free() }
   }
 }
