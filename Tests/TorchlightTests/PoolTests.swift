@@ -47,6 +47,9 @@ func referencePool(_ x: Tensor, kernel k: Size2, stride s: Size2, padding p: Siz
     PoolCase(name: "padding 1", input: [1, 2, 5, 6], kernel: 3, stride: 2, padding: 1),
     PoolCase(name: "non-square, ceil mode", input: [2, 1, 7, 5], kernel: [3, 2], stride: [2, 2], padding: [1, 0], ceil: true),
     PoolCase(name: "dilation 2", input: [1, 2, 7, 7], kernel: 2, stride: 1, dilation: 2),
+    PoolCase(name: "3×3 stride 1 padding 1 (inception)", input: [2, 3, 7, 9], kernel: 3, stride: 1, padding: 1),
+    PoolCase(name: "dilated columns, padding, stride 3, ceil", input: [1, 2, 9, 11], kernel: [3, 5], stride: [2, 3],
+             padding: [1, 2], dilation: [1, 2], ceil: true),
   ]
 
   @Test(arguments: cases) func maxPoolMatchesTheDefinition(_ c: PoolCase) {

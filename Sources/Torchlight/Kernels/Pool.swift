@@ -10,6 +10,10 @@ struct PoolPlan: Equatable, Sendable {
   var rowDivisor: [Int] = [], colDivisor: [Int] = []
   /// Replaces the divisor when set (`divisor_override`).
   var divisorOverride: Int? = nil
+  /// For sliding (not adaptive) windows: output column `j` has taps at columns
+  /// `j·stride + offset + t·colStep` for `t < taps`, those inside the image. Lets max pooling
+  /// run tap by tap over a whole output row, a loop the compiler vectorises.
+  var sliding: SlidingColumns? = nil
 
   /// Windows of `kernel` taps `dilation` apart, every `stride`, on an axis of `size` padded by
   /// `padding` on both sides; `count` windows. The divisor counts padding taps when `includePad`
@@ -38,6 +42,19 @@ struct PoolPlan: Equatable, Sendable {
   }
 }
 
+/// Columns of sliding windows (see `PoolPlan.sliding`).
+struct SlidingColumns: Equatable, Sendable {
+  var stride, offset, taps: Int
+
+  /// The output columns whose tap `t` lands inside an image `width` wide (`colStep` apart).
+  func outputs(tap t: Int, colStep: Int, width: Int, count: Int) -> Range<Int> {
+    let first = offset + t * colStep                        // column of tap t for output 0
+    let lo = first >= 0 ? 0 : (-first + stride - 1) / stride
+    let hi = first > width - 1 ? 0 : Swift.min(count, (width - 1 - first) / stride + 1)
+    return lo < hi ? lo..<hi : lo..<lo
+  }
+}
+
 /// Pooling kernels over raw buffers of `planes` contiguous `h × w` images. Each output element
 /// loops over its window directly; no generic strided iteration. Planes are split across threads
 /// when there are enough of them.
@@ -58,6 +75,10 @@ enum Pool {
                                    out: UnsafeMutablePointer<T>, indices: UnsafeMutablePointer<Int64>) {
     nonisolated(unsafe) let x = x, out = out, indices = indices
     let hw = p.h * p.w, ohw = p.oh * p.ow
+    if let sliding = p.sliding, !containsNaN(x, count: planes * hw) {
+      maxSliding(x, planes: planes, p, sliding, out: out, indices: indices)
+      return
+    }
     overPlanes(planes, elements: planes * hw) { p0, p1 in
       for plane in p0..<p1 {
         let src = x + plane * hw, dst = out + plane * ohw, idx = indices + plane * ohw
@@ -70,8 +91,12 @@ enum Pool {
             while r < r1 {
               var c = c0
               while c < c1 {
-                let v = src[r * p.w + c]
-                if v > best || v.isNaN { best = v; at = r * p.w + c }
+                // Branch-free (selects, not jumps): after ReLU many windows tie at zero, and a
+                // mispredicted branch per tap cost more than the comparisons themselves.
+                let k = r * p.w + c, v = src[k]
+                let take = (v > best) || (v != v)
+                best = take ? v : best
+                at = take ? k : at
                 c += p.colStep
               }
               r += p.rowStep
@@ -82,6 +107,52 @@ enum Pool {
         }
       }
     }
+  }
+
+  /// `max` for sliding windows and NaN-free input, one output row at a time: for each tap
+  /// (in row-major window order, so the first maximum still wins ties), compare it with the
+  /// running maxima of every output column it reaches. The inner loop is compare-and-select
+  /// with no branches, which the compiler vectorises.
+  static func maxSliding<T: FloatElement>(_ x: UnsafePointer<T>, planes: Int, _ p: PoolPlan, _ sliding: SlidingColumns,
+                                          out: UnsafeMutablePointer<T>, indices: UnsafeMutablePointer<Int64>) {
+    nonisolated(unsafe) let x = x, out = out, indices = indices
+    let hw = p.h * p.w, ohw = p.oh * p.ow, ow = p.ow, w = p.w, s = sliding.stride
+    let reach = (0..<sliding.taps).map { sliding.outputs(tap: $0, colStep: p.colStep, width: w, count: ow) }
+    overPlanes(planes, elements: planes * hw) { p0, p1 in
+      // Running maxima of one output row, and where they are (32-bit, so that the selects
+      // pair up with the float lanes; planes are far smaller than 2³¹).
+      let at = UnsafeMutablePointer<Int32>.allocate(capacity: ow)
+      defer { at.deallocate() }
+      for plane in p0..<p1 {
+        let src = x + plane * hw, dst = out + plane * ohw, idx = indices + plane * ohw
+        for i in 0..<p.oh {
+          let best = dst + i * ow
+          for j in 0..<ow { best[j] = -T.infinity; at[j] = Int32(truncatingIfNeeded: p.rowStart[i] * w + p.colStart[j]) }
+          for r in Swift.stride(from: p.rowStart[i], to: p.rowEnd[i], by: p.rowStep) {
+            for t in 0..<sliding.taps {
+              let base = r &* w &+ sliding.offset &+ t &* p.colStep
+              let range = reach[t]
+              var j = range.lowerBound
+              while j < range.upperBound {
+                let k = base &+ j &* s, v = src[k], b = best[j]
+                let take = v > b
+                best[j] = take ? v : b
+                at[j] = take ? Int32(truncatingIfNeeded: k) : at[j]
+                j &+= 1
+              }
+            }
+          }
+          for j in 0..<ow { idx[i * ow + j] = Int64(at[j]) }
+        }
+      }
+    }
+  }
+
+  /// Whether any of `count` values is NaN (one pass, no early exit, so it vectorises).
+  static func containsNaN<T: FloatElement>(_ x: UnsafePointer<T>, count: Int) -> Bool {
+    var nan = false
+    for k in 0..<count { nan = nan || x[k] != x[k] }
+    return nan
   }
 
   /// Mean of each window, with the plan's divisors.

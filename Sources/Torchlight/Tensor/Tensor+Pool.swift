@@ -223,7 +223,8 @@ extension Tensor {
     let rows = PoolPlan.axis(size: h, count: oh, kernel: k.h, stride: s.h, padding: p.h, dilation: d.h, includePad: countIncludePad)
     let cols = PoolPlan.axis(size: w, count: ow, kernel: k.w, stride: s.w, padding: p.w, dilation: d.w, includePad: countIncludePad)
     return PoolPlan(h: h, w: w, oh: oh, ow: ow, rowStart: rows.start, rowEnd: rows.end, rowStep: d.h,
-                    colStart: cols.start, colEnd: cols.end, colStep: d.w, rowDivisor: rows.divisor, colDivisor: cols.divisor)
+                    colStart: cols.start, colEnd: cols.end, colStep: d.w, rowDivisor: rows.divisor, colDivisor: cols.divisor,
+                    sliding: SlidingColumns(stride: s.w, offset: -p.w, taps: k.w))
   }
 
   static func adaptivePlan(op: String, _ x: Tensor, _ size: Size2) -> PoolPlan {
