@@ -38,7 +38,7 @@ struct ScheduleRecipe: Sendable {
   let make: @Sendable (SGD) -> LRScheduler?
 }
 
-let lenetSchedules: [ScheduleRecipe] = [
+let lenetScheduleRecipes: [ScheduleRecipe] = [
   ScheduleRecipe(key: "constant", name: "constant lr 0.3", textbook: "0.877", lr: 0.3, make: { _ in nil }),
   // The textbook starts this one at 0.5; on our seed-0 run that killed every ReLU in the first
   // epoch (loss stuck at ln 10), so it starts at 0.3 like the others and only the schedule differs.
@@ -57,8 +57,8 @@ struct ScheduleRun {
   let log: TrainingLog
 }
 
-func compareSchedulesOnLeNet(options: ChapterOptions<Defaults>, train: FashionMNIST, test: FashionMNIST, epochs: Int) -> [ScheduleRun] {
-  lenetSchedules.map { recipe in
+func compareSchedulesOnLeNet(_ recipes: [ScheduleRecipe], options: ChapterOptions<Defaults>, train: FashionMNIST, test: FashionMNIST, epochs: Int) -> [ScheduleRun] {
+  recipes.map { recipe in
     let net = scheduleLeNet(seed: options.seed)
     let optimizer = SGD(parameters: net.parameters(), lr: recipe.lr)
     let scheduler = recipe.make(optimizer)

@@ -34,6 +34,9 @@ struct OptimizersChapter: ParsableCommand {
   @Option(help: "Epochs of each LeNet run in the schedule comparison (the textbook's 30; --quick uses 1).")
   var lenetEpochs = 30
 
+  @Option(help: "Schedules to compare on LeNet, comma-separated: constant, multistep, cosine, warmup-cosine (default all four).")
+  var lenetSchedules = "constant,multistep,cosine,warmup-cosine"
+
   func run() throws {
     options.apply()
     let plotter = Plotter(directory: options.output)
@@ -91,13 +94,24 @@ struct OptimizersChapter: ParsableCommand {
 
   func validate() throws {
     guard lenetEpochs > 0 else { throw ValidationError("--lenet-epochs must be positive, got \(lenetEpochs)") }
+    _ = try chosenSchedules()
+  }
+
+  /// The recipes named by `--lenet-schedules`, in the order given.
+  func chosenSchedules() throws -> [ScheduleRecipe] {
+    try lenetSchedules.split(separator: ",").map { name in
+      guard let recipe = lenetScheduleRecipes.first(where: { $0.key == name }) else {
+        throw ValidationError("--lenet-schedules: unknown schedule '\(name)'; choose from \(lenetScheduleRecipes.map(\.key).joined(separator: ", "))")
+      }
+      return recipe
+    }
   }
 
   func runLeNetSchedules(_ plotter: Plotter) throws {
     let (train, test) = try options.loadFashionMNIST()
     let epochs = options.quick ? 1 : lenetEpochs
     section("Four learning-rate schedules on a ReLU LeNet, SGD, \(epochs) epochs, same start and same batches")
-    let runs = compareSchedulesOnLeNet(options: options, train: train, test: test, epochs: epochs)
+    let runs = compareSchedulesOnLeNet(try chosenSchedules(), options: options, train: train, test: test, epochs: epochs)
     try drawScheduleComparison(plotter, runs)
     print("")
     for run in runs {
