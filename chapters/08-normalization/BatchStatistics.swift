@@ -25,14 +25,14 @@ func backwardThroughStatistics() -> (full: Double, detached: Double) {
 /// Training and evaluation mode differ: the same input gives different outputs, because training
 /// uses the batch's statistics and evaluation the running averages. The running averages, fed
 /// batches of Fashion-MNIST pixels, approach the data set's true mean and variance.
-func trainVersusEval(_ train: FashionMNIST, batchSize: Int) {
+func trainVersusEval(_ train: FashionMNIST, batchSize: Int, batches: Int) {
   let bn = BatchNorm2d(1)
   let pixels = train.images
   let trueMean = pixels.mean().item(), trueVar = pixels.variance().item()
   print("  BatchNorm2d(1) on raw images; the data set's pixels have mean \(f4(trueMean)), variance \(f4(trueVar))")
   let loader = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, generator: Generator(seed: 5))
   var step = 0
-  let report: Set<Int> = [1, 5, 10, 20, 50, 100, 200]
+  let report = Set([1, 5, 10, 20, 50, 100, 200].filter { $0 < batches } + [batches])
   withNoGrad {
     outer: while true {
       for batch in loader {

@@ -15,15 +15,16 @@ struct Curve {
 
 /// Trains `net` with plain SGD for `epochs` passes, recording a `Curve`.
 func trainRecorded(_ name: String, _ net: Module, train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int,
-                   lr: Double, seed: UInt64, every: Int) -> Curve {
+                   lr: Double, seed: UInt64, every: Int, maxSteps: Int = .max) -> Curve {
   let optimizer = SGD(parameters: net.parameters(), lr: lr)
   let loader = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, generator: Generator(seed: seed))
   var curve = Curve(name: name)
-  var seen = 0, window = 0.0, count = 0
+  var seen = 0, window = 0.0, count = 0, steps = 0
   let start = Date()
   for _ in 0..<epochs {
     net.train()
-    for batch in loader {
+    for batch in loader where steps < maxSteps {
+      steps += 1
       let loss = crossEntropy(logits: net(batch.inputs), targets: batch.labels)
       loss.backward()
       optimizer.step()
@@ -48,8 +49,9 @@ func testAccuracy(_ net: Module, _ data: FashionMNIST) -> Double {
 
 /// The same small network with each normalization (and none), same data, same seed, same
 /// optimizer. Returns one curve per kind.
-func compareNormalizations(train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int, lr: Double, seed: UInt64) -> [Curve] {
-  let every = max(1, train.count / batchSize / 40)
+func compareNormalizations(train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int, lr: Double, seed: UInt64,
+                           maxSteps: Int = .max) -> [Curve] {
+  let every = max(1, min(train.count / batchSize, maxSteps) / 40)
   var curves: [Curve] = []
   print("  small CNN: conv 3×3 (8) → norm → ReLU → max pool → conv 3×3 (16) → norm → ReLU → max pool → dense 10;"
         + " SGD lr \(lr), batch \(batchSize), \(epochs) epoch(s)")
@@ -57,7 +59,7 @@ func compareNormalizations(train: FashionMNIST, test: FashionMNIST, epochs: Int,
     Torchlight.manualSeed(seed &+ 20)
     let net = smallCNN(kind)
     let curve = trainRecorded(kind.rawValue, net, train: train, test: test, epochs: epochs, batchSize: batchSize,
-                              lr: lr, seed: seed &+ 21, every: every)
+                              lr: lr, seed: seed &+ 21, every: every, maxSteps: maxSteps)
     print("    \(kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) parameters \(String(net.parameterCount).padding(toLength: 6, withPad: " ", startingAt: 0))"
           + " final train loss \(f4(curve.losses.last ?? .nan))  test accuracy per epoch "
           + curve.epochAccuracy.map(f4).joined(separator: ", ") + String(format: "  (%.1f s)", curve.seconds))
@@ -73,28 +75,32 @@ func compareNormalizations(train: FashionMNIST, test: FashionMNIST, epochs: Int,
 func batchSizeSensitivity(train: FashionMNIST, test: FashionMNIST, sizes: [Int], examples: Int, lr: Double, seed: UInt64)
     -> [(kind: NormKind, size: Int, accuracy: Double)] {
   var rows: [(NormKind, Int, Double)] = []
-  print("  same small CNN, \(examples) training examples per run, SGD with momentum 0.9 and lr \(lr)·batch/64")
-  print("    batch   batch-norm   group-norm   (test accuracy, evaluation mode)")
+  print("  same small CNN, \(examples) training examples per run, plain SGD with lr \(lr)·batch/64")
+  print("    batch   batch-norm: train loss, test accuracy   group-norm: train loss, test accuracy   (evaluation mode)")
   for size in sizes {
     var line = "    \(String(size).padding(toLength: 8, withPad: " ", startingAt: 0))"
     for kind in [NormKind.batch, .group] {
       Torchlight.manualSeed(seed &+ 30)
       let net = smallCNN(kind)
-      let optimizer = SGD(parameters: net.parameters(), lr: lr * Double(size) / 64, momentum: 0.9)
+      let optimizer = SGD(parameters: net.parameters(), lr: lr * Double(size) / 64)
       let loader = DataLoader(train, batchSize: size, shuffle: true, dropLast: true, generator: Generator(seed: seed &+ 31))
-      var seen = 0
+      var seen = 0, recent: [Double] = []
       outer: while loader.count > 0 {
         for batch in loader {
-          crossEntropy(logits: net(batch.inputs), targets: batch.labels).backward()
+          let loss = crossEntropy(logits: net(batch.inputs), targets: batch.labels)
+          loss.backward()
           optimizer.step()
           optimizer.zeroGrad()
+          recent.append(loss.item())
+          if recent.count > 1000 / size + 10 { recent.removeFirst() }    // about the last 1,000 examples
           seen += size
           if seen >= examples { break outer }
         }
       }
       let accuracy = testAccuracy(net, test)
       rows.append((kind, size, accuracy))
-      line += "\(f4(accuracy))       "
+      let trainLoss = recent.reduce(0, +) / Double(max(recent.count, 1))
+      line += "\(f4(trainLoss)), \(f4(accuracy))".padding(toLength: 42, withPad: " ", startingAt: 0)
     }
     print(line)
   }

@@ -13,9 +13,10 @@ enum Defaults: ChapterDefaults {
   static let lr = 0.1
 }
 
-/// What `--only` runs: everything, or just the library BN-LeNet training (for `make bench`).
+/// What `--only` runs: everything, just the library BN-LeNet training (for `make bench`), or just
+/// the batch-size experiment.
 enum Part: String, ExpressibleByArgument, CaseIterable {
-  case all, bnLeNet = "bn-lenet"
+  case all, bnLeNet = "bn-lenet", batchSize = "batch-size"
 }
 
 /// `swift run -c release normalization`: batch norm written out and checked against the library,
@@ -28,13 +29,23 @@ struct NormalizationChapter: ParsableCommand {
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @Option(help: "Run everything (all), or only the library BN-LeNet training (bn-lenet; what make bench times).")
+  @Option(help: "Run everything (all), only the library BN-LeNet training (bn-lenet; what make bench times), or only the batch-size experiment (batch-size).")
   var only: Part = .all
+
+  @Option(parsing: .unconditional, help: "Batch sizes of the batch-norm vs group-norm experiment, comma-separated.",
+          transform: { text in
+            let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 2 }) else {
+              throw ValidationError("--batch-sizes needs whole numbers of at least 2 separated by commas, got '\(text)'")
+            }
+            return sizes.map { $0! }
+          })
+  var batchSizes: [Int] = [2, 8, 64]
 
   @Option(parsing: .unconditional, help: "Epochs for the comparison of the four normalizations (1 with --quick).")
   var compareEpochs = 3
 
-  @Option(parsing: .unconditional, help: "Training examples each run of the batch-size experiment sees (1,000 with --quick).")
+  @Option(parsing: .unconditional, help: "Training examples each run of the batch-size experiment sees (500 with --quick).")
   var batchSizeExamples = 20_000
 
   func validate() throws {
@@ -48,9 +59,15 @@ struct NormalizationChapter: ParsableCommand {
     let (train, test) = try options.loadFashionMNIST(quickLimit: (train: 5000, test: 500))
     let epochs = options.quick ? min(options.epochs, 1) : options.epochs
 
-    if only == .bnLeNet {
+    switch only {
+    case .bnLeNet:
       _ = trainBNLeNet(.module, train: train, test: test, epochs: epochs)
       return
+    case .batchSize:
+      section("Batch size: batch norm against group norm")
+      try runBatchSizes(plotter, train: train, test: test)
+      return
+    case .all: break
     }
 
     section("Batch norm from scratch, checked against BatchNorm1d/BatchNorm2d")
@@ -58,7 +75,7 @@ struct NormalizationChapter: ParsableCommand {
     _ = backwardThroughStatistics()
 
     section("Training mode and evaluation mode")
-    trainVersusEval(train, batchSize: options.batchSize)
+    trainVersusEval(train, batchSize: options.batchSize, batches: options.quick ? 50 : 200)
 
     section("A convolution bias in front of batch norm does nothing")
     _ = convBiasBeforeBatchNorm()
@@ -89,14 +106,12 @@ struct NormalizationChapter: ParsableCommand {
     section("Batch, layer, instance and group norm in one small CNN")
     try plotter.save(NormalizationAxesFigure(), name: "axes", width: 1300, height: 420)
     let curves = compareNormalizations(train: train, test: test, epochs: options.quick ? 1 : compareEpochs,
-                                       batchSize: options.batchSize, lr: options.lr, seed: options.seed)
+                                       batchSize: options.batchSize, lr: options.lr, seed: options.seed,
+                                       maxSteps: options.quick ? 20 : .max)
     try drawComparison(plotter, curves, examplesPerEpoch: train.count)
 
     section("Batch size: batch norm against group norm")
-    let sizes = [2, 8, 64]
-    let rows = batchSizeSensitivity(train: train, test: test, sizes: sizes, examples: options.quick ? 1000 : batchSizeExamples,
-                                    lr: options.lr, seed: options.seed)
-    try drawBatchSizes(plotter, rows)
+    let rows = try runBatchSizes(plotter, train: train, test: test)
     print("\nFigures in \(options.output)/: bn-lenet-curves, activations, axes, comparison, batch-size")
 
     for (choice, run) in runs {
@@ -109,6 +124,20 @@ struct NormalizationChapter: ParsableCommand {
       print("RESULT chapter=\(Defaults.chapter) model=small-cnn-\(curve.name) epochs=\(curve.epochAccuracy.count) "
             + "train_loss=\(formatMetric(curve.losses.last ?? .nan)) test_acc=\(formatMetric(curve.epochAccuracy.last ?? .nan))")
     }
+    printBatchSizeResults(rows)
+  }
+
+  /// The batch-size experiment with the chapter's options, drawn, with its RESULT lines.
+  @discardableResult
+  func runBatchSizes(_ plotter: Plotter, train: FashionMNIST, test: FashionMNIST) throws -> [(kind: NormKind, size: Int, accuracy: Double)] {
+    let rows = batchSizeSensitivity(train: train, test: test, sizes: batchSizes.filter { $0 <= train.count },
+                                    examples: options.quick ? 500 : batchSizeExamples, lr: options.lr, seed: options.seed)
+    try drawBatchSizes(plotter, rows)
+    if only == .batchSize { printBatchSizeResults(rows) }
+    return rows
+  }
+
+  func printBatchSizeResults(_ rows: [(kind: NormKind, size: Int, accuracy: Double)]) {
     for row in rows {
       print("RESULT chapter=\(Defaults.chapter) model=batch-size-\(row.kind.rawValue) batch=\(row.size) test_acc=\(formatMetric(row.accuracy))")
     }
