@@ -15,6 +15,7 @@ swift build -c release --product torchlight-bench >/dev/null
 swift build -c release --product softmax-regression >/dev/null
 swift build -c release --product mlp >/dev/null
 swift build -c release --product cnn >/dev/null
+swift build -c release --product normalization >/dev/null
 .build/release/torchlight-bench
 
 field() { tr ' ' '\n' | grep "^$1=" | head -1 | cut -d= -f2; }
@@ -38,4 +39,5 @@ for threads in 1 2; do
   compare softmax_regression_epoch softmax.py "$threads" concise .build/release/softmax-regression --output out/bench-softmax
   compare mlp_epoch mlp.py "$threads" concise .build/release/mlp --model concise --output out/bench-mlp
   compare lenet_epoch lenet_sgd.py "$threads" lenet .build/release/cnn --model lenet --output out/bench-lenet
+  compare lenet_bn_epoch lenet_bn.py "$threads" bn-lenet .build/release/normalization --only bn-lenet --batch-size 256 --lr 1 --output out/bench-bn-lenet
 done
