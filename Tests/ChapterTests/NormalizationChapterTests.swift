@@ -15,7 +15,7 @@ import Testing
       return
     }
     let out = temporaryFolder("normalization")
-    let run = try runChapter("normalization", ["--quick", "--threads", "1", "--output", out])
+    let run = try runChapter("normalization", ["--quick", "--batch-size", "32", "--threads", "1", "--output", out])
     #expect(run.status == 0, "\(run.stderr)")
     // The hand-written batch norm agrees with the library's, in training, evaluation and backward.
     let difference = try #require(Self.numbers(after: "max difference scratch vs module:", in: run.stdout).first)
@@ -37,7 +37,7 @@ import Testing
     #expect(Swift.abs(accScratch - accModule) < 0.05)
     for kind in ["none", "batch-norm", "layer-norm", "instance-norm", "group-norm"] {
       let acc = try #require(run.result(model: "small-cnn-\(kind)")?["test_acc"].flatMap(Double.init))
-      #expect(acc > 0.2, "\(kind): \(acc)")
+      #expect(acc > 0.15, "\(kind): \(acc)")   // chance is 0.1
     }
     #expect(run.results.filter { $0["model"]?.hasPrefix("batch-size-") == true }.count == 6)
     for figure in ["bn-lenet-curves", "activations", "axes", "comparison", "batch-size"] { expectFigure(out, figure) }
@@ -45,7 +45,7 @@ import Testing
 
   @Test func oneThreadRunsRepeatExactly() throws {
     guard SoftmaxRegressionChapterTests.dataInstalled else { return }
-    let args = ["--quick", "--only", "bn-lenet", "--threads", "1", "--seed", "7"]
+    let args = ["--quick", "--batch-size", "32", "--only", "bn-lenet", "--threads", "1", "--seed", "7"]
     let a = try runChapter("normalization", args + ["--output", temporaryFolder("normalization-a")])
     let b = try runChapter("normalization", args + ["--output", temporaryFolder("normalization-b")])
     #expect(a.status == 0 && b.status == 0, "\(a.stderr)\(b.stderr)")

@@ -45,7 +45,7 @@ struct NormalizationChapter: ParsableCommand {
   @Option(parsing: .unconditional, help: "Epochs for the comparison of the four normalizations (1 with --quick).")
   var compareEpochs = 3
 
-  @Option(parsing: .unconditional, help: "Training examples each run of the batch-size experiment sees (500 with --quick).")
+  @Option(parsing: .unconditional, help: "Training examples each run of the batch-size experiment sees (200 with --quick).")
   var batchSizeExamples = 20_000
 
   func validate() throws {
@@ -56,7 +56,7 @@ struct NormalizationChapter: ParsableCommand {
   func run() throws {
     options.apply()
     let plotter = Plotter(directory: options.output)
-    let (train, test) = try options.loadFashionMNIST(quickLimit: (train: 5000, test: 500))
+    let (train, test) = try options.loadFashionMNIST(quickLimit: (train: 1000, test: 200))
     let epochs = options.quick ? min(options.epochs, 1) : options.epochs
 
     switch only {
@@ -75,7 +75,7 @@ struct NormalizationChapter: ParsableCommand {
     _ = backwardThroughStatistics()
 
     section("Training mode and evaluation mode")
-    trainVersusEval(train, batchSize: options.batchSize, batches: options.quick ? 50 : 200)
+    trainVersusEval(train, batchSize: options.batchSize, batches: options.quick ? 20 : 200)
 
     section("A convolution bias in front of batch norm does nothing")
     _ = convBiasBeforeBatchNorm()
@@ -91,7 +91,7 @@ struct NormalizationChapter: ParsableCommand {
     }
 
     section("Activations with and without batch norm")
-    let steps = options.quick ? 10 : 150
+    let steps = options.quick ? 5 : 150
     let probe = test.images[0..<min(256, test.count)]
     var taken: [(inputs: [[Double]], outputs: [[Double]])] = []
     for choice in [BatchNormChoice.module, .none] {
@@ -107,7 +107,7 @@ struct NormalizationChapter: ParsableCommand {
     try plotter.save(NormalizationAxesFigure(), name: "axes", width: 1300, height: 420)
     let curves = compareNormalizations(train: train, test: test, epochs: options.quick ? 1 : compareEpochs,
                                        batchSize: options.batchSize, lr: options.lr, seed: options.seed,
-                                       maxSteps: options.quick ? 20 : .max)
+                                       maxSteps: options.quick ? 8 : .max)
     try drawComparison(plotter, curves, examplesPerEpoch: train.count)
 
     section("Batch size: batch norm against group norm")
@@ -131,7 +131,7 @@ struct NormalizationChapter: ParsableCommand {
   @discardableResult
   func runBatchSizes(_ plotter: Plotter, train: FashionMNIST, test: FashionMNIST) throws -> [(kind: NormKind, size: Int, accuracy: Double)] {
     let rows = batchSizeSensitivity(train: train, test: test, sizes: batchSizes.filter { $0 <= train.count },
-                                    examples: options.quick ? 500 : batchSizeExamples, lr: options.lr, seed: options.seed)
+                                    examples: options.quick ? 200 : batchSizeExamples, lr: options.lr, seed: options.seed)
     try drawBatchSizes(plotter, rows)
     if only == .batchSize { printBatchSizeResults(rows) }
     return rows
