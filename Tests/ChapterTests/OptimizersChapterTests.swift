@@ -32,4 +32,16 @@ import Testing
     }
     expectFigure(out, "mlp-loss")
   }
+
+  @Test func quickLeNetScheduleRunsTheChosenSchedules() throws {
+    let bad = try runChapter("optimizers", ["--part", "lenet", "--lenet-schedules", "cosine,linear", "--output", temporaryFolder("optimizers-bad")])
+    #expect(bad.status == 2 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("'linear'"), "\(bad.stderr)")
+    guard SoftmaxRegressionChapterTests.dataInstalled else { return }
+    let out = temporaryFolder("optimizers-lenet")
+    let run = try runChapter("optimizers", ["--part", "lenet", "--quick", "--lenet-schedules", "constant,warmup-cosine",
+                                            "--threads", "1", "--output", out])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.results.compactMap { $0["model"] } == ["lenet-constant", "lenet-warmup-cosine"])
+    expectFigure(out, "lenet-schedules")
+  }
 }

@@ -108,7 +108,7 @@ struct OptimizersChapter: ParsableCommand {
   }
 
   func runLeNetSchedules(_ plotter: Plotter) throws {
-    let (train, test) = try options.loadFashionMNIST()
+    let (train, test) = try options.loadFashionMNIST(quickLimit: (train: 1000, test: 200))
     let epochs = options.quick ? 1 : lenetEpochs
     section("Four learning-rate schedules on a ReLU LeNet, SGD, \(epochs) epochs, same start and same batches")
     let runs = compareSchedulesOnLeNet(try chosenSchedules(), options: options, train: train, test: test, epochs: epochs)
