@@ -56,6 +56,8 @@ let package = Package(
                       path: "chapters/06-optimizers", swiftSettings: fastFlags),
     .executableTarget(name: "cnn", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/07-cnn", swiftSettings: fastFlags),
+    .executableTarget(name: "modern-cnn", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+                      path: "chapters/09-modern-cnn", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],
