@@ -58,6 +58,8 @@ let package = Package(
                       path: "chapters/07-cnn", swiftSettings: fastFlags),
     .executableTarget(name: "normalization", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/08-normalization", swiftSettings: fastFlags),
+    .executableTarget(name: "modern-cnn", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+                      path: "chapters/09-modern-cnn", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],

@@ -3,7 +3,7 @@
 # Each chapter writes into out/<chapter>/; its PNGs are copied as docs/figures/<chapter>-<name>.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-chapters=(autograd linear-regression softmax-regression mlp optimizers cnn normalization)
+chapters=(autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn)
 swift build -c release
 mkdir -p docs/figures
 for chapter in "${chapters[@]}"; do

@@ -41,6 +41,17 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, we
   guard count > 1 else {
     fatalError("batchNorm: expected more than 1 value per channel when training, got input of shape \(x.shape)")
   }
+  if x.dtype == .float32 || x.dtype == .float64, [weight, bias].allSatisfy({ $0 == nil || $0!.dtype == x.dtype }) {
+    // The fused op: the same numbers as the composition below, several times faster.
+    let (y, mean, variance) = batchNormTraining(x, weight: weight, bias: bias, eps: eps)
+    if let runningMean, let runningVar {
+      withNoGrad {
+        runningMean.copy(from: runningMean * (1 - momentum) + mean * momentum)
+        runningVar.copy(from: runningVar * (1 - momentum) + variance * (Double(count) / Double(count - 1) * momentum))
+      }
+    }
+    return y
+  }
   let mean = x.mean(axes: axes, keepDims: true)
   let variance = x.variance(axes: axes, correction: 0, keepDims: true)
   if let runningMean, let runningVar {

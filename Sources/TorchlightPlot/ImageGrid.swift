@@ -7,15 +7,21 @@ import Foundation
 ///
 /// Each image is scaled on its own from its smallest value (black) to its largest (white), so
 /// weights and feature maps of any range show their pattern.
+///
+/// An image may carry an overlay: a heat map of the same size with values in 0…1 (a class
+/// activation map, a saliency map), drawn over the grey image in colour (see
+/// `ImageGrid+Overlay.swift`).
 public struct ImageGrid: CanvasFigure {
   public let title: String
   public let images: [[Double]]
   public let height: Int, width: Int, columns: Int
   public let captions: [String]
   public let highlighted: [Bool]
+  /// Heat maps (0…1, `height × width` values) drawn over image k when `overlays[k]` is set.
+  public let overlays: [[Double]?]
 
   public init(title: String, images: [[Double]], height: Int, width: Int, columns: Int,
-              captions: [String] = [], highlighted: [Bool] = []) {
+              captions: [String] = [], highlighted: [Bool] = [], overlays: [[Double]?] = []) {
     precondition(height > 0 && width > 0, "ImageGrid: height and width must be positive, not \(height)×\(width)")
     precondition(columns > 0, "ImageGrid: columns must be positive, not \(columns)")
     for (k, image) in images.enumerated() {
@@ -24,7 +30,15 @@ public struct ImageGrid: CanvasFigure {
     }
     self.title = title; self.images = images; self.height = height; self.width = width
     self.columns = columns; self.captions = captions; self.highlighted = highlighted
+    for case let (k, overlay?) in overlays.enumerated() {
+      precondition(overlay.count == height * width,
+                   "ImageGrid: overlay \(k) has \(overlay.count) values, not height × width = \(height * width)")
+    }
+    self.overlays = overlays
   }
+
+  /// The heat map over image k, if any.
+  func overlay(_ k: Int) -> [Double]? { k < overlays.count ? overlays[k] : nil }
 
   /// Image `k` scaled to 0 (black) … 1 (white), non-finite values as NaN.
   func scaled(_ k: Int) -> [Double] {
@@ -42,6 +56,10 @@ public struct ImageGrid: CanvasFigure {
       if k > 0 { text += "\n\n" }
       text += "# image \(k)\(caption)\n"
       let values = scaled(k)
+      if let heat = overlay(k) {
+        text += overlaidRows(values, heat)
+        continue
+      }
       for r in 0..<height {
         var line = ""
         for c in 0..<width {
@@ -137,7 +155,9 @@ public struct ImageGrid: CanvasFigure {
         // Anchored at the image's lower edge and moved down a line: just under its image at any scale.
         lines.append("set label \(k + 1) \(Theme.quoted(layout.captions[k])) at \(Theme.short(ox + Double(width) / 2 - 0.5)),\(Theme.short(oy + Double(height) - 0.5)) center front offset 0,-0.9 tc rgb '\(color)' font ',9'")
       }
-      plots.append("\(Theme.file(dataFile)) matrix index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):3 with image notitle")
+      plots.append(overlay(k) == nil
+        ? "\(Theme.file(dataFile)) matrix index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):3 with image notitle"
+        : "\(Theme.file(dataFile)) index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):3:4:5 with rgbimage notitle")
     }
     lines.append(plots.isEmpty
       ? "set label 1 \"no images\" at graph 0.5, graph 0.5 center textcolor rgb '#888888'\nplot -1 notitle"
