@@ -16,6 +16,17 @@ public enum Threads {
     openblas_set_num_threads(Int32(n))
   }
 
+  /// `body(start, end)` over contiguous slices covering 0..<n: one slice per thread when
+  /// `parallel` (the caller judged the work large enough to pay for the threads), else one
+  /// slice on this thread. Slices never split an index, so per-index results do not depend on
+  /// the thread count.
+  @inline(__always)
+  static func splitRange(_ n: Int, parallel: Bool, _ body: (Int, Int) -> Void) {
+    let chunks = parallel && n > 1 ? Swift.min(current, n) : 1
+    if chunks <= 1 { body(0, n); return }
+    parallelFor(chunks) { c in body(n * c / chunks, n * (c + 1) / chunks) }
+  }
+
   /// Runs `body(chunk)` for chunks 0..<chunks, on up to `count` threads at once.
   static func parallelFor(_ chunks: Int, _ body: (Int) -> Void) {
     if chunks <= 1 || current == 1 {

@@ -8,9 +8,7 @@ enum BatchNormKernel {
 
   @inline(__always)
   static func overChannels(_ c: Int, elements: Int, _ body: (Int, Int) -> Void) {
-    let chunks = Threads.count > 1 && elements >= parallelElements && c > 1 ? Swift.min(Threads.count, c) : 1
-    if chunks == 1 { body(0, c); return }
-    Threads.parallelFor(chunks) { k in body(c * k / chunks, c * (k + 1) / chunks) }
+    Threads.splitRange(c, parallel: elements >= parallelElements, body)
   }
 
   /// Writes y, the batch mean μ and the biased variance σ² of each channel.

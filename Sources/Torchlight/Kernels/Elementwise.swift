@@ -14,9 +14,7 @@ enum Elementwise {
   /// for a plain add, a second thread measured slower.
   @inline(__always)
   static func chunked(_ n: Int, parallel: Bool, _ body: (Int, Int) -> Void) {
-    let chunks = parallel && n >= parallelThreshold ? Threads.count : 1
-    if chunks == 1 { body(0, n); return }
-    Threads.parallelFor(chunks) { c in body(n * c / chunks, n * (c + 1) / chunks) }
+    Threads.splitRange(n, parallel: parallel && n >= parallelThreshold, body)
   }
 
   /// `out[i] = f(x[i])` for every index, into a fresh tensor.

@@ -83,9 +83,8 @@ extension Tensor {
     }
     let out = Tensor(uninitialized: shape, dtype: dtype, strides: strides)
     nonisolated(unsafe) let src = base(T.self), dst = out.base(T.self)
-    let n = count, chunks = Threads.count
-    Threads.parallelFor(chunks) { c in
-      for i in (n * c / chunks)..<(n * (c + 1) / chunks) { dst[i] = F.apply(src[i]) }
+    Threads.splitRange(count, parallel: true) { start, end in
+      for i in start..<end { dst[i] = F.apply(src[i]) }
     }
     return out
   }

@@ -64,9 +64,7 @@ enum Pool {
 
   @inline(__always)
   static func overPlanes(_ planes: Int, elements: Int, _ body: (Int, Int) -> Void) {
-    let chunks = Threads.count > 1 && elements >= parallelElements && planes > 1 ? Swift.min(Threads.count, planes) : 1
-    if chunks == 1 { body(0, planes); return }
-    Threads.parallelFor(chunks) { c in body(planes * c / chunks, planes * (c + 1) / chunks) }
+    Threads.splitRange(planes, parallel: elements >= parallelElements, body)
   }
 
   /// Maximum of each window and where it is (index into the `h·w` plane). The first maximum in
