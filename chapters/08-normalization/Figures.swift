@@ -34,7 +34,7 @@ func drawBatchSizes(_ plotter: Plotter, _ rows: [(kind: NormKind, size: Int, acc
     let mine = rows.filter { $0.kind == kind }
     return Series(kind.rawValue, x: mine.map { Double($0.size) }, y: mine.map(\.accuracy), style: .linesPoints, color: i == 0 ? 1 : 4)
   }
-  try plotter.save(LinePlot(title: "Batch norm needs batches; group norm does not (same examples seen)", xLabel: "batch size (log scale)",
+  try plotter.save(LinePlot(title: "Batch norm and group norm across batch sizes (same examples seen)", xLabel: "batch size (log scale)",
                             yLabel: "test accuracy", series: series, logX: true), name: "batch-size")
 }
 
