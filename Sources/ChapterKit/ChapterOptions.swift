@@ -16,8 +16,15 @@ public protocol ChapterDefaults {
 public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
   // Numeric options take the next word even when it starts with '-', so `--epochs -1` is
   // reported as a bad value rather than a missing one.
-  @Option(parsing: .unconditional, help: "Passes over the training data.")
-  public var epochs: Int = D.epochs
+  @Option(name: .customLong("epochs"), parsing: .unconditional,
+          help: ArgumentHelp("Passes over the training data. (default: \(D.epochs))", valueName: "epochs"))
+  var epochsGiven: Int?
+
+  /// `--epochs` if given, else the chapter's default.
+  public var epochs: Int { epochsGiven ?? D.epochs }
+
+  /// `--epochs` if given, else `fallback`: for a chapter whose models train for different lengths.
+  public func epochs(orDefault fallback: Int) -> Int { epochsGiven ?? fallback }
 
   @Option(parsing: .unconditional, help: "Examples per minibatch.")
   public var batchSize: Int = D.batchSize
@@ -46,7 +53,7 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
   public init() {}
 
   public func validate() throws {
-    guard epochs >= 0 else { throw ValidationError("--epochs must be 0 or more, got \(epochs)") }
+    guard (epochsGiven ?? 0) >= 0 else { throw ValidationError("--epochs must be 0 or more, got \(epochs)") }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
     guard lr.isFinite, lr >= 0 else { throw ValidationError("--lr must be a finite non-negative number, got \(lr)") }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }

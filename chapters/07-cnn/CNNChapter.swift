@@ -32,7 +32,7 @@ struct CNNChapter: ParsableCommand {
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @Option(help: "Network to train: lenet (sigmoid, average pooling, SGD with --lr), lenet-relu, alexnet, vgg, nin, googlenet (these with Adam 0.001), or all.",
+  @Option(help: "Network to train: lenet (sigmoid, average pooling, SGD with --lr), lenet-relu (20 epochs unless --epochs), alexnet, vgg, nin, googlenet (these with Adam 0.001), or all.",
           transform: { text in
             guard let choice = ModelOption(rawValue: text) else {
               throw ValidationError("choose one of \(ModelOption.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -51,10 +51,11 @@ struct CNNChapter: ParsableCommand {
     section("Padding, stride, channels and 1×1 convolutions")
     runShapeArithmetic()
 
-    let epochs = options.quick ? min(options.epochs, 1) : options.epochs
     var runs: [(ModelChoice, [EpochStats], TrainingLog, Sequential)] = []
     for choice in model.models {
       let net = choice.make()
+      let planned = options.epochs(orDefault: choice.defaultEpochs)
+      let epochs = options.quick ? min(planned, 1) : planned
       section("\(choice.rawValue): \(net.parameterCount.formatted()) parameters, \(epochs) epochs, batch \(options.batchSize)")
       print(net.summary(inputShape: [1, 1, 28, 28]))
       let step: () -> Void
@@ -81,11 +82,11 @@ struct CNNChapter: ParsableCommand {
     try drawMistakes(plotter, firstNet, test: test, name: firstChoice.rawValue)
     print("\nFigures in \(options.output)/: edges, curves, kernels, feature-maps, mistakes")
 
-    print("\nmodel        parameters   test accuracy   textbook (full size): parameters, accuracy")
+    print("\nmodel        parameters   epochs   test accuracy   textbook (full size): parameters, accuracy")
     for (choice, history, _, net) in runs {
       let accuracy = history.last.map { String(format: "%.4f", $0.testAccuracy) } ?? "—"
       print("\(choice.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(String(net.parameterCount).padding(toLength: 12, withPad: " ", startingAt: 0)) "
-            + "\(accuracy.padding(toLength: 15, withPad: " ", startingAt: 0)) \(choice.textbook.parameters), \(choice.textbook.accuracy)")
+            + "\(String(history.count).padding(toLength: 8, withPad: " ", startingAt: 0)) \(accuracy.padding(toLength: 15, withPad: " ", startingAt: 0)) \(choice.textbook.parameters), \(choice.textbook.accuracy)")
     }
     for (choice, history, log, net) in runs {
       guard let last = history.last else { continue }
