@@ -23,9 +23,3 @@ public final class Dropout: Module {
 
   public override func forward(_ x: Tensor) -> Tensor { dropout(x, p: p, training: isTraining, generator: generator) }
 }
-
-/// Flattens every axis after the first (`nn.Flatten`): images `[N, C, H, W]` → `[N, C·H·W]`.
-public final class Flatten: Module {
-  public override init() {}
-  public override func forward(_ x: Tensor) -> Tensor { x.flattened(startAxis: 1) }
-}
