@@ -188,7 +188,7 @@ struct ModernCNNChapter: ParsableCommand {
             + "trainable=\(run.trainable) test_acc=\(formatMetric(last.testAccuracy)) train_loss=\(formatMetric(last.trainLoss))")
     }
     try drawCurves(plotter, runs.map { ($0.mode.rawValue, $0.history) }, name: "transfer",
-                   title: "Classes 5-9 from \(targetTrain.count) images: pretrained on 0-4 (frozen or fine-tuned) vs from scratch")
+                   title: "Classes 5-9 from \(targetTrain.count) images: pretrained on 0-4, or from scratch")
   }
 }
 
