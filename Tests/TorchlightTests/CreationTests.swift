@@ -14,6 +14,20 @@ import Testing
     #expect(Tensor([[Double]]([[], []])).shape == [2, 0])
   }
 
+  /// Large buffers come back from the caching allocator holding old values, so `full` and
+  /// `zeros` must write every element themselves.
+  @Test func constantsOverwriteARecycledBuffer() {
+    let shape = [3, 100, 101]  // 30,300 float32s: above the allocator's 64 KiB pooling size
+    for dtype in [DType.float32, .float64, .int64] {
+      do { let used = Tensor.rand(shape, generator: Generator(seed: 1)).to(dtype) + 7; _ = used }
+      #expect(Tensor.full(shape, 3, dtype: dtype).toDoubles().allSatisfy { $0 == 3 })
+      do { let used = Tensor.rand(shape, generator: Generator(seed: 2)).to(dtype) + 7; _ = used }
+      #expect(Tensor.zeros(shape, dtype: dtype).toDoubles().allSatisfy { $0 == 0 })
+    }
+    do { let used = Tensor.rand(shape, generator: Generator(seed: 3)) .> 2; _ = used }
+    #expect(Tensor.full(shape, 1, dtype: .bool).toDoubles().allSatisfy { $0 == 1 })
+  }
+
   @Test func constantsRangesAndEye() {
     #expect(Tensor.ones([2, 2]).toDoubles() == [1, 1, 1, 1])
     #expect(Tensor.full([3], 2.5).toDoubles() == [2.5, 2.5, 2.5])

@@ -99,8 +99,9 @@ extension Tensor {
   public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(shape, 1, dtype: dtype) }
   /// Every element equal to `value` (`torch.full`).
   public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) -> Tensor {
-    let t = Tensor(zeros: shape, dtype: dtype)
-    if value != 0 { t.fill(value) }
+    if value == 0 { return Tensor(zeros: shape, dtype: dtype) }
+    let t = Tensor(uninitialized: shape, dtype: dtype)  // one pass over memory, not zeroing then filling
+    t.fill(value)
     return t
   }
   /// Zeros with the shape and dtype of `other`.
