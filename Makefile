@@ -19,9 +19,10 @@ test: setup
 bench: setup
 	bash scripts/bench.sh
 
-## Re-run the chapters in release and refresh the figures committed under docs/figures/.
+## Re-run the chapters in release and refresh the figures committed under docs/figures/
+## (CHAPTERS="cnn normalization" for some of them).
 figures: setup
-	bash scripts/figures.sh
+	bash scripts/figures.sh $(CHAPTERS)
 
 clean:
 	rm -rf .build out

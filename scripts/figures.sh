@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Regenerates the figures committed under docs/figures/ from real release runs of the chapters.
 # Each chapter writes into out/<chapter>/; its PNGs are copied as docs/figures/<chapter>-<name>.png.
+# All chapters take over an hour on one thread; name some to refresh only those:
+#   bash scripts/figures.sh cnn normalization      (or: make figures CHAPTERS="cnn normalization")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-chapters=(autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn)
+all=(autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn)
+chapters=("${@:-${all[@]}}")
+for chapter in "${chapters[@]}"; do
+  [[ " ${all[*]} " == *" $chapter "* ]] || { echo "figures.sh: no chapter '$chapter'; choose from: ${all[*]}" >&2; exit 2; }
+done
 swift build -c release
 mkdir -p docs/figures
 for chapter in "${chapters[@]}"; do
