@@ -114,14 +114,18 @@ struct OptimizersChapter: ParsableCommand {
     let runs = compareSchedulesOnLeNet(try chosenSchedules(), options: options, train: train, test: test, epochs: epochs)
     try drawScheduleComparison(plotter, runs)
     print("")
+    // With a constant rate the last epoch can sit a few points off its neighbours, so the mean
+    // of the last five epochs is printed beside it.
+    let lastFive = { (run: ScheduleRun) in run.history.suffix(5).map(\.testAccuracy).reduce(0, +) / Double(max(min(run.history.count, 5), 1)) }
     for run in runs {
       guard let last = run.history.last else { continue }
-      print("  \(run.recipe.name.padding(toLength: 40, withPad: " ", startingAt: 0)) test accuracy \(String(format: "%.4f", last.testAccuracy))"
-            + "   textbook \(run.recipe.textbook)")
+      print("  \(run.recipe.name.padding(toLength: 40, withPad: " ", startingAt: 0)) test accuracy \(String(format: "%.4f", last.testAccuracy)),"
+            + " mean of the last \(min(run.history.count, 5)) epochs \(String(format: "%.4f", lastFive(run)))   textbook \(run.recipe.textbook)")
     }
     for run in runs {
       guard let last = run.history.last else { continue }
-      run.log.result(["train_loss": last.trainLoss, "test_acc": last.testAccuracy], extra: ["threads": "\(options.threads)"])
+      run.log.result(["train_loss": last.trainLoss, "test_acc": last.testAccuracy, "test_acc_last5_mean": lastFive(run)],
+                     extra: ["threads": "\(options.threads)"])
     }
   }
 
