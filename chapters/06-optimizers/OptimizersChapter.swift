@@ -116,7 +116,10 @@ struct OptimizersChapter: ParsableCommand {
     print("")
     // With a constant rate the last epoch can sit a few points off its neighbours, so the mean
     // of the last five epochs is printed beside it.
-    let lastFive = { (run: ScheduleRun) in run.history.suffix(5).map(\.testAccuracy).reduce(0, +) / Double(max(min(run.history.count, 5), 1)) }
+    let lastFive = { (run: ScheduleRun) in
+      let tail = run.history.suffix(5).map(\.testAccuracy)
+      return tail.reduce(0, +) / Double(max(tail.count, 1))
+    }
     for run in runs {
       guard let last = run.history.last else { continue }
       print("  \(run.recipe.name.padding(toLength: 40, withPad: " ", startingAt: 0)) test accuracy \(String(format: "%.4f", last.testAccuracy)),"

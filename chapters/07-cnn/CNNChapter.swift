@@ -32,13 +32,7 @@ struct CNNChapter: ParsableCommand {
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @Option(help: "Network to train: lenet (sigmoid, average pooling, SGD with --lr), lenet-relu (20 epochs unless --epochs), alexnet, vgg, nin, googlenet (these with Adam 0.001), or all.",
-          transform: { text in
-            guard let choice = ModelOption(rawValue: text) else {
-              throw ValidationError("choose one of \(ModelOption.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return choice
-          })
+  @Option(help: "Network to train: lenet (sigmoid, average pooling, SGD with --lr), lenet-relu (20 epochs unless --epochs), alexnet, vgg, nin, googlenet (these with Adam 0.001), or all.", transform: choice(ModelOption.self))
   var model: ModelOption = .lenet
 
   func run() throws {

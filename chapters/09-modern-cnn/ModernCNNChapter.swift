@@ -48,13 +48,7 @@ struct ModernCNNChapter: ParsableCommand {
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @Option(help: "Network to train: resnet, densenet or all (Adam with --lr, cosine decay over --epochs).",
-          transform: { text in
-            guard let choice = ModelOption(rawValue: text) else {
-              throw ValidationError("choose one of \(ModelOption.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return choice
-          })
+  @Option(help: "Network to train: resnet, densenet or all (Adam with --lr, cosine decay over --epochs).", transform: choice(ModelOption.self))
   var model: ModelOption = .all
 
   @Flag(inversion: .prefixedNo, help: "Run the transfer-learning experiment (pretrain on classes 0-4, fine-tune on 5-9).")
