@@ -25,7 +25,9 @@ let package = Package(
   ],
   targets: [
     // MARK: System libraries
-    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+    // OpenBLAS is loaded at run time by this small C target, which first picks the fastest core the
+    // CPU can run (docs/blas-cores.md); it still needs libopenblas-dev's cblas.h to build.
+    .target(name: "COpenBLAS", path: "Sources/COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
     // MARK: Engine
@@ -66,7 +68,7 @@ let package = Package(
                       path: "Benchmarks/torchlight-bench", swiftSettings: fastFlags),
 
     // MARK: Tests
-    .testTarget(name: "TorchlightTests", dependencies: ["Torchlight"]),
+    .testTarget(name: "TorchlightTests", dependencies: ["Torchlight", "COpenBLAS"]),
     .testTarget(name: "TorchlightNNTests", dependencies: ["TorchlightNN", "TorchlightOptim"]),
     .testTarget(name: "TorchlightPlotTests", dependencies: ["TorchlightPlot"]),
     .testTarget(name: "TorchlightOptimTests", dependencies: ["TorchlightOptim", "TorchlightNN"]),

@@ -23,6 +23,10 @@ while let arg = args.popFirst() {
 }
 if threadCounts.isEmpty { threadCounts = [1, 2] }
 
+// Which OpenBLAS kernels run the products, and who chose them: every figure below depends on it.
+let chooser = switch BLASCore.chosenBy { case .openBLAS: "openblas"; case .torchlight: "torchlight"; case .user: "user" }
+print("BENCH name=blas_core core=\(BLASCore.name) chosen_by=\(chooser) openblas_choice=\(BLASCore.openBLASChoice)")
+
 for threads in threadCounts {
   Threads.set(threads)
   if only == nil || only == "matmul" { benchMatmul(threads: threads) }

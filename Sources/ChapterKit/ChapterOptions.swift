@@ -50,6 +50,9 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
   @Flag(help: "Redraw the training curves in the terminal after every epoch.")
   public var plotTerminal = false
 
+  @Flag(help: "Print the set-up first: the OpenBLAS core in use (and who chose it), threads and seed.")
+  public var verbose = false
+
   public init() {}
 
   public func validate() throws {
@@ -72,6 +75,7 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
   public func apply() {
     Torchlight.manualSeed(seed)
     Threads.set(threads)
+    if verbose { print("# \(BLASCore.summary); \(threads) thread\(threads == 1 ? "" : "s"), seed \(seed)") }
     try? FileManager.default.removeItem(atPath: (output as NSString).appendingPathComponent("metrics.csv"))
   }
 }
