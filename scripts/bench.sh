@@ -7,37 +7,25 @@
 # Lines start with BENCH; ratios below 1 mean Torchlight took less time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EPOCHS=${EPOCHS:-3}
-PEERS=${PEERS_DIR:-../shared/bench/peers}
-PY=${PEERS_VENV:-$HOME/.venvs/torchlight-peers}/bin/python
+export EPOCHS=${EPOCHS:-3}
 
 swift build -c release --product torchlight-bench >/dev/null
 swift build -c release --product softmax-regression >/dev/null
 swift build -c release --product mlp >/dev/null
 swift build -c release --product cnn >/dev/null
 swift build -c release --product normalization >/dev/null
+awk -F': ' '/^model name/ && !m {m=$2} /^cpu family/ && !f {f=$2} /^model\t/ && !n {n=$2}
+  END {print "# cpu: " m " (family " f ", model " n ")"}' /proc/cpuinfo
 .build/release/torchlight-bench
 
-field() { tr ' ' '\n' | grep "^$1=" | head -1 | cut -d= -f2; }
-
-# compare NAME PEER_SCRIPT THREADS MODEL CHAPTER_COMMAND...: one chapter's seconds per epoch (its
-# RESULT line for MODEL) beside PyTorch's on the same work, run back to back.
-compare() {
-  local name=$1 peer=$2 threads=$3 model=$4; shift 4
-  local ours torch ratio
-  ours=$("$@" --epochs "$EPOCHS" --threads "$threads" | grep '^RESULT' | grep "model=$model " | field sec_per_epoch)
-  if [ -x "$PY" ] && [ -f "$PEERS/$peer" ]; then
-    torch=$( (cd "$PEERS" && "$PY" "$peer" --threads "$threads" --epochs "$EPOCHS") | grep '^RESULT' | field sec_per_epoch_min)
-    ratio=$(python3 -c "print(f'{$ours / $torch:.2f}')")
-    echo "BENCH name=$name threads=$threads sec_per_epoch=$ours pytorch_sec_per_epoch=$torch ratio=$ratio"
-  else
-    echo "BENCH name=$name threads=$threads sec_per_epoch=$ours (no PyTorch reference: run bash $PEERS/setup_venv.sh)"
-  fi
-}
+# Each chapter against the same work in PyTorch, back to back with the same thread count; the line
+# also names PyTorch's version, threads and MKL/oneDNN use, how busy the machine was during each
+# run, and the BLAS core (Benchmarks/peer_compare.py).
+compare() { python3 Benchmarks/peer_compare.py "$@"; }
 
 for threads in 1 2; do
-  compare softmax_regression_epoch softmax.py "$threads" concise .build/release/softmax-regression --output out/bench-softmax
-  compare mlp_epoch mlp.py "$threads" concise .build/release/mlp --model concise --output out/bench-mlp
-  compare lenet_epoch lenet_sgd.py "$threads" lenet .build/release/cnn --model lenet --output out/bench-lenet
-  compare lenet_bn_epoch lenet_bn.py "$threads" bn-lenet .build/release/normalization --only bn-lenet --batch-size 256 --lr 1 --output out/bench-bn-lenet
+  compare softmax_regression_epoch softmax.py "$threads" concise -- .build/release/softmax-regression --output out/bench-softmax
+  compare mlp_epoch mlp.py "$threads" concise -- .build/release/mlp --model concise --output out/bench-mlp
+  compare lenet_epoch lenet_sgd.py "$threads" lenet -- .build/release/cnn --model lenet --output out/bench-lenet
+  compare lenet_bn_epoch lenet_bn.py "$threads" bn-lenet -- .build/release/normalization --only bn-lenet --batch-size 256 --lr 1 --output out/bench-bn-lenet
 done

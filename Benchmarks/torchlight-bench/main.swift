@@ -4,7 +4,7 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|blas-core]
 var threadCounts: [Int] = []
 var only: String?
 var args = CommandLine.arguments.dropFirst()

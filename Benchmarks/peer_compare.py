@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""One Torchlight chapter against the same work in PyTorch, run back to back, honestly reported.
+
+    peer_compare.py NAME PEER_SCRIPT THREADS MODEL -- CHAPTER_COMMAND...
+
+Runs the chapter (its RESULT line for MODEL gives sec_per_epoch, or tokens_per_sec for language
+models), then the PyTorch peer with the same thread count, and prints one line:
+
+    BENCH name=mlp_epoch threads=1 sec_per_epoch=0.62 pytorch_sec_per_epoch=0.74 ratio=0.84
+          pytorch=2.13.0+cpu pytorch_threads=1 mkl=yes onednn=yes others_cpu_ours=0.01
+          others_cpu_pytorch=0.02 blas_core=SkylakeX
+
+ratio is always Torchlight's time over PyTorch's for the same work (below 1: Torchlight is
+faster). others_cpu_* is the share of the machine's CPU that other processes used during each
+run (0 = quiet, 0.5 = one of two cores busy elsewhere). When PyTorch ran more than 30% slower than
+the figure the peers' README lists for this machine kind, a `# note:` line says the reference
+looks slow, so a flattering ratio is not taken at face value.
+"""
+import os, re, subprocess, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = os.environ.get("PEERS_DIR", os.path.join(HERE, "..", "..", "shared", "bench", "peers"))
+PY = os.path.join(os.environ.get("PEERS_VENV", os.path.expanduser("~/.venvs/torchlight-peers")), "bin", "python")
+
+# The peers' README row each peer script's figures are listed under.
+README_ROWS = {
+    "softmax.py": "softmax regression",
+    "mlp.py": "MLP 784-256-10",
+    "lenet_sgd.py": "LeNet, sigmoid, SGD 0.9",
+    "lenet_adam.py": "LeNet, ReLU/max-pool, Adam 1e-3",
+    "lenet_bn.py": "BatchNorm LeNet, SGD 1.0",
+    "lstm_charlm.py": "char LSTM",
+    "transformer_charlm.py": "2-layer Transformer",
+}
+
+
+def cpu_jiffies():
+    """(all CPUs' busy jiffies, total jiffies) from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = list(map(int, f.readline().split()[1:9]))
+    return sum(v) - v[3] - v[4], sum(v)
+
+
+def run_measured(cmd, cwd=None, env=None):
+    """Runs cmd, returns (stdout, share of the machine other processes used meanwhile)."""
+    busy0, total0 = cpu_jiffies()
+    before = os.times()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+    after = os.times()
+    busy1, total1 = cpu_jiffies()
+    if proc.returncode != 0:
+        sys.exit(f"peer_compare: {' '.join(cmd)} exited with status {proc.returncode}")
+    hz = os.sysconf("SC_CLK_TCK")
+    mine = ((after.children_user - before.children_user) + (after.children_system - before.children_system)) * hz
+    others = max(0.0, (busy1 - busy0) - mine) / max(1, total1 - total0)
+    return proc.stdout, others
+
+
+def result_fields(stdout, model=None):
+    for line in stdout.splitlines():
+        if line.startswith("RESULT "):
+            fields = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
+            if model is None or fields.get("model") == model:
+                return fields
+    return None
+
+
+def torch_info(threads):
+    """PyTorch's version, its thread count when asked for `threads`, and MKL/oneDNN use."""
+    code = ("import torch; torch.set_num_threads(%d); b = torch.backends; "
+            "print(torch.__version__, torch.get_num_threads(), "
+            "'yes' if b.mkl.is_available() else 'no', 'yes' if b.mkldnn.is_available() else 'no')" % threads)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    out = subprocess.run([PY, "-c", code], env=env, stdout=subprocess.PIPE, text=True).stdout.split()
+    return dict(zip(["pytorch", "pytorch_threads", "mkl", "onednn"], out))
+
+
+def listed_figure(peer, threads):
+    """The figure the peers' README lists for this work and thread count (seconds or tokens/s)."""
+    row = README_ROWS.get(peer)
+    try:
+        text = open(os.path.join(PEERS, "README.md")).read()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if row and cells and cells[0] == row and len(cells) >= 3:
+            m = re.match(r"([\d.]+)\s*(k?)", cells[1 if threads == 1 else 2])
+            if m:
+                return float(m.group(1)) * (1000 if m.group(2) else 1)
+    return None
+
+
+def main():
+    if "--" not in sys.argv or len(sys.argv) < 7:
+        sys.exit(__doc__.split("\n\n")[1])
+    split = sys.argv.index("--")
+    name, peer, threads, model = sys.argv[1:5]
+    ours_cmd = sys.argv[split + 1:] + ["--threads", threads]
+    threads = int(threads)
+    epochs = os.environ.get("EPOCHS", "3")
+    throughput = peer.endswith("charlm.py")  # language models report tokens/s, not s/epoch
+    if not throughput:
+        ours_cmd += ["--epochs", epochs]
+
+    stdout, ours_others = run_measured(ours_cmd)
+    fields = result_fields(stdout, model)
+    if fields is None:
+        sys.exit(f"peer_compare: {name}: no RESULT line for model={model} from {' '.join(ours_cmd)}")
+    core = re.search(r"core=(\S+)", subprocess.run([os.path.join(HERE, "..", ".build", "release", "torchlight-bench"), "--only", "blas-core"],
+                                                    stdout=subprocess.PIPE, text=True).stdout or "")
+    key = "tokens_per_sec" if throughput else "sec_per_epoch"
+    ours = float(fields[key])
+    line = f"BENCH name={name} threads={threads} {key}={fields[key]}"
+
+    if not (os.access(PY, os.X_OK) and os.path.isfile(os.path.join(PEERS, peer))):
+        print(line + f" (no PyTorch reference: run bash {PEERS}/setup_venv.sh)")
+        return
+    peer_cmd = [PY, peer, "--threads", str(threads)] + ([] if throughput else ["--epochs", epochs])
+    peer_out, torch_others = run_measured(peer_cmd, cwd=PEERS)
+    pf = result_fields(peer_out)
+    torch_value = float(pf["tokens_per_sec_max"] if throughput else pf["sec_per_epoch_min"])
+    # ratio: Torchlight's time over PyTorch's for the same work.
+    ratio = torch_value / ours if throughput else ours / torch_value
+    info = torch_info(threads)
+    line += (f" pytorch_{key}={torch_value:.4g} ratio={ratio:.2f} pytorch={info.get('pytorch')}"
+             f" pytorch_threads={info.get('pytorch_threads')} mkl={info.get('mkl')} onednn={info.get('onednn')}"
+             f" others_cpu_ours={ours_others:.2f} others_cpu_pytorch={torch_others:.2f}"
+             f" blas_core={core.group(1) if core else 'unknown'}")
+    print(line, flush=True)
+    listed = listed_figure(peer, threads)
+    if listed:
+        slow = torch_value < listed / 1.3 if throughput else torch_value > listed * 1.3
+        if slow:
+            unit = "tokens/s" if throughput else "s/epoch"
+            print(f"# note: the reference looks slow: PyTorch ran at {torch_value:.4g} {unit} here, "
+                  f"the peers' README lists {listed:.4g} {unit} for this machine kind; treat ratio={ratio:.2f} with care")
+
+
+if __name__ == "__main__":
+    main()
