@@ -16,8 +16,9 @@ test: setup
 	swift test
 
 ## Speed figures, each against a reference measured in the same run (release build).
+## PYTORCH=1 first sets up PyTorch (CPU) in .venv-pytorch for the chapter comparisons.
 bench: setup
-	bash scripts/bench.sh
+	PYTORCH=$(PYTORCH) bash scripts/bench.sh
 
 ## Re-run the chapters in release and refresh the figures committed under docs/figures/
 ## (CHAPTERS="cnn normalization" for some of them).

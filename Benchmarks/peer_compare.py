@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """One Torchlight chapter against the same work in PyTorch, run back to back, honestly reported.
 
-    peer_compare.py NAME PEER_SCRIPT THREADS MODEL -- CHAPTER_COMMAND...
+    peer_compare.py NAME "REFERENCE [ARGS]" THREADS MODEL -- CHAPTER_COMMAND...
 
 Runs the chapter (its RESULT line for MODEL gives sec_per_epoch, or tokens_per_sec for language
-models), then the PyTorch peer with the same thread count, and prints one line:
+models), then the PyTorch reference script of Benchmarks/pytorch/ with the same thread count, and
+prints one line:
 
     BENCH name=mlp_epoch threads=1 sec_per_epoch=0.62 pytorch_sec_per_epoch=0.74 ratio=0.84
           pytorch=2.13.0+cpu pytorch_threads=1 mkl=yes onednn=yes others_cpu_ours=0.01
@@ -19,18 +20,18 @@ looks slow, so a flattering ratio is not taken at face value.
 import os, re, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PEERS = os.environ.get("PEERS_DIR", os.path.join(HERE, "..", "..", "shared", "bench", "peers"))
-PY = os.path.join(os.environ.get("PEERS_VENV", os.path.expanduser("~/.venvs/torchlight-peers")), "bin", "python")
+REFERENCES = os.path.join(HERE, "pytorch")
+# PyTorch's figures seen on this kind of machine, when the team's notes are beside the clone.
+PEERS_README = os.path.join(HERE, "..", "..", "shared", "bench", "peers", "README.md")
+PY = os.environ.get("PYTORCH_PYTHON", os.path.join(HERE, "..", ".venv-pytorch", "bin", "python"))
 
-# The peers' README row each peer script's figures are listed under.
+# The row of the peers' README each reference's figures are listed under.
 README_ROWS = {
-    "softmax.py": "softmax regression",
-    "mlp.py": "MLP 784-256-10",
-    "lenet_sgd.py": "LeNet, sigmoid, SGD 0.9",
-    "lenet_adam.py": "LeNet, ReLU/max-pool, Adam 1e-3",
-    "lenet_bn.py": "BatchNorm LeNet, SGD 1.0",
-    "lstm_charlm.py": "char LSTM",
-    "transformer_charlm.py": "2-layer Transformer",
+    "classifier.py --model softmax": "softmax regression",
+    "classifier.py --model mlp": "MLP 784-256-10",
+    "classifier.py --model lenet": "LeNet, sigmoid, SGD 0.9",
+    "classifier.py --model lenet-bn": "BatchNorm LeNet, SGD 1.0",
+    "charlm.py --cell lstm": "char LSTM",
 }
 
 
@@ -79,7 +80,7 @@ def listed_figure(peer, threads):
     """The figure the peers' README lists for this work and thread count (seconds or tokens/s)."""
     row = README_ROWS.get(peer)
     try:
-        text = open(os.path.join(PEERS, "README.md")).read()
+        text = open(PEERS_README).read()
     except OSError:
         return None
     for line in text.splitlines():
@@ -99,7 +100,7 @@ def main():
     ours_cmd = sys.argv[split + 1:] + ["--threads", threads]
     threads = int(threads)
     epochs = os.environ.get("EPOCHS", "3")
-    throughput = peer.endswith("charlm.py")  # language models report tokens/s, not s/epoch
+    throughput = peer.startswith("charlm.py")  # language models report tokens/s, not s/epoch
     if not throughput:
         ours_cmd += ["--epochs", epochs]
 
@@ -113,11 +114,11 @@ def main():
     ours = float(fields[key])
     line = f"BENCH name={name} threads={threads} {key}={fields[key]}"
 
-    if not (os.access(PY, os.X_OK) and os.path.isfile(os.path.join(PEERS, peer))):
-        print(line + f" (no PyTorch reference: run bash {PEERS}/setup_venv.sh)")
+    if not os.access(PY, os.X_OK):
+        print(line + " (no PyTorch reference: run make bench PYTORCH=1 once to set it up)")
         return
-    peer_cmd = [PY, peer, "--threads", str(threads)] + ([] if throughput else ["--epochs", epochs])
-    peer_out, torch_others = run_measured(peer_cmd, cwd=PEERS)
+    peer_cmd = [PY] + peer.split() + ["--threads", str(threads)] + ([] if throughput else ["--epochs", epochs])
+    peer_out, torch_others = run_measured(peer_cmd, cwd=REFERENCES)
     pf = result_fields(peer_out)
     torch_value = float(pf["tokens_per_sec_max"] if throughput else pf["sec_per_epoch_min"])
     # ratio: Torchlight's time over PyTorch's for the same work.

@@ -2,12 +2,16 @@
 # `make bench`: Torchlight's speed, each figure beside a reference measured in the same run.
 #  1. micro-benchmarks (matmul against OpenBLAS called directly, elementwise ops against plain
 #     loops, autograd overhead, data-loader prefetching);
-#  2. the chapters against the same work in PyTorch (CPU), run back to back with the same thread
-#     count, when the peer environment exists (bash ../shared/bench/peers/setup_venv.sh).
+#  2. the chapters against the same work in PyTorch (CPU, Benchmarks/pytorch/), run back to back
+#     with the same thread count, when PyTorch is set up (`make bench PYTORCH=1` sets it up once,
+#     in .venv-pytorch; PYTORCH_PYTHON=/path/to/python uses another).
 # Lines start with BENCH; ratios below 1 mean Torchlight took less time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export EPOCHS=${EPOCHS:-3}
+if [ "${PYTORCH:-}" = 1 ] && [ -z "${PYTORCH_PYTHON:-}" ] && [ ! -x .venv-pytorch/bin/python ]; then
+  bash scripts/pytorch_venv.sh
+fi
 
 swift build -c release --product torchlight-bench >/dev/null
 swift build -c release --product softmax-regression >/dev/null
@@ -24,8 +28,8 @@ awk -F': ' '/^model name/ && !m {m=$2} /^cpu family/ && !f {f=$2} /^model\t/ && 
 compare() { python3 Benchmarks/peer_compare.py "$@"; }
 
 for threads in 1 2; do
-  compare softmax_regression_epoch softmax.py "$threads" concise -- .build/release/softmax-regression --output out/bench-softmax
-  compare mlp_epoch mlp.py "$threads" concise -- .build/release/mlp --model concise --output out/bench-mlp
-  compare lenet_epoch lenet_sgd.py "$threads" lenet -- .build/release/cnn --model lenet --output out/bench-lenet
-  compare lenet_bn_epoch lenet_bn.py "$threads" bn-lenet -- .build/release/normalization --only bn-lenet --batch-size 256 --lr 1 --output out/bench-bn-lenet
+  compare softmax_regression_epoch "classifier.py --model softmax" "$threads" concise -- .build/release/softmax-regression --output out/bench-softmax
+  compare mlp_epoch "classifier.py --model mlp" "$threads" concise -- .build/release/mlp --model concise --output out/bench-mlp
+  compare lenet_epoch "classifier.py --model lenet" "$threads" lenet -- .build/release/cnn --model lenet --output out/bench-lenet
+  compare lenet_bn_epoch "classifier.py --model lenet-bn" "$threads" bn-lenet -- .build/release/normalization --only bn-lenet --batch-size 256 --lr 1 --output out/bench-bn-lenet
 done
