@@ -44,7 +44,12 @@ public enum IDX {
     let shape = (0..<axes).map { a in
       (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * a + $1]) }
     }
-    let expected = shape.reduce(1, *)
+    guard let expected = Layout.checkedCount(shape) else {
+      // Name the first axis at which the product of the sizes passes Int.max.
+      var product = 1, axis = 0
+      while case (let next, false) = product.multipliedReportingOverflow(by: shape[axis]) { product = next; axis += 1 }
+      throw DataError("\(name): impossible header: sizes \(shape) multiply past \(Int.max) at axis \(axis) (size \(shape[axis])); the file is damaged, reinstall the data")
+    }
     guard bytes.count - header == expected else {
       let verb = bytes.count - header < expected ? "truncated" : "longer than its header says"
       throw DataError("\(name): \(verb): the header promises \(shape) = \(expected) values, the file holds \(bytes.count - header)")

@@ -182,8 +182,7 @@ public enum SafeTensors {
       guard let offsets = naturals(fields["data_offsets"]), offsets.count == 2, offsets[0] <= offsets[1] else {
         throw bad("\"data_offsets\" is not [begin, end] with 0 <= begin <= end")
       }
-      var needed = dtype.itemSize, overflow = false
-      for size in shape where !overflow { (needed, overflow) = needed.multipliedReportingOverflow(by: size) }
+      let (needed, overflow) = Layout.checkedCount(shape).map { $0.multipliedReportingOverflow(by: dtype.itemSize) } ?? (0, true)
       guard !overflow, offsets[1] - offsets[0] == needed else {
         throw bad("data_offsets \(offsets) span \(offsets[1] - offsets[0]) bytes, but shape \(shape) of \(dtypeName) needs \(overflow ? "more than \(Int.max)" : "\(needed)")")
       }

@@ -44,6 +44,9 @@ func expectDataError(_ expectedFragments: [String], _ body: () throws -> Void, s
     expectDataError(["x.idx", "truncated", "6 values", "holds 4"]) { _ = try IDX.parse(Array(good.dropLast(2)), expectedAxes: 2, name: "x.idx") }
     expectDataError(["x.idx", "longer"]) { _ = try IDX.parse(good + [7], expectedAxes: 2, name: "x.idx") }
     expectDataError(["x.idx", "too short"]) { _ = try IDX.parse([0, 0], expectedAxes: 2, name: "x.idx") }
+    // Sizes of 2³² − 1 multiply past Int.max at the second axis: an error, not a trap.
+    let huge: [UInt8] = [0, 0, 8, 3] + Array(repeating: 0xFF, count: 12)
+    expectDataError(["x.idx", "impossible header", "axis 1"]) { _ = try IDX.parse(huge, expectedAxes: 3, name: "x.idx") }
     let folder = dataFolder("corrupt")
     // A gzip header followed by garbage.
     try Data([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03] + (0..<200).map { UInt8(($0 * 37) % 251) }).write(to: URL(fileURLWithPath: "\(folder)/bad.gz"))

@@ -415,6 +415,18 @@ private func jsonBool(_ value: Any) -> Bool? {
     #expect(byName["alsoEmpty"]?.shape == [2, 0] && byName["alsoEmpty"]?.dtype == .int64)
   }
 
+  @Test func emptyTensorsWithHugeOtherSizesLoadAsEmpty() throws {
+    // An axis of size 0 makes the tensor empty however large the others are: no byte is needed,
+    // and neither the size check nor the strides may overflow on the way.
+    for shape in ["[0,4294967296,4294967296]", "[\(Int.max),0]", "[4294967296,4294967296,0]"] {
+      let header = "{\"e\":{\"dtype\":\"F32\",\"shape\":\(shape),\"data_offsets\":[0,0]}}"
+      let decoded = try SafeTensors.decode(handMade(header: header))
+      #expect(decoded.tensors.first?.1.count == 0, "\(shape)")
+    }
+    let huge = "{\"e\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}"
+    _ = expectCheckpointError(.corrupt, "more than Int.max") { _ = try SafeTensors.decode(handMade(header: huge)) }
+  }
+
   // MARK: Broken files
 
   @Test func truncatedFilesThrowCorruptAndChangeNothing() throws {

@@ -2,6 +2,17 @@ import Testing
 @testable import Torchlight
 
 @Suite("Views and copies") struct ViewTests {
+  @Test func layoutArithmeticOfHugeEmptyShapesDoesNotOverflow() {
+    #expect(Layout.checkedCount([0, 1 << 32, 1 << 32]) == 0)
+    #expect(Layout.checkedCount([1 << 32, 1 << 32, 0]) == 0)
+    #expect(Layout.checkedCount([Int.max, 0]) == 0)
+    #expect(Layout.checkedCount([1 << 32, 1 << 32]) == nil)
+    #expect(Layout.checkedCount([]) == 1 && Layout.checkedCount([2, 3, 4]) == 24)
+    #expect(Layout.contiguousStrides([0, 1 << 32, 1 << 32]) == [Int.max, 1 << 32, 1])
+    #expect(Layout.contiguousStrides([2, 3, 4]) == [12, 4, 1])
+    #expect(Tensor.zeros([0, 1 << 32, 1 << 32]).count == 0)
+  }
+
   @Test func viewsShareStorageAndCopyNothing() {
     let a = Tensor.arange(24).float().view(2, 3, 4)
     let views = [a.view(6, 4), a.view(-1), a.reshaped(4, 6), a.transposed(0, 2), a.permuted(2, 0, 1),

@@ -4,19 +4,42 @@
 /// storage. Views change only shape, strides and offset; that is why they cost nothing.
 public enum Layout {
   /// Row-major ("C-contiguous") strides for `shape`: the last axis moves fastest.
-  /// `[2, 3, 4]` → `[12, 4, 1]`.
+  /// `[2, 3, 4]` → `[12, 4, 1]`. An empty tensor may have other sizes whose product passes
+  /// `Int.max` (`[0, 2³², 2³²]`); its strides never address memory, so they stop at `Int.max`.
   public static func contiguousStrides(_ shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 1, count: shape.count)
     var step = 1
     for axis in shape.indices.reversed() {
       strides[axis] = step
-      step *= max(shape[axis], 1)
+      let (next, overflow) = step.multipliedReportingOverflow(by: max(shape[axis], 1))
+      if overflow {
+        precondition(shape.contains(0), "shape \(shape) has more than \(Int.max) elements")
+        step = Int.max
+      } else {
+        step = next
+      }
     }
     return strides
   }
 
+  /// Number of elements of a shape (1 for a scalar's `[]`), or nil when it passes `Int.max`.
+  /// An axis of size 0 makes it 0 however large the others are.
+  public static func checkedCount(_ shape: [Int]) -> Int? {
+    if shape.contains(0) { return 0 }
+    var count = 1
+    for size in shape {
+      let (next, overflow) = count.multipliedReportingOverflow(by: size)
+      if overflow { return nil }
+      count = next
+    }
+    return count
+  }
+
   /// Number of elements of a shape (1 for a scalar's `[]`).
-  public static func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+  public static func count(_ shape: [Int]) -> Int {
+    guard let count = checkedCount(shape) else { preconditionFailure("shape \(shape) has more than \(Int.max) elements") }
+    return count
+  }
 
   /// True when the strides are the row-major ones, so the elements are one dense run.
   /// Axes of size 1 may have any stride, as in PyTorch.
