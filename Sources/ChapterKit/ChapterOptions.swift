@@ -74,8 +74,11 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
   /// thing in `run()`.
   public func apply() {
     Torchlight.manualSeed(seed)
-    Threads.set(threads)
-    if verbose { print("# \(BLASCore.summary); \(threads) thread\(threads == 1 ? "" : "s"), seed \(seed)") }
+    // More threads than cores only make every parallel loop wait on the others.
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    if threads > cores { print("note: --threads \(threads) is more than this machine's \(cores) cores; using \(cores)") }
+    Threads.set(min(threads, cores))
+    if verbose { print("# \(BLASCore.summary); \(Threads.count) thread\(Threads.count == 1 ? "" : "s"), seed \(seed)") }
     try? FileManager.default.removeItem(atPath: (output as NSString).appendingPathComponent("metrics.csv"))
   }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TorchlightData
 import TorchlightNN
 
@@ -44,22 +45,27 @@ public func evaluate(_ model: Classifier, _ data: FashionMNIST) -> (loss: Double
 /// The loop every classifier chapter runs: for each epoch, every shuffled minibatch goes
 /// forward, backward and through the update; then the test set is scored.
 /// `afterEpoch(epoch)` runs once each epoch has been scored: the place for a per-epoch
-/// learning-rate scheduler's `step()`.
+/// learning-rate scheduler's `step()`. A loss that turns NaN or infinite stops training with a
+/// `ChapterError` naming the epoch and step (see `checkFinite`).
 public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int,
-           generator: Generator, log: TrainingLog, afterEpoch: (Int) -> Void = { _ in }) -> [EpochStats] {
+           generator: Generator, log: TrainingLog, afterEpoch: (Int) -> Void = { _ in }) throws -> [EpochStats] {
+  var lastFinite: Double?
   let loader = DataLoader(train, batchSize: batchSize, shuffle: true, generator: generator)
   var history: [EpochStats] = []
   for epoch in 1...max(epochs, 1) where epochs > 0 {
     model.setTraining(true)
     log.startEpoch(epoch, of: epochs, batches: loader.count)
     var stats = EpochStats(), seen = 0.0
-    for batch in loader {
+    for (step, batch) in loader.enumerated() {
       let scores = model.forward(batch.inputs)
       let loss = model.loss(scores, batch.labels)
+      let value = loss.item()
+      try checkFinite(value, epoch: epoch, step: step + 1, lastFinite: lastFinite)
+      lastFinite = value
       loss.backward()
       model.step()
       let n = Double(batch.labels.count)
-      stats.trainLoss += loss.item() * n
+      stats.trainLoss += value * n
       stats.trainAccuracy += withNoGrad { accuracy(logits: scores, targets: batch.labels) } * n
       seen += n
       log.batchDone(examples: batch.labels.count)
@@ -74,6 +80,15 @@ public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, ep
     afterEpoch(epoch)
   }
   return history
+}
+
+/// Stops training when the loss is NaN or infinite: one line with the epoch and step, the last
+/// finite loss, and the likely cause. (A chapter that shows divergence on purpose, like the
+/// learning-rate figure of chapter 06, runs its own loop and records the blow-up instead.)
+public func checkFinite(_ loss: Double, epoch: Int, step: Int, lastFinite: Double?) throws {
+  guard !loss.isFinite else { return }
+  let before = lastFinite.map { String(format: "%.4g", $0) } ?? "none yet"
+  throw ChapterError("training diverged at epoch \(epoch), step \(step): the loss is \(loss) (last finite loss: \(before)); the learning rate is likely too large, lower --lr")
 }
 
 extension ChapterOptions {

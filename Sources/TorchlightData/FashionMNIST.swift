@@ -24,17 +24,27 @@ public struct FashionMNIST: BatchDataset {
   public init(train: Bool, folder: String? = nil, limit: Int? = nil) throws {
     let dir = Self.folder(folder)
     let prefix = train ? "train" : "t10k"
-    guard FileManager.default.fileExists(atPath: dir) else {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isFolder) else {
       throw DataError("Fashion-MNIST: folder \(dir) does not exist; \(Self.howToGet)")
     }
+    guard isFolder.boolValue else {
+      throw DataError("Fashion-MNIST: \(dir) is not a folder; --data-dir and TORCHLIGHT_DATA name the folder that holds the .gz files")
+    }
     func locate(_ name: String) throws -> String {
-      for candidate in ["\(dir)/\(name).gz", "\(dir)/\(name)"] where FileManager.default.fileExists(atPath: candidate) {
+      for candidate in ["\(dir)/\(name).gz", "\(dir)/\(name)"]
+      where FileManager.default.fileExists(atPath: candidate, isDirectory: &isFolder) {
+        guard !isFolder.boolValue else { throw DataError("Fashion-MNIST: \(candidate) is a directory, not a data file; \(Self.howToGet)") }
         return candidate
       }
       throw DataError("Fashion-MNIST: \(name).gz is missing from \(dir); \(Self.howToGet)")
     }
-    let imageFile = try IDX.read(try locate("\(prefix)-images-idx3-ubyte"), expectedAxes: 3)
+    let imagePath = try locate("\(prefix)-images-idx3-ubyte")
+    let imageFile = try IDX.read(imagePath, expectedAxes: 3)
     let labelFile = try IDX.read(try locate("\(prefix)-labels-idx1-ubyte"), expectedAxes: 1)
+    guard imageFile.shape[0] > 0 else {
+      throw DataError("Fashion-MNIST: \(imagePath) holds no examples (its header says 0 images); reinstall the data or point --data-dir elsewhere")
+    }
     guard imageFile.shape[1] == 28, imageFile.shape[2] == 28 else {
       throw DataError("Fashion-MNIST: \(prefix) images are \(imageFile.shape[1])×\(imageFile.shape[2]), expected 28×28")
     }

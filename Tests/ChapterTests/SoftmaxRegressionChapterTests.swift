@@ -6,11 +6,8 @@ import Testing
     FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
   }
 
-  @Test func quickRunLearnsAndDrawsItsFigures() throws {
-    guard Self.dataInstalled else {
-      print("skipped: Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)")
-      return
-    }
+  @Test(.enabled(if: dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func quickRunLearnsAndDrawsItsFigures() throws {
     let out = temporaryFolder("softmax")
     let run = try runChapter("softmax-regression", ["--quick", "--output", out, "--threads", "1"])
     #expect(run.status == 0, "\(run.stderr)")
@@ -30,6 +27,33 @@ import Testing
     #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
     #expect(run.stderr.contains("apt-get install dataset-fashion-mnist"))
     #expect(!run.stderr.contains("Fatal error"))
+  }
+
+  @Test func aDataDirThatIsAFileOrAnEmptyDataSetIsNamed() throws {
+    let file = temporaryFolder("file") + "/not-a-folder"
+    _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+    let notFolder = try runChapter("softmax-regression", ["--quick", "--data-dir", file, "--output", temporaryFolder("nf-out")])
+    #expect(notFolder.status == 1 && notFolder.stderr.contains("is not a folder"), "\(notFolder.stderr)")
+
+    // Valid files that hold no examples: the chapter stops before training and names the file.
+    let folder = temporaryFolder("empty")
+    for split in ["train", "t10k"] {
+      try gzip([0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28], to: "\(folder)/\(split)-images-idx3-ubyte.gz")
+      try gzip([0, 0, 8, 1, 0, 0, 0, 0], to: "\(folder)/\(split)-labels-idx1-ubyte.gz")
+    }
+    let empty = try runChapter("softmax-regression", ["--quick", "--data-dir", folder, "--output", temporaryFolder("empty-out")])
+    #expect(empty.status == 1, "\(empty.stdout)")
+    #expect(empty.stderr.contains("train-images-idx3-ubyte.gz holds no examples"), "\(empty.stderr)")
+    #expect(!empty.stdout.contains("RESULT"))
+  }
+
+  @Test(.enabled(if: dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func aDivergingLossStopsInOneLineAndTooManyThreadsAreCapped() throws {
+    let run = try runChapter("softmax-regression", ["--quick", "--lr", "1e30", "--threads", "999", "--output", temporaryFolder("diverge")])
+    #expect(run.status == 1, "\(run.stdout)")
+    #expect(run.stdout.contains("--threads 999 is more than this machine's"), "\(run.stdout)")
+    #expect(run.stderr.contains("training diverged at epoch 1, step") && run.stderr.contains("lower --lr"), "\(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1 && !run.stdout.contains("RESULT"))
   }
 
   @Test func aTruncatedFileIsNamed() throws {

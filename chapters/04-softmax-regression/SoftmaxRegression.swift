@@ -36,7 +36,7 @@ struct SoftmaxRegression: ParsableCommand {
       loss: { crossEntropyByHand($0, $1).mean() },
       step: { sgdByHand(scratchModel.parameters, lr: options.lr) })
     let scratchLog = TrainingLog(chapter: Defaults.chapter, model: "scratch", output: options.output, plotTerminal: options.plotTerminal)
-    let scratchHistory = trainAndReport(scratch, train, test, epochs, scratchLog)
+    let scratchHistory = try trainAndReport(scratch, train, test, epochs, scratchLog)
 
     print("\nConcise: Linear(784 → 10) + crossEntropy + SGD")
     let net = Linear(inFeatures: 784, outFeatures: 10)
@@ -50,7 +50,7 @@ struct SoftmaxRegression: ParsableCommand {
       loss: { crossEntropy(logits: $0, targets: $1) },
       step: { optimizer.step(); optimizer.zeroGrad() })
     let conciseLog = TrainingLog(chapter: Defaults.chapter, model: "concise", output: options.output, plotTerminal: options.plotTerminal)
-    let conciseHistory = trainAndReport(concise, train, test, epochs, conciseLog)
+    let conciseHistory = try trainAndReport(concise, train, test, epochs, conciseLog)
 
     let scores = withNoGrad { net(test.images.reshaped(-1, 784)) }
     let plotter = Plotter(directory: options.output)
@@ -68,8 +68,8 @@ struct SoftmaxRegression: ParsableCommand {
     }
   }
 
-  func trainAndReport(_ model: Classifier, _ train: FashionMNIST, _ test: FashionMNIST, _ epochs: Int, _ log: TrainingLog) -> [EpochStats] {
-    fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
+  func trainAndReport(_ model: Classifier, _ train: FashionMNIST, _ test: FashionMNIST, _ epochs: Int, _ log: TrainingLog) throws -> [EpochStats] {
+    try fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
                          generator: Generator.global.spawn(), log: log)
   }
 }

@@ -26,23 +26,23 @@ struct Trainer {
 
   var epochs: Int { options.quick ? min(options.epochs, 2) : options.epochs }
 
-  func fitting(_ name: String, _ model: Classifier) -> TrainingRun {
+  func fitting(_ name: String, _ model: Classifier) throws -> TrainingRun {
     let log = TrainingLog(chapter: Defaults.chapter, model: name, output: options.output, plotTerminal: options.plotTerminal)
-    let history = fit(model, train: data.train, test: data.test, epochs: epochs, batchSize: options.batchSize,
+    let history = try fit(model, train: data.train, test: data.test, epochs: epochs, batchSize: options.batchSize,
                       generator: generator.spawn(), log: log)
     return TrainingRun(name: name, history: history, log: log)
   }
 
   /// The hand-written MLP with its hand-written update.
-  func trainScratch() -> TrainingRun {
+  func trainScratch() throws -> TrainingRun {
     let net = ScratchMLP(generator: generator)
-    return fitting("scratch", Classifier(forward: { net($0) }, loss: { crossEntropy(logits: $0, targets: $1) },
+    return try fitting("scratch", Classifier(forward: { net($0) }, loss: { crossEntropy(logits: $0, targets: $1) },
                                          step: { net.step(lr: options.lr) }))
   }
 
   /// A module trained with cross-entropy and SGD.
-  func train(_ name: String, _ net: Module) -> TrainingRun {
-    fitting(name, classifier(net, lr: options.lr))
+  func train(_ name: String, _ net: Module) throws -> TrainingRun {
+    try fitting(name, classifier(net, lr: options.lr))
   }
 }
 

@@ -43,13 +43,13 @@ struct MLPChapter: ParsableCommand {
 
     if model == .all || model == .scratch {
       section("The MLP from scratch: 784 → 256 (ReLU) → 10 on Fashion-MNIST")
-      runs.append(trainer.trainScratch())
+      runs.append(try trainer.trainScratch())
     }
     if model == .all || model == .concise {
       section("The same MLP, concise")
       let net = conciseMLP()
       print(net.summary(inputShape: [1, 1, 28, 28]))
-      runs.append(trainer.train("concise", net))
+      runs.append(try trainer.train("concise", net))
       if model == .all {
         section("Checkpoint: save the concise MLP, load it into a fresh one")
         try checkpointRoundTrip(net, test: data.test, folder: options.output)
@@ -57,8 +57,8 @@ struct MLPChapter: ParsableCommand {
     }
     if model == .all || model == .dropout {
       section("Dropout: 784 → 256 → 256 → 10 with dropout 0.5 after each hidden layer")
-      runs.append(trainer.train("dropout", dropoutMLP()))
-      runs.append(trainer.train("no-dropout", dropoutMLP(p1: 0, p2: 0)))
+      runs.append(try trainer.train("dropout", dropoutMLP()))
+      runs.append(try trainer.train("no-dropout", dropoutMLP(p1: 0, p2: 0)))
     }
 
     if model == .all {

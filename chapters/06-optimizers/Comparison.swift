@@ -30,15 +30,15 @@ struct OptimizerRun {
   let log: TrainingLog
 }
 
-func compareOnMLP(options: ChapterOptions<Defaults>, train: FashionMNIST, test: FashionMNIST, epochs: Int) -> [OptimizerRun] {
-  mlpOptimizers.map { key, name, make in
+func compareOnMLP(options: ChapterOptions<Defaults>, train: FashionMNIST, test: FashionMNIST, epochs: Int) throws -> [OptimizerRun] {
+  try mlpOptimizers.map { key, name, make in
     let net = mlp(seed: options.seed)
     let optimizer = make(net.parameters())
     let model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
                            step: { optimizer.step(); optimizer.zeroGrad() })
     let log = TrainingLog(chapter: Defaults.chapter, model: key, output: options.output, plotTerminal: options.plotTerminal)
     print("\n\(name)")
-    let history = fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
+    let history = try fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
                       generator: Generator(seed: options.seed &+ 1), log: log)
     return OptimizerRun(name: name, history: history, log: log)
   }

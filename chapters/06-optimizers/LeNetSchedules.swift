@@ -57,8 +57,8 @@ struct ScheduleRun {
   let log: TrainingLog
 }
 
-func compareSchedulesOnLeNet(_ recipes: [ScheduleRecipe], options: ChapterOptions<Defaults>, train: FashionMNIST, test: FashionMNIST, epochs: Int) -> [ScheduleRun] {
-  recipes.map { recipe in
+func compareSchedulesOnLeNet(_ recipes: [ScheduleRecipe], options: ChapterOptions<Defaults>, train: FashionMNIST, test: FashionMNIST, epochs: Int) throws -> [ScheduleRun] {
+  try recipes.map { recipe in
     let net = scheduleLeNet(seed: options.seed)
     let optimizer = SGD(parameters: net.parameters(), lr: recipe.lr)
     let scheduler = recipe.make(optimizer)
@@ -67,7 +67,7 @@ func compareSchedulesOnLeNet(_ recipes: [ScheduleRecipe], options: ChapterOption
                            step: { optimizer.step(); optimizer.zeroGrad() })
     let log = TrainingLog(chapter: Defaults.chapter, model: "lenet-\(recipe.key)", output: options.output, plotTerminal: options.plotTerminal)
     print("\n\(recipe.name)")
-    let history = fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
+    let history = try fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
                       generator: Generator(seed: options.seed &+ 1), log: log) { _ in
       rates.append(optimizer.lr)
       scheduler?.step()

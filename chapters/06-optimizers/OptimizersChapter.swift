@@ -111,7 +111,7 @@ struct OptimizersChapter: ParsableCommand {
     let (train, test) = try options.loadFashionMNIST(quickLimit: (train: 1000, test: 200))
     let epochs = options.quick ? 1 : lenetEpochs
     section("Four learning-rate schedules on a ReLU LeNet, SGD, \(epochs) epochs, same start and same batches")
-    let runs = compareSchedulesOnLeNet(try chosenSchedules(), options: options, train: train, test: test, epochs: epochs)
+    let runs = try compareSchedulesOnLeNet(try chosenSchedules(), options: options, train: train, test: test, epochs: epochs)
     try drawScheduleComparison(plotter, runs)
     print("")
     // With a constant rate the last epoch can sit a few points off its neighbours, so the mean
@@ -136,7 +136,7 @@ struct OptimizersChapter: ParsableCommand {
     let (train, test) = try options.loadFashionMNIST()
     let epochs = options.quick ? min(options.epochs, 2) : options.epochs
     section("Seven optimizers on the MLP 784 → 256 → 10, \(epochs) epochs, same start and same batches")
-    let runs = compareOnMLP(options: options, train: train, test: test, epochs: epochs)
+    let runs = try compareOnMLP(options: options, train: train, test: test, epochs: epochs)
     try drawComparison(plotter, runs)
     print("")
     for run in runs {

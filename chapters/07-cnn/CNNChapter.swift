@@ -64,7 +64,7 @@ struct CNNChapter: ParsableCommand {
       }
       let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, step: step)
       let log = TrainingLog(chapter: Defaults.chapter, model: choice.rawValue, output: options.output, plotTerminal: options.plotTerminal)
-      let history = fit(classifier, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
+      let history = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
                         generator: Generator(seed: options.seed &+ 1), log: log)
       runs.append((choice, history, log, net))
     }

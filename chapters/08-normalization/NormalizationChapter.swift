@@ -61,7 +61,7 @@ struct NormalizationChapter: ParsableCommand {
 
     switch only {
     case .bnLeNet:
-      _ = trainBNLeNet(.module, train: train, test: test, epochs: epochs)
+      _ = try trainBNLeNet(.module, train: train, test: test, epochs: epochs)
       return
     case .batchSize:
       section("Batch size: batch norm against group norm")
@@ -81,7 +81,7 @@ struct NormalizationChapter: ParsableCommand {
     _ = convBiasBeforeBatchNorm()
 
     section("LeNet with batch norm on Fashion-MNIST: \(epochs) epochs, batch \(options.batchSize), SGD lr \(options.lr)")
-    let runs = [BatchNormChoice.scratch, .module].map { ($0, trainBNLeNet($0, train: train, test: test, epochs: epochs)) }
+    let runs = try [BatchNormChoice.scratch, .module].map { ($0, try trainBNLeNet($0, train: train, test: test, epochs: epochs)) }
     try drawLeNetCurves(plotter, runs.map { ($0.0.rawValue, $0.1.history) })
     print("\nmodel              test accuracy   textbook (d2l v1.0, b128, lr 0.1)")
     for (choice, run) in runs {
@@ -145,7 +145,7 @@ struct NormalizationChapter: ParsableCommand {
 
   /// BN-LeNet (scratch or library layers) trained with the chapter's options. Both start from the
   /// same weights (same seed), so the two runs differ only by rounding.
-  func trainBNLeNet(_ choice: BatchNormChoice, train: FashionMNIST, test: FashionMNIST, epochs: Int) -> (history: [EpochStats], log: TrainingLog) {
+  func trainBNLeNet(_ choice: BatchNormChoice, train: FashionMNIST, test: FashionMNIST, epochs: Int) throws -> (history: [EpochStats], log: TrainingLog) {
     Torchlight.manualSeed(options.seed &+ 10)
     let net = bnLeNet(choice)
     print("\n\(choice.rawValue): \(net.parameterCount.formatted()) parameters")
@@ -153,7 +153,7 @@ struct NormalizationChapter: ParsableCommand {
     let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
                                 step: { optimizer.step(); optimizer.zeroGrad() })
     let log = TrainingLog(chapter: Defaults.chapter, model: choice.rawValue, output: options.output, plotTerminal: options.plotTerminal)
-    let history = fit(classifier, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
+    let history = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
                       generator: Generator(seed: options.seed &+ 1), log: log)
     if only == .bnLeNet, let last = history.last {
       log.result(["train_loss": last.trainLoss, "test_acc": last.testAccuracy], extra: ["threads": "\(options.threads)"])

@@ -94,7 +94,7 @@ struct ModernCNNChapter: ParsableCommand {
       let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
                                   step: { optimizer.step(); optimizer.zeroGrad() })
       let log = TrainingLog(chapter: Defaults.chapter, model: choice.rawValue, output: options.output, plotTerminal: options.plotTerminal)
-      let history = fit(classifier, train: train, test: test, epochs: epochs, batchSize: batchSize,
+      let history = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: batchSize,
                         generator: Generator(seed: options.seed &+ 1), log: log, afterEpoch: { _ in schedule.step() })
       try drawCurves(plotter, [(choice.rawValue, history)], name: "curves-\(choice.rawValue)",
                      title: "\(choice.rawValue): training loss (dashed) and test accuracy (solid)")

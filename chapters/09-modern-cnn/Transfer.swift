@@ -39,7 +39,7 @@ func pretrain(shape: ResNetShape, train: FashionMNIST, test: FashionMNIST, epoch
   let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
                               step: { optimizer.step(); optimizer.zeroGrad() })
   let log = TrainingLog(chapter: "modern-cnn", model: "pretrain-0to4", output: output)
-  let history = fit(classifier, train: train, test: test, epochs: epochs, batchSize: batchSize,
+  let history = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: batchSize,
                     generator: Generator(seed: seed &+ 11), log: log)
   do {
     try net.save(to: checkpoint, metadata: ["classes": "0,1,2,3,4", "model": "resnet"])
@@ -85,7 +85,7 @@ func transferRun(_ mode: TransferMode, shape: ResNetShape, checkpoint: String, t
                                 if mode == .frozen { net.backbone.eval() }   // keep its BatchNorm statistics too
                               })
   let log = TrainingLog(chapter: "modern-cnn", model: "transfer-\(mode.slug)", output: output)
-  let history = fit(classifier, train: train, test: test, epochs: epochs, batchSize: batchSize,
+  let history = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: batchSize,
                     generator: Generator(seed: seed &+ 31), log: log)
   return TransferRun(mode: mode, history: history, net: net, trainable: net.trainableParameterCount)
 }
