@@ -23,9 +23,12 @@
 ///       clipGradNorm(model.parameters, maxNorm: 1); optimizer.step(); optimizer.zeroGrad()
 ///     }, log: TrainingLog(chapter: Defaults.chapter, model: "concise-gru", …, rateUnit: "tok/s"))
 ///
-/// `RNNChapter.run()` then calls `runConcisePart` / `runComparePart` where it now throws
-/// `ConcisePart.unavailable`, and appends their runs to `languageModels` for the RESULT lines
-/// and `drawPerplexity`.
+/// Each run comes back as a `LanguageModelRun`: `reportLanguageModels` prints its RESULT line
+/// (model=concise-gru …) and `drawPerplexity` draws several runs in one figure.
+/// In `RNNChapter.run()`: delete the line that throws `ConcisePart.unavailable` and the line
+/// that prints "(concise and compare skipped …)", read the book also for `.concise`/`.compare`,
+/// build the `CharCorpus` once for the three parts, and call `runConcisePart(self, plotter,
+/// corpus:)` and `runComparePart(…)` after `runScratchPart`, before `runGradientsPart`.
 enum ConcisePart {
   static let unavailable = "--part concise and --part compare need the recurrent modules (RNN, GRU, LSTM) of TorchlightNN, which are not in this build yet"
 }

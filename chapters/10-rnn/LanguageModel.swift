@@ -22,6 +22,12 @@ protocol CharLanguageModel: AnyObject {
   func forward(_ inputs: Tensor, state: RecurrentState) -> (logits: Tensor, state: RecurrentState)
 }
 
+/// Reads the book from `--data-dir` (or the default places); a missing or unreadable file is the
+/// data pipeline's one-line error.
+func readBook(_ dataDir: String?) throws -> SherlockHolmes {
+  do { return try SherlockHolmes(folder: dataDir) } catch let error as DataError { throw ChapterError(error.description) }
+}
+
 /// The character corpus the language models train on: *The Adventures of Sherlock Holmes*,
 /// cleaned as d2l cleans *The Time Machine* (letters and space, lower case; vocabulary 28 with
 /// `<unk>`), its last 10% held out for validation.
@@ -30,14 +36,22 @@ struct CharCorpus {
   let train: [Int]
   let validation: [Int]
 
-  /// Reads the book (a missing file is the data pipeline's one-line error). `limit` keeps only
-  /// the first characters of the cleaned text (`--quick`).
-  init(dataDir: String?, limit: Int = .max) throws {
-    let book: SherlockHolmes
-    do { book = try SherlockHolmes(folder: dataDir) } catch let error as DataError { throw ChapterError(error.description) }
+  /// The cleaned characters of `book`, the first `limit` of them only (`--quick`).
+  init(_ book: SherlockHolmes, limit: Int = .max) {
     let tokens = Array(tokenize(book.text, .char, lettersOnly: true).prefix(limit))
     vocabulary = Vocabulary(tokens)
     (train, validation) = trainValidationSplit(vocabulary.indices(for: tokens))
+  }
+
+  /// Refuses, in one line, a batch that the text cannot fill even once (the loader would stop
+  /// the program), or subsequences longer than the held-out text.
+  func check(batchSize: Int, numSteps: Int) throws {
+    guard (train.count - numSteps) / numSteps / batchSize >= 1 else {
+      throw ChapterError("--batch-size \(batchSize) × --num-steps \(numSteps) does not fit the \(train.count) training characters even once; choose a smaller batch or fewer steps")
+    }
+    guard validation.count > numSteps else {
+      throw ChapterError("--num-steps \(numSteps) is longer than the \(validation.count) held-out characters; choose fewer steps")
+    }
   }
 }
 

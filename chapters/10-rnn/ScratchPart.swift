@@ -13,13 +13,17 @@ struct LanguageModelRun {
 /// Part `scratch`: the character-level RNN language model of d2l §9.5 written from tensors,
 /// trained with hand-written gradient clipping and SGD, by truncated backpropagation through
 /// time over sequential minibatches.
+@discardableResult
 func runScratchPart(_ chapter: RNNChapter, _ plotter: Plotter, corpus: CharCorpus) throws -> LanguageModelRun {
   let settings = chapter.languageModelSettings
   let lr = chapter.options.lr, clip = 1.0
+  try corpus.check(batchSize: settings.batchSize, numSteps: settings.numSteps)
   section("Character RNN from scratch: vocabulary \(corpus.vocabulary.count), \(chapter.hiddens) hidden units, "
           + "batch \(settings.batchSize) × \(settings.numSteps) steps, SGD lr \(formatNumber(lr)), clip ‖g‖ ≤ \(formatNumber(clip)), \(settings.epochs) epochs")
-  print("  train \(corpus.train.count) characters, held out \(corpus.validation.count) (the last 10%);"
-        + " sequential minibatches, state carried across batches and detached")
+  print("  train \(corpus.train.count) characters, held out \(corpus.validation.count) (the last 10%)")
+  print("  sequential minibatches: each row continues the text of the same row in the batch before, so the state is")
+  print("  carried across batches, detached from the graph (d2l v1.0 instead draws random subsequences and starts")
+  print("  every batch from a zero state; its earlier editions had both, and this is their sequential partitioning)")
   let model = RNNLMScratch(vocabularySize: corpus.vocabulary.count, hiddens: chapter.hiddens, generator: Generator(seed: chapter.options.seed))
   print("  parameters: W_xh \(model.rnn.wXH.shape), W_hh \(model.rnn.wHH.shape), b_h \(model.rnn.bH.shape), "
         + "W_hq \(model.wHQ.shape), b_q \(model.bQ.shape): \(model.parameters.reduce(0) { $0 + $1.count }) numbers")
@@ -36,6 +40,7 @@ func runScratchPart(_ chapter: RNNChapter, _ plotter: Plotter, corpus: CharCorpu
     try drawPerplexity(plotter, [run], name: "scratch-perplexity",
                        title: "RNN from scratch on Sherlock Holmes (characters): perplexity per epoch")
   }
+  reportLanguageModels([run], threads: chapter.options.threads)
   return run
 }
 

@@ -37,7 +37,7 @@ struct SineFit {
   let kStepError: [Double]
   /// The k-step-ahead predictions for k = 1 … 64 (d2l's `k_step_pred(64)`).
   let kStepPredictions: [[Double]]
-  /// Predictions from t = 604 on that feed on their own output only.
+  /// Predictions from index 604 (time t = 605) on, fed on their own output only.
   let freeRun: [Double]
 }
 

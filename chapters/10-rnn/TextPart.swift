@@ -7,9 +7,7 @@ import TorchlightPlot
 /// The book is cut into characters and into words, with and without d2l's cleanup (letters and
 /// space, lower case); the word counts follow Zipf's law, n_i ∝ 1 / i^α for the i-th most
 /// frequent word, and so do the counts of word pairs and triples, with smaller exponents.
-func runTextPart(_ chapter: RNNChapter, _ plotter: Plotter) throws {
-  let book: SherlockHolmes
-  do { book = try SherlockHolmes(folder: chapter.options.dataDir) } catch let error as DataError { throw ChapterError(error.description) }
+func runTextPart(_ chapter: RNNChapter, _ plotter: Plotter, book: SherlockHolmes) throws {
   let text = chapter.options.quick ? String(book.text.prefix(RNNChapter.quickCharacters)) : book.text
   section("Text: The Adventures of Sherlock Holmes, \(chapter.options.quick ? "first \(text.count) characters" : "\(text.count) characters") (\(book.path))")
   let cleaned = lettersOnly(text)
