@@ -36,11 +36,11 @@ struct RNNChapter: ParsableCommand {
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @Option(help: "Which part to run: all, sine (autoregression on a noisy sine), text (tokens, vocabularies, Zipf's law), scratch (the character RNN from tensors), concise (the same with a library module, see --model), gradients (∂loss/∂h_t back through 100 steps), compare (RNN, GRU, LSTM side by side).",
+  @Option(help: "Which part to run: all, sine (autoregression on a noisy sine), text (tokens, vocabularies, Zipf's law), scratch (the character RNN from tensors), concise (the same with a library module, see --model), gradients (∂loss/∂h_t back through 100 steps), compare (RNN, GRU, LSTM side by side). (default: all)",
           transform: choice(Part.self))
   var part: Part = .all
 
-  @Option(help: "Recurrent network of --part concise: rnn, gru, lstm, deep-gru (two layers) or bi-gru (bidirectional).",
+  @Option(help: "Recurrent network of --part concise: rnn, gru, lstm, deep-gru (two layers) or bi-gru (bidirectional). (default: rnn)",
           transform: choice(RecurrentModel.self))
   var model: RecurrentModel = .rnn
 
