@@ -62,6 +62,8 @@ let package = Package(
                       path: "chapters/08-normalization", swiftSettings: fastFlags),
     .executableTarget(name: "modern-cnn", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/09-modern-cnn", swiftSettings: fastFlags),
+    .executableTarget(name: "rnn", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+                      path: "chapters/10-rnn", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],

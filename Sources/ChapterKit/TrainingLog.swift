@@ -21,6 +21,9 @@ public final class TrainingLog {
   let output: String
   let plotTerminal: Bool
   let showProgress: Bool
+  /// What `batchDone(examples:)` counts, as printed after the rate: `ex/s` for examples,
+  /// `tok/s` for a language model's tokens.
+  let rateUnit: String
 
   private var epoch = 0, epochs = 0, batches = 0, batchIndex = 0, examples = 0
   private var epochStart = 0.0, trainSeconds: Double?
@@ -29,8 +32,9 @@ public final class TrainingLog {
   /// Every metric of every finished epoch, in the order first seen.
   public private(set) var history: [(name: String, values: [Double])] = []
 
-  public init(chapter: String, model: String? = nil, output: String, plotTerminal: Bool = false) {
+  public init(chapter: String, model: String? = nil, output: String, plotTerminal: Bool = false, rateUnit: String = "ex/s") {
     self.chapter = chapter
+    self.rateUnit = rateUnit
     self.model = model
     self.output = output
     self.plotTerminal = plotTerminal
@@ -44,7 +48,7 @@ public final class TrainingLog {
     epochStart = now()
   }
 
-  /// Counts a finished minibatch and redraws the progress bar (terminals only).
+  /// Counts a finished minibatch of `count` examples (or tokens) and redraws the progress bar (terminals only).
   public func batchDone(examples count: Int) {
     batchIndex += 1
     examples += count
@@ -69,7 +73,7 @@ public final class TrainingLog {
       if let i = history.firstIndex(where: { $0.name == name }) { history[i].values.append(value) }
       else { history.append((name, [value])) }
     }
-    if examples > 0 { parts.append("\(Int(Double(examples) / max(seconds, 1e-9))) ex/s") }
+    if examples > 0 { parts.append("\(Int(Double(examples) / max(seconds, 1e-9))) \(rateUnit)") }
     parts.append(String(format: "%.2f s", seconds))
     print((model.map { "[\($0)] " } ?? "") + parts.joined(separator: "  "))
     appendCSV(metrics, seconds: seconds)

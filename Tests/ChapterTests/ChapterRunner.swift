@@ -69,7 +69,7 @@ func expectFigure(_ folder: String, _ name: String, sourceLocation: SourceLocati
 
 /// The output with everything that measures time blanked, so two runs can be compared.
 func withoutTimings(_ text: String) -> String {
-  text.replacingOccurrences(of: #"[0-9.]+ ex/s"#, with: "_ ex/s", options: .regularExpression)
+  text.replacingOccurrences(of: #"[0-9.]+ (ex|tok)/s"#, with: "_ $1/s", options: .regularExpression)
     .replacingOccurrences(of: #"[0-9.]+ s\b *"#, with: "_ s ", options: .regularExpression)  // tables pad a time to its width
     .replacingOccurrences(of: #"sec_per_epoch=[0-9.]+"#, with: "sec_per_epoch=_", options: .regularExpression)
 }

@@ -1,0 +1,2 @@
+// Chapter 10: sequence models and recurrent neural networks.
+RNNChapter.runAsChapter()
