@@ -58,14 +58,15 @@ enum Engine {
   /// Nodes reachable from `roots`, ordered so that every node comes before the nodes of its
   /// inputs: then, when a node is processed, all gradient contributions to it have arrived.
   /// Depth-first post-order, reversed; inputs are visited in order, so the order is deterministic.
-  static func topologicalOrder(from roots: [Node]) -> [Node] {
+  /// Nodes in `boundary` are included but not looked through.
+  static func topologicalOrder(from roots: [Node], boundary: Set<ObjectIdentifier> = []) -> [Node] {
     var order: [Node] = []
     var visited = Set<ObjectIdentifier>()
     var stack: [(node: Node, nextInput: Int)] = []
     for root in roots where visited.insert(ObjectIdentifier(root)).inserted {
       stack.append((root, 0))
       while let (node, i) = stack.last {
-        if i < node.next.count {
+        if i < node.next.count && !boundary.contains(ObjectIdentifier(node)) {
           stack[stack.count - 1].nextInput += 1
           if case .node(let child) = node.next[i], visited.insert(ObjectIdentifier(child)).inserted {
             stack.append((child, 0))
@@ -88,8 +89,10 @@ enum Engine {
   }
 
   /// Runs backward from `roots`. Gradients reaching `captureFor` tensors are returned instead of
-  /// accumulated into leaves' `.grad`.
-  static func run(roots: [(Tensor, Tensor)], captureFor: [Tensor]?, retainGraph: Bool, createGraph: Bool) -> [ObjectIdentifier: Tensor] {
+  /// accumulated into leaves' `.grad`. With `stopAtCaptured`, the walk also ends there: nothing
+  /// behind those tensors is visited, and no hooks run on them.
+  static func run(roots: [(Tensor, Tensor)], captureFor: [Tensor]?, retainGraph: Bool, createGraph: Bool,
+                  stopAtCaptured: Bool = false) -> [ObjectIdentifier: Tensor] {
     var captured: [ObjectIdentifier: Tensor] = [:]
     let captureIDs = Set((captureFor ?? []).map(ObjectIdentifier.init))
     let capturedByNode = Dictionary((captureFor ?? []).compactMap { t in t.gradFn.map { (ObjectIdentifier($0), t) } },
@@ -109,6 +112,10 @@ enum Engine {
     }
 
     func deliverToLeaf(_ leaf: Tensor, _ total: Tensor) {
+      if stopAtCaptured {
+        if captureIDs.contains(ObjectIdentifier(leaf)) { captured[ObjectIdentifier(leaf)] = total }
+        return
+      }
       var g = total
       for hook in leaf.leafHooks { if let replaced = hook(g) { g = replaced } }
       if captureFor != nil {
@@ -136,8 +143,13 @@ enum Engine {
           arriveAtLeaf(output, seed)
         }
       }
-      for node in topologicalOrder(from: rootNodes) {
+      let boundary = stopAtCaptured ? Set(capturedByNode.keys) : []
+      for node in topologicalOrder(from: rootNodes, boundary: boundary) {
         guard var g = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+        if boundary.contains(ObjectIdentifier(node)), let t = capturedByNode[ObjectIdentifier(node)] {
+          captured[ObjectIdentifier(t)] = g
+          continue
+        }
         guard let backward = node.backward else {
           fatalError("backward: trying to go through the graph a second time at \(node.name): its saved tensors were freed after the first backward. Pass retainGraph: true to the first call if you need to go back through it again")
         }
@@ -169,6 +181,26 @@ enum Engine {
       for leaf in leafOrder { deliverToLeaf(leaf, leafTotals[ObjectIdentifier(leaf)]!) }
     }
     return captured
+  }
+}
+
+extension Engine {
+  /// ∂⟨output, gradient⟩/∂input for each of `inputs`, through the part of the graph between
+  /// them only, recorded (as under `createGraph`) so the results can be differentiated again.
+  /// A fused op whose backward is itself being recorded uses this to differentiate its op-by-op
+  /// reference, recomputed from its inputs: the walk stops at those inputs, and the gradients
+  /// it returns continue from there through the enclosing backward pass as usual.
+  static func localGradients(of output: Tensor, gradient: Tensor, at inputs: [Tensor]) -> [Tensor?] {
+    guard output.requiresGrad else { return inputs.map { _ in nil } }
+    let wanted = inputs.filter(\.requiresGrad)
+    let captured = run(roots: [(output, gradient)], captureFor: wanted, retainGraph: true, createGraph: true,
+                       stopAtCaptured: true)
+    // A tensor passed as two inputs gets its gradient once.
+    var seen = Set<ObjectIdentifier>()
+    return inputs.map { x in
+      guard x.requiresGrad, seen.insert(ObjectIdentifier(x)).inserted else { return nil }
+      return captured[ObjectIdentifier(x)]
+    }
   }
 }
 

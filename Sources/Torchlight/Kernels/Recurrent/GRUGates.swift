@@ -1,0 +1,53 @@
+/// The pointwise part of one GRU time step over raw buffers, forward and backward. Gates in
+/// PyTorch's order r, z, n; the reset gate multiplies the whole hidden projection of n, bias
+/// included:
+///
+///     r = σ(x_r + h_r),  z = σ(x_z + h_z),  n = tanh(x_n + r·h_n),  h' = (1 − z)·n + z·h
+///     where x_• = (x·W_ihᵀ + b_ih)_•  and  h_• = (h·W_hhᵀ + b_hh)_•
+enum GRUGates {
+  /// `xg` [B, 3H] holds x·W_ihᵀ on entry and r, z, n on exit; `hg` [B, 3H] is h·W_hhᵀ. Biases
+  /// are added here. Writes h_n (kept for backward: ∂L/∂r needs it) and h'.
+  static func forward<T: FloatElement>(xg: UnsafeMutablePointer<T>, hg: UnsafePointer<T>, biasIH: UnsafePointer<T>?,
+                                       biasHH: UnsafePointer<T>?, hPrev: UnsafePointer<T>, newGate: UnsafeMutablePointer<T>,
+                                       h: UnsafeMutablePointer<T>, batch: Int, hidden n: Int) {
+    for b in 0..<batch {
+      let a = xg + b * 3 * n, q = hg + b * 3 * n, hn = newGate + b * n, hp = hPrev + b * n, hr = h + b * n
+      if let biasIH { GateActivations.add(biasIH, into: a, 3 * n) }
+      GateActivations.add(q, into: a, 2 * n)
+      if let biasHH {
+        GateActivations.add(biasHH, into: a, 2 * n)
+        for j in 0..<n { hn[j] = q[2 * n + j] + biasHH[2 * n + j] }
+      } else {
+        for j in 0..<n { hn[j] = q[2 * n + j] }
+      }
+      GateActivations.sigmoid(a, a, 2 * n)                   // r, z
+      for j in 0..<n { a[2 * n + j] += a[j] * hn[j] }
+      GateActivations.tanh(a + 2 * n, a + 2 * n, n)          // n
+      for j in 0..<n { let nj = a[2 * n + j]; hr[j] = nj + a[n + j] * (hp[j] - nj) }
+    }
+  }
+
+  /// Given ∂L/∂h' = `dOutput` + `dh`, writes ∂L/∂x_• to `dXg` and ∂L/∂h_• to `dHg`, and
+  /// replaces `dh` by the direct part of ∂L/∂h, ∂h'·z (the caller adds dHg·W_hh):
+  ///
+  ///     ∂n = ∂h'·(1 − z)   ∂z = ∂h'·(h − n)   ∂x_n = ∂n·(1 − n²)   ∂h_n = ∂x_n·r
+  ///     ∂r = ∂x_n·h_n      ∂x_r = ∂h_r = ∂r·r(1 − r)               ∂x_z = ∂h_z = ∂z·z(1 − z)
+  static func backward<T: FloatElement>(gates: UnsafePointer<T>, newGate: UnsafePointer<T>, hPrev: UnsafePointer<T>,
+                                        dOutput: UnsafePointer<T>, dh: UnsafeMutablePointer<T>, dXg: UnsafeMutablePointer<T>,
+                                        dHg: UnsafeMutablePointer<T>, batch: Int, hidden n: Int) {
+    for b in 0..<batch {
+      let a = gates + b * 3 * n, hn = newGate + b * n, hp = hPrev + b * n, gy = dOutput + b * n, gh = dh + b * n
+      let dx = dXg + b * 3 * n, dq = dHg + b * 3 * n
+      for j in 0..<n {
+        let r = a[j], z = a[n + j], nj = a[2 * n + j]
+        let dhj = gy[j] + gh[j]
+        let dan = dhj * (1 - z) * (1 - nj * nj)
+        let dar = dan * hn[j] * (r - r * r)
+        let daz = dhj * (hp[j] - nj) * (z - z * z)
+        dx[j] = dar; dx[n + j] = daz; dx[2 * n + j] = dan
+        dq[j] = dar; dq[n + j] = daz; dq[2 * n + j] = dan * r
+        gh[j] = dhj * z
+      }
+    }
+  }
+}
