@@ -103,7 +103,7 @@ import Testing
     let queries = Tensor.normal([2, 1, 2], dtype: .float64, generator: Generator(seed: 12))
     let keys = Tensor.normal([2, 10, 2], dtype: .float64, generator: Generator(seed: 13))
     let values = Tensor.normal([2, 10, 4], dtype: .float64, generator: Generator(seed: 14))
-    let attention = DotProductAttention(dropout: 0.5)
+    let attention = DotProductAttention(dropout: 0.5, generator: Generator(seed: 15))
     attention.eval()
     let out = attention(queries, keys, values, validLens: Tensor([2, 6]))
     #expect(out.shape == [2, 1, 4] && attention.parameterCount == 0)

@@ -265,7 +265,18 @@ private func randomiseNormsAndBiases(_ module: Module, seed: UInt64) {
       _ = layer(Tensor.zeros([3, 2, 4]), Tensor.zeros([5, 3, 4]))
     }
     let text = childError(result)
-    #expect(text.contains("MultiheadAttention") && text.contains("[5, 3, 4]") && text.contains("batch size"))
+    #expect(text.contains("TransformerDecoderLayer(dModel: 4, nhead: 2)") && text.contains("[5, 3, 4]") && text.contains("batch size"))
+  }
+
+  @Test func encoderLayerNamesABatchFirstMixUpThroughItsPaddingMask() async {
+    // Batch-first data [N=2, S=5, E] with its padding mask [2, 5], given to a sequence-first layer.
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let layer = TransformerEncoderLayer(dModel: 4, nhead: 2, dimFeedforward: 4)
+      _ = layer(Tensor.zeros([2, 5, 4]), srcKeyPaddingMask: Tensor.zeros([2, 5], dtype: .bool))
+    }
+    let text = childError(result)
+    #expect(text.contains("TransformerEncoderLayer(dModel: 4, nhead: 2): srcKeyPaddingMask of shape [2, 5] must be [N, S] = [5, 2]")
+            && text.contains("batchFirst is false"))
   }
 
   @Test func positionalEncodingNamesALongInput() async {

@@ -47,3 +47,16 @@ func requireMaskBroadcasts(_ mask: Tensor, to shape: [Int], op: String, what: St
 func causalMaskedOut(queries: Int, keys: Int) -> Tensor {
   Tensor.ones([queries, keys], dtype: .bool).triu(diagonal: 1)
 }
+
+/// Stops naming `layer` unless `mask` is a key padding mask for `sequence`: [N, S] for a batched
+/// [S, N, E] ([N, S, E] when `batchFirst`) sequence, [S] for an unbatched [S, E] one.
+func requireKeyPaddingMask(_ mask: Tensor?, for sequence: Tensor, batchFirst: Bool, layer: String, what: String) {
+  guard let mask else { return }
+  let batched = sequence.rank == 3
+  let s = sequence.shape[batched && batchFirst ? 1 : 0]
+  let expected = batched ? [sequence.shape[batchFirst ? 0 : 1], s] : [s]
+  guard mask.shape == expected else {
+    let reading = batched ? " (batchFirst is \(batchFirst): the sequence \(sequence.shape) is read as \(batchFirst ? "[N, S, E]" : "[S, N, E]"))" : ""
+    fatalError("\(layer): \(what) of shape \(mask.shape) must be \(batched ? "[N, S]" : "[S]") = \(expected)\(reading)")
+  }
+}

@@ -96,6 +96,15 @@ public final class TransformerDecoderLayer: Module {
       let layout = batchFirst ? "[N, T, \(dModel)] and [N, S, \(dModel)]" : "[T, N, \(dModel)] and [S, N, \(dModel)]"
       fatalError("TransformerDecoderLayer(dModel: \(dModel), nhead: \(nhead)): expected tgt and memory \(layout) (or unbatched [T, \(dModel)] and [S, \(dModel)]), got shapes \(tgt.shape) and \(memory.shape)")
     }
+    let name = "TransformerDecoderLayer(dModel: \(dModel), nhead: \(nhead))"
+    if tgt.rank == 3 {
+      let axis = batchFirst ? 0 : 1
+      guard tgt.shape[axis] == memory.shape[axis] else {
+        fatalError("\(name): tgt \(tgt.shape) and memory \(memory.shape) must have the same batch size in axis \(axis) (batchFirst is \(batchFirst): they are read as \(batchFirst ? "[N, T, E] and [N, S, E]" : "[T, N, E] and [S, N, E]"))")
+      }
+    }
+    requireKeyPaddingMask(tgtKeyPaddingMask, for: tgt, batchFirst: batchFirst, layer: name, what: "tgtKeyPaddingMask")
+    requireKeyPaddingMask(memoryKeyPaddingMask, for: memory, batchFirst: batchFirst, layer: name, what: "memoryKeyPaddingMask")
     func selfAttention(_ x: Tensor) -> Tensor {
       dropout1(selfAttn(x, x, x, keyPaddingMask: tgtKeyPaddingMask, needWeights: false, attnMask: tgtMask, isCausal: tgtIsCausal).output)
     }

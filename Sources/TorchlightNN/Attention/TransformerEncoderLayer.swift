@@ -82,6 +82,8 @@ public final class TransformerEncoderLayer: Module {
     guard src.rank == 2 || src.rank == 3, src.shape[src.rank - 1] == dModel else {
       fatalError("TransformerEncoderLayer(dModel: \(dModel), nhead: \(nhead)): expected src \(batchFirst ? "[N, S, \(dModel)]" : "[S, N, \(dModel)]") or [S, \(dModel)], got shape \(src.shape)")
     }
+    requireKeyPaddingMask(srcKeyPaddingMask, for: src, batchFirst: batchFirst,
+                          layer: "TransformerEncoderLayer(dModel: \(dModel), nhead: \(nhead))", what: "srcKeyPaddingMask")
     func selfAttention(_ x: Tensor) -> Tensor {
       dropout1(selfAttn(x, x, x, keyPaddingMask: srcKeyPaddingMask, needWeights: false, attnMask: srcMask, isCausal: isCausal).output)
     }
@@ -98,16 +100,4 @@ public final class TransformerEncoderLayer: Module {
   }
 
   public override func forward(_ src: Tensor) -> Tensor { forward(src, srcMask: nil, srcKeyPaddingMask: nil) }
-}
-
-extension Module {
-  /// Copies every parameter and buffer of `other`, a module of the same structure, into this
-  /// one, and takes its training mode: a deep copy, as PyTorch's `copy.deepcopy` of a layer.
-  func copyValues(from other: Module) {
-    let mine = namedTensors(), theirs = other.namedTensors()
-    precondition(mine.map(\.0) == theirs.map(\.0) && zip(mine, theirs).allSatisfy { $0.1.shape == $1.1.shape },
-                 "copyValues: \(type(of: self)) and \(type(of: other)) differ in their parameters")
-    withNoGrad { for ((_, mine), (_, theirs)) in zip(mine, theirs) { mine.copy(from: theirs) } }
-    train(other.isTraining)
-  }
 }
