@@ -79,7 +79,7 @@ public final class MultiheadAttention: Module {
   ///   - key: [S, N, kdim] ([N, S, kdim]), or [S, kdim]. `value`: the same with vdim.
   ///   - keyPaddingMask: [N, S] ([S] unbatched): true (or −∞) for keys to ignore, such as padding.
   ///   - needWeights: also return the attention weights.
-  ///   - attnMask: [L, S], or [N·numHeads, L, S] for a mask per example and head (index n·h + i):
+  ///   - attnMask: [L, S], or [N·numHeads, L, S] for a mask per example n and head h (at n·numHeads + h):
   ///     true (or −∞) where query l must not attend to key s.
   ///   - averageAttnWeights: weights averaged over heads [N, L, S], or per head [N, numHeads, L, S].
   ///   - isCausal: query l attends to keys 0…l only. PyTorch takes it as a hint that `attnMask`
