@@ -1,4 +1,5 @@
-/// Comparisons give bool masks (`x .> 0`); `where` picks between two tensors with a mask.
+/// Comparisons give bool masks (`x .> 0`), which combine with `logicalNot/And/Or`; `where` picks
+/// between two tensors with a mask.
 /// The dotted operators are Swift's own spelling for elementwise comparison (as on SIMD vectors).
 extension Tensor {
   public static func .== (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Equal.self, op: "eq") }
@@ -17,6 +18,16 @@ extension Tensor {
 
   /// Elementwise logical not of a bool mask.
   public func logicalNot() -> Tensor { Elementwise.map(to(.bool), Bool.self, to: Bool.self) { !$0 } }
+  /// Elementwise `a && b` of two masks, broadcast together (`logical_and`); non-bool inputs count
+  /// as true where they are non-zero.
+  public func logicalAnd(_ other: Tensor) -> Tensor {
+    Elementwise.zip(to(.bool), Bool.self, other.to(.bool), Bool.self, to: Bool.self, op: "logicalAnd") { $0 && $1 }
+  }
+  /// Elementwise `a || b` of two masks, broadcast together (`logical_or`): combining two masks
+  /// of excluded positions gives the positions either excludes.
+  public func logicalOr(_ other: Tensor) -> Tensor {
+    Elementwise.zip(to(.bool), Bool.self, other.to(.bool), Bool.self, to: Bool.self, op: "logicalOr") { $0 || $1 }
+  }
 
   /// `a` where `condition` is true, `b` elsewhere; all three broadcast together (`torch.where`).
   public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
