@@ -26,15 +26,37 @@ import Testing
     let errors = try ["mse_k1", "mse_k4", "mse_k16", "mse_k64"].map { key in try #require(Double(sine[key] ?? ""), "\(key)") }
     #expect(errors == errors.sorted() && errors[0] < errors[3], "k-step errors \(errors)")
 
-    for figure in ["sine-predictions", "sine-k-step", "sine-k-error", "zipf", "scratch-perplexity", "gradient-norms"] {
+    // The library networks learn too, and the bidirectional tagger beats the one-direction one,
+    // which cannot see the next character.
+    for model in ["rnn", "gru", "lstm", "deep-gru"] {
+      let result = try #require(run.result(model: model), "RESULT for \(model)")
+      let perplexity = try #require(Double(result["val_perplexity"] ?? ""))
+      #expect(perplexity < 14, "\(model): held-out perplexity \(perplexity) after the quick run (vocabulary 28)")
+    }
+    let one = try #require(Double(run.result(model: "gru-tagger")?["test_acc"] ?? ""))
+    let both = try #require(Double(run.result(model: "bi-gru-tagger")?["test_acc"] ?? ""))
+    #expect(both > 0.95 && both > one + 0.05, "tagger accuracy: one direction \(one), bidirectional \(both)")
+
+    for figure in ["sine-predictions", "sine-k-step", "sine-k-error", "zipf", "scratch-perplexity", "gradient-norms",
+                   "compare-perplexity"] {
       expectFigure(out, figure)
     }
   }
 
-  @Test func anUnknownPartIsRefusedWithTheChoices() throws {
+  @Test func anUnknownPartOrModelIsRefusedWithTheChoices() throws {
     let run = try runChapter("rnn", ["--part", "transformer", "--output", temporaryFolder("rnn-bad")])
     #expect(run.status == 2, "\(run.stderr)")
     #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("sine") && run.stderr.contains("gradients"), "\(run.stderr)")
+    let model = try runChapter("rnn", ["--part", "concise", "--model", "transformer", "--output", temporaryFolder("rnn-bad")])
+    #expect(model.status == 2 && model.stderr.contains("deep-gru") && model.stderr.contains("bi-gru"), "\(model.stderr)")
+  }
+
+  @Test(.enabled(if: textInstalled, "the Sherlock Holmes text is not installed (make setup installs golang-github-bkaradzic-go-lz4-dev)"))
+  func aPrefixOutsideTheVocabularyIsANoteNotACrash() throws {
+    let run = try runChapter("rnn", ["--part", "concise", "--model", "lstm", "--quick", "--epochs", "1", "--prefix", "Holmes, 1891",
+                                     "--threads", "1", "--output", temporaryFolder("rnn-prefix")])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("outside the vocabulary") && run.result(model: "lstm") != nil, "\(run.stdout)")
   }
 
   @Test func aMissingTextIsOneLineBeforeAnyOutput() throws {

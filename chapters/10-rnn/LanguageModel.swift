@@ -85,7 +85,7 @@ struct LanguageModelSettings {
 /// epoch's batches), held-out perplexity, tokens per second; every `sampleEvery` epochs (and
 /// after the last) a greedy continuation of the prefix.
 func trainLanguageModel(_ model: CharLanguageModel, corpus: CharCorpus, settings s: LanguageModelSettings,
-                        update: () -> Void, log: TrainingLog) -> LanguageModelHistory {
+                        update: () -> Void, log: TrainingLog) throws -> LanguageModelHistory {
   let loader = LanguageModelLoader(corpus.train, batchSize: s.batchSize, numSteps: s.numSteps, sampling: .sequential,
                                    generator: Generator(seed: s.seed &+ 1))
   let vocabularySize = corpus.vocabulary.count
@@ -93,14 +93,17 @@ func trainLanguageModel(_ model: CharLanguageModel, corpus: CharCorpus, settings
   for epoch in 1...max(s.epochs, 1) where s.epochs > 0 {
     log.startEpoch(epoch, of: s.epochs, batches: loader.count)
     var state: RecurrentState = []
-    var lossSum = 0.0, batches = 0
+    var lossSum = 0.0, batches = 0, lastFinite: Double?
     for (inputs, targets) in loader {
       let (logits, newState) = model.forward(inputs, state: state)
       let loss = crossEntropy(logits: logits.reshaped(-1, vocabularySize), targets: targets.reshaped(-1))
+      let value = loss.item()
+      try checkFinite(value, epoch: epoch, step: batches + 1, lastFinite: lastFinite)
+      lastFinite = value
       loss.backward()
       update()
       state = newState.map { $0.detached() }
-      lossSum += loss.item()
+      lossSum += value
       batches += 1
       log.batchDone(examples: inputs.count)
     }

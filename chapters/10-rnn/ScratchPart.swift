@@ -31,7 +31,7 @@ func runScratchPart(_ chapter: RNNChapter, _ plotter: Plotter, corpus: CharCorpu
 
   let log = TrainingLog(chapter: Defaults.chapter, model: "scratch", output: chapter.options.output,
                         plotTerminal: chapter.options.plotTerminal, rateUnit: "tok/s")
-  let history = trainLanguageModel(model, corpus: corpus, settings: settings, update: {
+  let history = try trainLanguageModel(model, corpus: corpus, settings: settings, update: {
     clipGradients(model.parameters, maxNorm: clip)
     sgdStep(model.parameters, lr: lr)
   }, log: log)
