@@ -58,10 +58,11 @@ def run_measured(cmd, cwd=None, env=None):
 
 
 def result_fields(stdout, model=None):
+    """The fields of the first `RESULT` line (a chapter's, for `model`) or `BENCH` line (named `model`)."""
     for line in stdout.splitlines():
-        if line.startswith("RESULT "):
+        if line.startswith(("RESULT ", "BENCH ")):
             fields = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
-            if model is None or fields.get("model") == model:
+            if model is None or model in (fields.get("model"), fields.get("name")):
                 return fields
     return None
 
@@ -101,7 +102,7 @@ def main():
     threads = int(threads)
     epochs = os.environ.get("EPOCHS", "3")
     throughput = peer.startswith("charlm.py")  # language models report tokens/s, not s/epoch
-    if not throughput:
+    if not throughput and "torchlight-bench" not in ours_cmd[0]:
         ours_cmd += ["--epochs", epochs]
 
     stdout, ours_others = run_measured(ours_cmd)

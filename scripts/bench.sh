@@ -20,7 +20,7 @@ swift build -c release --product cnn >/dev/null
 swift build -c release --product normalization >/dev/null
 awk -F': ' '/^model name/ && !m {m=$2} /^cpu family/ && !f {f=$2} /^model\t/ && !n {n=$2}
   END {print "# cpu: " m " (family " f ", model " n ")"}' /proc/cpuinfo
-.build/release/torchlight-bench
+.build/release/torchlight-bench --skip-charlm
 
 # Each chapter against the same work in PyTorch, back to back with the same thread count; the line
 # also names PyTorch's version, threads and MKL/oneDNN use, how busy the machine was during each
@@ -32,4 +32,6 @@ for threads in 1 2; do
   compare mlp_epoch "classifier.py --model mlp" "$threads" concise -- .build/release/mlp --model concise --output out/bench-mlp
   compare lenet_epoch "classifier.py --model lenet" "$threads" lenet -- .build/release/cnn --model lenet --output out/bench-lenet
   compare lenet_bn_epoch "classifier.py --model lenet-bn" "$threads" bn-lenet -- .build/release/normalization --only bn-lenet --batch-size 256 --lr 1 --output out/bench-bn-lenet
+  compare lstm_charlm "charlm.py --cell lstm" "$threads" lstm_charlm -- .build/release/torchlight-bench --only lstm-charlm
+  compare gru_charlm "charlm.py --cell gru" "$threads" gru_charlm -- .build/release/torchlight-bench --only gru-charlm
 done

@@ -4,9 +4,10 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|blas-core]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|blas-core]
 var threadCounts: [Int] = []
 var only: String?
+var skipCharLM = false
 var args = CommandLine.arguments.dropFirst()
 while let arg = args.popFirst() {
   switch arg {
@@ -17,6 +18,8 @@ while let arg = args.popFirst() {
     threadCounts.append(v)
   case "--only":
     only = args.popFirst()
+  case "--skip-charlm":   // make bench times the char models beside PyTorch's, one at a time
+    skipCharLM = true
   default:
     FileHandle.standardError.write(Data("torchlight-bench: unknown argument '\(arg)' (use --threads N, --only NAME)\n".utf8)); exit(2)
   }
@@ -36,4 +39,6 @@ for threads in threadCounts {
   if only == nil || only == "lenet" { benchLeNet(threads: threads) }
   if only == nil || only == "lenet-bn" { benchLeNetBN(threads: threads) }
   if only == "lenet-profile" { profileLeNet(threads: threads) }
+  if (only == nil && !skipCharLM) || only == "lstm-charlm" { benchCharLM(threads: threads, cell: .lstm) }
+  if (only == nil && !skipCharLM) || only == "gru-charlm" { benchCharLM(threads: threads, cell: .gru) }
 }

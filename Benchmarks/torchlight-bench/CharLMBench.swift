@@ -1,0 +1,66 @@
+import Foundation
+import Torchlight
+import TorchlightData
+import TorchlightNN
+import TorchlightOptim
+
+/// The character language model of `Benchmarks/pytorch/charlm.py`, step for step, for the same
+/// tokens/s comparison: Sherlock Holmes with d2l's cleanup (vocabulary 28), one-hot input →
+/// LSTM(28, 256) or GRU → Linear(256, 28); each step 32 random subsequences of 35 characters
+/// from a fresh zero state, cross-entropy, gradient-norm clipping at 1, Adam at 1e-2. Timed in
+/// chunks of 100 steps; tokens/s from the fastest chunk, as the PyTorch script reports it.
+func benchCharLM(threads: Int, cell: RecurrentMode, steps: Int = 500) {
+  guard let book = try? SherlockHolmes() else {
+    print("# \(cell.layerName) char LM skipped: the Sherlock Holmes text is not installed (make setup)")
+    return
+  }
+  let tokens = tokenize(book.text, .char, lettersOnly: true)
+  let vocabulary = Vocabulary(tokens)
+  let ids = trainValidationSplit(vocabulary.indices(for: tokens)).train.map { Int64($0) }
+  let v = vocabulary.count, hidden = 256, numSteps = 35, batch = 32, chunk = 100
+  let g = Generator(seed: 0)
+  let recurrent: RNNBase = cell == .lstm ? LSTM(inputSize: v, hiddenSize: hidden, generator: g)
+                                         : GRU(inputSize: v, hiddenSize: hidden, generator: g)
+  let output = Linear(inFeatures: hidden, outFeatures: v, generator: g)
+  let parameters = recurrent.parameters() + output.parameters()
+  let optimizer = Adam(parameters: parameters, lr: 1e-2)
+  let starts = Tensor.randint(0, ids.count - numSteps - 1, [steps, batch], generator: g).toArray(Int64.self)
+
+  var chunkSeconds: [Double] = [], losses: [Double] = []
+  var chunkStart = DispatchTime.now().uptimeNanoseconds
+  for step in 0..<steps {
+    var xs: [Int64] = [], ys: [Int64] = []
+    for b in 0..<batch {
+      let s = Int(starts[step * batch + b])
+      xs += ids[s..<(s + numSteps)]
+      ys += ids[(s + 1)...(s + numSteps)]
+    }
+    let x = oneHot(Tensor(xs, shape: [batch, numSteps]).t(), numClasses: v)   // [steps, batch, v]
+    let y = Tensor(ys, shape: [batch, numSteps]).t().reshaped(-1)
+    let states: Tensor
+    switch recurrent {
+    case let lstm as LSTM: states = lstm(x).output
+    case let gru as GRU: states = gru(x).output
+    default: preconditionFailure("benchCharLM: LSTM or GRU only")
+    }
+    let loss = crossEntropy(logits: output(states).reshaped(-1, v), targets: y)
+    optimizer.zeroGrad()
+    loss.backward()
+    _ = clipGradNorm(parameters, maxNorm: 1)
+    optimizer.step()
+    losses.append(loss.item())
+    if (step + 1) % chunk == 0 {
+      let now = DispatchTime.now().uptimeNanoseconds
+      chunkSeconds.append(Double(now - chunkStart) / 1e9)
+      chunkStart = now
+    }
+  }
+  guard let fastest = chunkSeconds.min() else { return }
+  let median = chunkSeconds.sorted()[chunkSeconds.count / 2], perChunk = Double(chunk * batch * numSteps)
+  let last = losses.suffix(50)
+  report("\(cell == .lstm ? "lstm" : "gru")_charlm",
+         ["threads": Double(threads), "tokens_per_sec": perChunk / fastest, "tokens_per_sec_median": perChunk / median,
+          "ms_per_step_median": 1000 * median / Double(chunk),
+          "train_perplexity": Foundation.exp(last.reduce(0, +) / Double(last.count))],
+         extra: ["hidden": "\(hidden)"])
+}
