@@ -2,11 +2,8 @@ import Foundation
 import Testing
 
 @Suite("Chapter 07: cnn") struct CNNChapterTests {
-  @Test func quickLeNetRunDrawsEveryFigure() throws {
-    guard SoftmaxRegressionChapterTests.dataInstalled else {
-      print("skipped: Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)")
-      return
-    }
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func quickLeNetRunDrawsEveryFigure() throws {
     let out = temporaryFolder("cnn")
     let run = try runChapter("cnn", ["--quick", "--model", "lenet", "--threads", "1", "--output", out])
     #expect(run.status == 0, "\(run.stderr)")

@@ -2,11 +2,8 @@ import Foundation
 import Testing
 
 @Suite("Chapter 05: MLP") struct MLPChapterTests {
-  @Test func quickRunLearnsRegularisesAndReloadsItsCheckpoint() throws {
-    guard SoftmaxRegressionChapterTests.dataInstalled else {
-      print("skipped: Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)")
-      return
-    }
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func quickRunLearnsRegularisesAndReloadsItsCheckpoint() throws {
     let out = temporaryFolder("mlp")
     let run = try runChapter("mlp", ["--quick", "--output", out, "--threads", "1"])
     #expect(run.status == 0, "\(run.stderr)")

@@ -9,11 +9,8 @@ import Testing
     return Double(line[range.upperBound...].split(separator: " ").first ?? "")
   }
 
-  @Test func quickRunTrainsExplainsAndTransfers() throws {
-    guard SoftmaxRegressionChapterTests.dataInstalled else {
-      print("skipped: Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)")
-      return
-    }
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func quickRunTrainsExplainsAndTransfers() throws {
     let out = temporaryFolder("modern-cnn")
     let run = try runChapter("modern-cnn", ["--quick", "--threads", "1", "--output", out])
     #expect(run.status == 0, "\(run.stderr)")
@@ -58,8 +55,8 @@ import Testing
     #expect(camScript.contains("with rgbimage"))
   }
 
-  @Test func oneThreadRunsRepeatExactly() throws {
-    guard SoftmaxRegressionChapterTests.dataInstalled else { return }
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func oneThreadRunsRepeatExactly() throws {
     let arguments = ["--quick", "--threads", "1", "--model", "densenet", "--no-transfer", "--seed", "3"]
     let first = try runChapter("modern-cnn", arguments + ["--output", temporaryFolder("modern-cnn-a")])
     let second = try runChapter("modern-cnn", arguments + ["--output", temporaryFolder("modern-cnn-b")])

@@ -9,11 +9,8 @@ import Testing
     return line[range.upperBound...].split(whereSeparator: { " ,:()|=∑Σ".contains($0) }).compactMap { Double($0) }
   }
 
-  @Test func quickRunChecksScratchAgainstModuleLearnsAndDrawsEveryFigure() throws {
-    guard SoftmaxRegressionChapterTests.dataInstalled else {
-      print("skipped: Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)")
-      return
-    }
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func quickRunChecksScratchAgainstModuleLearnsAndDrawsEveryFigure() throws {
     let out = temporaryFolder("normalization")
     let run = try runChapter("normalization", ["--quick", "--batch-size", "32", "--threads", "1", "--output", out])
     #expect(run.status == 0, "\(run.stderr)")
@@ -43,8 +40,8 @@ import Testing
     for figure in ["bn-lenet-curves", "activations", "axes", "comparison", "batch-size"] { expectFigure(out, figure) }
   }
 
-  @Test func oneThreadRunsRepeatExactly() throws {
-    guard SoftmaxRegressionChapterTests.dataInstalled else { return }
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func oneThreadRunsRepeatExactly() throws {
     let args = ["--quick", "--batch-size", "32", "--only", "bn-lenet", "--threads", "1", "--seed", "7"]
     let a = try runChapter("normalization", args + ["--output", temporaryFolder("normalization-a")])
     let b = try runChapter("normalization", args + ["--output", temporaryFolder("normalization-b")])

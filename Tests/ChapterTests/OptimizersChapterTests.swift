@@ -17,11 +17,8 @@ import Testing
     expectFigure(out, "schedules")
   }
 
-  @Test func quickComparisonTrainsEveryOptimizer() throws {
-    guard SoftmaxRegressionChapterTests.dataInstalled else {
-      print("skipped: Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)")
-      return
-    }
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func quickComparisonTrainsEveryOptimizer() throws {
     let out = temporaryFolder("optimizers-mlp")
     let run = try runChapter("optimizers", ["--part", "mlp", "--quick", "--epochs", "1", "--threads", "1", "--output", out])
     #expect(run.status == 0, "\(run.stderr)")
@@ -33,10 +30,13 @@ import Testing
     expectFigure(out, "mlp-loss")
   }
 
-  @Test func quickLeNetScheduleRunsTheChosenSchedules() throws {
+  @Test func anUnknownLeNetScheduleIsOneLine() throws {
     let bad = try runChapter("optimizers", ["--part", "lenet", "--lenet-schedules", "cosine,linear", "--output", temporaryFolder("optimizers-bad")])
     #expect(bad.status == 2 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("'linear'"), "\(bad.stderr)")
-    guard SoftmaxRegressionChapterTests.dataInstalled else { return }
+  }
+
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func quickLeNetScheduleRunsTheChosenSchedules() throws {
     let out = temporaryFolder("optimizers-lenet")
     let run = try runChapter("optimizers", ["--part", "lenet", "--quick", "--lenet-schedules", "constant,warmup-cosine",
                                             "--threads", "1", "--output", out])

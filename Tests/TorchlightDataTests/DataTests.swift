@@ -83,11 +83,9 @@ func expectDataError(_ expectedFragments: [String], _ body: () throws -> Void, s
     expectDataError(["12", "outside 0…9"]) { _ = try FashionMNIST(train: true, folder: folder) }
   }
 
-  @Test func theRealDataSetWhenInstalled() throws {
-    guard FileManager.default.fileExists(atPath: FashionMNIST.defaultFolder + "/t10k-labels-idx1-ubyte.gz") else {
-      print("skipped: Debian's dataset-fashion-mnist is not installed (make setup installs it)")
-      return
-    }
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: FashionMNIST.defaultFolder + "/t10k-labels-idx1-ubyte.gz"),
+                 "Debian's dataset-fashion-mnist is not installed (make setup installs it)"))
+  func theRealDataSetWhenInstalled() throws {
     let test = try FashionMNIST(train: false)
     #expect(test.count == 10_000)
     let counts = (0..<10).map { c in (test.labels .== Double(c)).sum().item() }

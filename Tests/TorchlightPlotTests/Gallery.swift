@@ -4,7 +4,6 @@ import Testing
 
 /// Realistic figures of every kind, the way the chapters draw them, for looking at by eye:
 /// `TORCHLIGHT_PLOT_GALLERY=/tmp/gallery swift test --filter gallery` writes them there.
-/// Without the variable the test does nothing.
 enum Gallery {
   /// A small seeded generator (SplitMix64), so the gallery is the same on every run.
   struct Random {
@@ -179,18 +178,31 @@ enum Gallery {
   }
 }
 
-@Test("gallery: realistic figures for looking at, when TORCHLIGHT_PLOT_GALLERY is set")
+/// Writes the gallery (into `TORCHLIGHT_PLOT_GALLERY` when set, for looking at by eye, else into a
+/// scratch folder) and checks what a learner would: every figure is a PNG of its requested size
+/// beside its data and script, and every figure but an image grid can be drawn as text.
+@Test("gallery: realistic figures at their sizes, as PNG and as terminal text", needsGnuplot)
 func gallery() throws {
-  guard let folder = ProcessInfo.processInfo.environment["TORCHLIGHT_PLOT_GALLERY"] else { return }
+  let keep = ProcessInfo.processInfo.environment["TORCHLIGHT_PLOT_GALLERY"]
+  let folder = keep ?? scratchFolder("gallery")
+  defer { if keep == nil { try? FileManager.default.removeItem(atPath: folder) } }
   let plotter = Plotter(directory: folder)
-  for (name, figure) in everyFigure { try plotter.save(figure, name: "small-\(name)") }
   for (name, figure, width, height) in Gallery.all() {
     try plotter.save(figure, name: name, width: width, height: height)
+    let png = try read(folder, "\(name).png")
+    #expect(png.starts(with: pngSignature) && png.count > 2000, "\(name).png")
+    // A PNG's IHDR chunk holds the width and height as big-endian 32-bit numbers at bytes 16 and 20.
+    let size = { (at: Int) in png[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+    #expect(size(16) == width && size(20) == height, "\(name).png is \(size(16))×\(size(20)), asked for \(width)×\(height)")
+    #expect(fileExists(folder, "\(name).dat") && fileExists(folder, "\(name).gp"))
   }
   // The same figures as text, as a training loop prints them.
   var text = ""
   for (name, figure, _, _) in Gallery.all() {
-    text += "\(name):\n" + (plotter.terminal(figure) ?? "(gnuplot failed)") + "\n\n"
+    let rendering = try #require(plotter.terminal(figure), "terminal rendering of \(name)")
+    // gnuplot's text terminal draws no pixels: an image grid shows only its title and captions.
+    #expect(figure is ImageGrid || rendering.split(separator: "\n").count > 5, "\(name) drawn as text")
+    text += "\(name):\n" + rendering + "\n\n"
   }
   try text.write(toFile: (folder as NSString).appendingPathComponent("terminal.txt"), atomically: true, encoding: .utf8)
 }
