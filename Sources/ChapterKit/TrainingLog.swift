@@ -62,7 +62,7 @@ public final class TrainingLog {
   /// Marks the end of training within the epoch, so evaluation is not counted in its time.
   public func trainingDone() { trainSeconds = now() - epochStart }
 
-  /// Ends the epoch: prints its line, appends its metrics to `metrics.csv`.
+  /// Ends the epoch: prints its line, adds its metrics to `metrics.csv` (rewritten atomically).
   public func endEpoch(_ metrics: KeyValuePairs<String, Double>) {
     let seconds = trainSeconds ?? (now() - epochStart)
     epochSeconds.append(seconds)
@@ -98,19 +98,14 @@ public final class TrainingLog {
 
   private func appendCSV(_ metrics: KeyValuePairs<String, Double>, seconds: Double) {
     let path = (output as NSString).appendingPathComponent("metrics.csv")
-    var text = ""
-    if !FileManager.default.fileExists(atPath: path) { text = "chapter,model,epoch,name,value\n" }
+    // The file so far plus this epoch's lines, written as a whole new file and renamed over the
+    // old one: a crash mid-write leaves the previous epochs' file intact, never a torn line.
+    var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    if text.isEmpty { text = "chapter,model,epoch,name,value\n" }
     for (name, value) in metrics.map({ ($0.key, $0.value) }) + [("sec", seconds)] {
       text += "\(chapter),\(model ?? ""),\(epoch),\(name),\(value)\n"
     }
-    // Appending a few lines; a reader never sees a partial line because each write is one call.
-    if let handle = FileHandle(forWritingAtPath: path) {
-      handle.seekToEndOfFile()
-      handle.write(Data(text.utf8))
-      handle.closeFile()
-    } else {
-      try? writeAtomically(text, to: path)
-    }
+    try? writeAtomically(text, to: path)
   }
 
   private func drawTerminalCurves() {

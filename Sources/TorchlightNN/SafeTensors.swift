@@ -155,6 +155,9 @@ public enum SafeTensors {
       throw corrupt("the \(headerLength)-byte header is not valid JSON; the file is damaged or not a safetensors file")
     }
     guard let object = json as? [String: Any] else { throw corrupt("the header is JSON but not an object") }
+    if let at = trailingComma(in: bytes[8..<dataStart]) {
+      throw corrupt("the header has a comma before a closing bracket at byte \(at - 8) of the header: it is not valid JSON; the file is damaged or was not written by a safetensors writer")
+    }
 
     // 2. Metadata: strings to strings.
     var metadata: [String: String] = [:]
@@ -184,7 +187,7 @@ public enum SafeTensors {
       }
       let (needed, overflow) = Layout.checkedCount(shape).map { $0.multipliedReportingOverflow(by: dtype.itemSize) } ?? (0, true)
       guard !overflow, offsets[1] - offsets[0] == needed else {
-        throw bad("data_offsets \(offsets) span \(offsets[1] - offsets[0]) bytes, but shape \(shape) of \(dtypeName) needs \(overflow ? "more than \(Int.max)" : "\(needed)")")
+        throw bad("data_offsets \(offsets) span \(offsets[1] - offsets[0]) bytes, but shape \(describe(shape)) of \(dtypeName) needs \(overflow ? "more than \(Int.max)" : "\(needed)")")
       }
       entries.append(Entry(name: key, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1]))
     }
@@ -217,6 +220,32 @@ public enum SafeTensors {
       return (entry.name, tensor(from: bytes[range], dtype: entry.dtype, shape: entry.shape))
     }
     return (tensors, metadata)
+  }
+
+  /// Where a comma is followed (after spaces) by `}` or `]`, outside strings: JSON forbids it,
+  /// though Foundation's parser lets it through. nil when there is none.
+  static func trailingComma(in header: ArraySlice<UInt8>) -> Int? {
+    var inString = false, escaped = false, lastComma: Int?
+    for i in header.indices {
+      let c = header[i]
+      if inString {
+        if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+        continue
+      }
+      switch c {
+      case UInt8(ascii: "\""): inString = true; lastComma = nil
+      case UInt8(ascii: ","): lastComma = i
+      case UInt8(ascii: "}"), UInt8(ascii: "]"): if let lastComma { return lastComma }
+      case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): break
+      default: lastComma = nil
+      }
+    }
+    return nil
+  }
+
+  /// A shape for an error message, cut short when it has many axes.
+  static func describe(_ shape: [Int]) -> String {
+    shape.count <= 8 ? "\(shape)" : "[\(shape.prefix(6).map(String.init).joined(separator: ", ")), …, \(shape.last!)] (\(shape.count) axes)"
   }
 
   /// A JSON list of integers ≥ 0 (JSON numbers arrive as NSNumber; 1.5 or -1 give nil).
@@ -304,4 +333,18 @@ func writeFileAtomically(_ data: Data, to path: String) throws {
   // Make the rename itself durable too (best effort: not every file system allows it).
   let folderFD = open(folder, O_RDONLY)
   if folderFD >= 0 { _ = fsync(folderFD); close(folderFD) }
+  removeStaleTemporaries(of: url)
+}
+
+/// Deletes what earlier saves of the same file left when they were killed between writing the
+/// temporary file and renaming it (`.name.tmp-<UUID>`), once a minute old: a save running at this
+/// moment in another process keeps its own temporary file.
+func removeStaleTemporaries(of url: URL, olderThan age: TimeInterval = 60) {
+  let folder = url.deletingLastPathComponent().path, prefix = ".\(url.lastPathComponent).tmp-"
+  guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+  for name in names where name.hasPrefix(prefix) {
+    let file = (folder as NSString).appendingPathComponent(name)
+    let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate]) as? Date
+    if let modified, -modified.timeIntervalSinceNow > age { try? FileManager.default.removeItem(atPath: file) }
+  }
 }

@@ -427,6 +427,36 @@ private func jsonBool(_ value: Any) -> Bool? {
     _ = expectCheckpointError(.corrupt, "more than Int.max") { _ = try SafeTensors.decode(handMade(header: huge)) }
   }
 
+  @Test func aSaveRemovesWhatKilledSavesLeftButNotAFreshTemporaryFile() throws {
+    let folder = try TemporaryFolder(), path = folder.path("model.safetensors")
+    let stale = folder.path(".model.safetensors.tmp-\(UUID().uuidString)"), fresh = folder.path(".model.safetensors.tmp-\(UUID().uuidString)")
+    let other = folder.path(".other.safetensors.tmp-\(UUID().uuidString)")
+    for file in [stale, fresh, other] { #expect(FileManager.default.createFile(atPath: file, contents: Data(count: 64))) }
+    let anHourAgo = Date(timeIntervalSinceNow: -3600)
+    for file in [stale, other] { try FileManager.default.setAttributes([.modificationDate: anHourAgo], ofItemAtPath: file) }
+    try SafeTensors.write([("w", Tensor.ones([3]))], to: path)
+    // The hour-old leftover of this file goes; a save that may still be running elsewhere, and
+    // another file's leftovers, stay.
+    #expect(!FileManager.default.fileExists(atPath: stale))
+    #expect(FileManager.default.fileExists(atPath: fresh) && FileManager.default.fileExists(atPath: other))
+  }
+
+  @Test func malformedHeadersAndHugeShapesGiveShortErrors() throws {
+    let comma = #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},}"#
+    let error = expectCheckpointError(.corrupt, "trailing comma") { _ = try SafeTensors.decode(handMade(header: comma, data: [UInt8](repeating: 0, count: 8))) }
+    #expect(error?.description.contains("comma") == true, "\(error?.description ?? "")")
+    let inList = #"{"w":{"dtype":"F32","shape":[2,],"data_offsets":[0,8]}}"#
+    _ = expectCheckpointError(.corrupt, "trailing comma in a list") { _ = try SafeTensors.decode(handMade(header: inList, data: [UInt8](repeating: 0, count: 8))) }
+    // A comma inside a string is text, not JSON syntax.
+    let quoted = #"{"w,}":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
+    #expect(try SafeTensors.decode(handMade(header: quoted, data: [UInt8](repeating: 0, count: 8))).tensors.first?.0 == "w,}")
+    // 5,000 axes of size 2: the message names the shape in a few words, not 15 KB of digits.
+    let axes = Array(repeating: "2", count: 5000).joined(separator: ",")
+    let huge = "{\"w\":{\"dtype\":\"F32\",\"shape\":[\(axes)],\"data_offsets\":[0,8]}}"
+    let long = expectCheckpointError(.corrupt, "5000 axes") { _ = try SafeTensors.decode(handMade(header: huge, data: [UInt8](repeating: 0, count: 8))) }
+    #expect((long?.description.count ?? 0) < 400 && long?.description.contains("5000 axes") == true, "\(long?.description.prefix(500) ?? "")")
+  }
+
   // MARK: Broken files
 
   @Test func truncatedFilesThrowCorruptAndChangeNothing() throws {
