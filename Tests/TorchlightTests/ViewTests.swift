@@ -121,6 +121,14 @@ import Testing
     }
     #expect(stderrOf(result).contains("cat") && stderrOf(result).contains("[3, 3]"))
   }
+
+  @Test func aReshapeThatCannotFitNamesBothShapes() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]).reshaped(4, -1)
+    }
+    let text = stderrOf(result)
+    #expect(text.contains("reshaped") && text.contains("[4, -1]") && text.contains("[2, 3]"), "\(text)")
+  }
 }
 
 @Suite("In-place ops") struct InPlaceTests {

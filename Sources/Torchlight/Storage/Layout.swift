@@ -101,22 +101,23 @@ public enum Layout {
     return axis < 0 ? axis + r : axis
   }
 
-  /// Resolves one `-1` in a requested shape from the element count.
-  static func inferShape(_ shape: [Int], count: Int, op: String) -> [Int] {
+  /// Resolves one `-1` in a requested shape from the element count. `input` is the shape being
+  /// reshaped, named in the error with the request.
+  static func inferShape(_ shape: [Int], count: Int, input: [Int], op: String) -> [Int] {
     let unknown = shape.indices.filter { shape[$0] == -1 }
     guard unknown.count <= 1, shape.allSatisfy({ $0 >= -1 }) else {
-      fatalError("\(op): invalid shape \(shape) (at most one -1, other sizes non-negative)")
+      fatalError("\(op): invalid shape \(shape) for input \(input) (at most one -1, other sizes non-negative)")
     }
     var out = shape
-    let known = shape.filter { $0 != -1 }.reduce(1, *)
+    let known = Layout.checkedCount(shape.filter { $0 != -1 })
     if let u = unknown.first {
-      guard known != 0, count % known == 0 else {
-        fatalError("\(op): shape \(shape) is invalid for input of size \(count)")
+      guard let known, known != 0, count % known == 0 else {
+        fatalError("\(op): shape \(shape) is invalid for input \(input) of \(count) elements")
       }
       out[u] = count / known
     }
-    guard Layout.count(out) == count else {
-      fatalError("\(op): shape \(shape) is invalid for input of size \(count)")
+    guard Layout.checkedCount(out) == count else {
+      fatalError("\(op): shape \(shape) is invalid for input \(input) of \(count) elements")
     }
     return out
   }

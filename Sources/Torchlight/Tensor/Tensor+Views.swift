@@ -11,7 +11,7 @@ extension Tensor {
   /// The same elements seen with another shape, without copying (`view`). One size may be -1.
   /// Stops when the strides do not allow it — e.g. after a transpose — and suggests `reshaped`.
   public func view(_ shape: [Int]) -> Tensor {
-    let newShape = Layout.inferShape(shape, count: count, op: "view")
+    let newShape = Layout.inferShape(shape, count: count, input: self.shape, op: "view")
     guard let newStrides = Layout.viewStrides(shape: self.shape, strides: strides, newShape: newShape) else {
       fatalError("view: cannot view a tensor of shape \(self.shape) and strides \(strides) as shape \(newShape): the elements are not laid out compatibly (at least one axis spans non-adjacent memory). Use .reshaped(\(newShape)), which copies when it must, or .contiguous().view(...)")
     }
@@ -23,7 +23,7 @@ extension Tensor {
   /// The same elements with another shape: a view when the strides allow, a copy otherwise
   /// (`reshape`). One size may be -1.
   public func reshaped(_ shape: [Int]) -> Tensor {
-    let newShape = Layout.inferShape(shape, count: count, op: "reshaped")
+    let newShape = Layout.inferShape(shape, count: count, input: self.shape, op: "reshaped")
     if newShape == self.shape { return self }
     if Layout.viewStrides(shape: self.shape, strides: strides, newShape: newShape) != nil {
       return view(newShape)
