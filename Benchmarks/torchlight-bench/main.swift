@@ -4,7 +4,7 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile]
 var threadCounts: [Int] = []
 var only: String?
 var args = CommandLine.arguments.dropFirst()
@@ -32,4 +32,8 @@ for threads in threadCounts {
   if only == nil || only == "lenet" { benchLeNet(threads: threads) }
   if only == nil || only == "lenet-bn" { benchLeNetBN(threads: threads) }
   if only == "lenet-profile" { profileLeNet(threads: threads) }
+  if only == nil || only == "lstm-charlm" { benchCharLM(threads: threads, cell: .lstm) }
+  if only == "gru-charlm" { benchCharLM(threads: threads, cell: .gru) }
+  if only == "lstm-profile" { profileCharLM(threads: threads, cell: .lstm) }
+  if only == "gru-profile" { profileCharLM(threads: threads, cell: .gru) }
 }

@@ -16,32 +16,46 @@ enum LSTMGates {
       GateActivations.sigmoid(a, a, 2 * n)                  // i, f
       GateActivations.tanh(a + 2 * n, a + 2 * n, n)         // g
       GateActivations.sigmoid(a + 3 * n, a + 3 * n, n)      // o
-      for j in 0..<n { cr[j] = a[n + j] * cp[j] + a[j] * a[2 * n + j] }
+      // One pointer per gate, so each loop is plain and vectorises.
+      let i = a, f = a + n, g = a + 2 * n, o = a + 3 * n
+      for j in 0..<n { cr[j] = f[j] * cp[j] + i[j] * g[j] }
       GateActivations.tanh(cr, tr, n)
-      for j in 0..<n { hr[j] = a[3 * n + j] * tr[j] }
+      for j in 0..<n { hr[j] = o[j] * tr[j] }
     }
   }
 
   /// Given ∂L/∂h' = `dOutput` + `dh` (from the output at this step and from the next step) and
-  /// ∂L/∂c' = `dc`, writes ∂L/∂a to `dGates` and replaces `dc` by ∂L/∂c:
+  /// ∂L/∂c' = `dc`, writes ∂L/∂a to `dGates` and replaces `dc` by ∂L/∂c (`dh` is overwritten
+  /// with ∂L/∂h'):
   ///
   ///     ∂c' += ∂h'·o·(1 − tanh²c')          ∂a_o = ∂h'·tanh c'·o(1 − o)
   ///     ∂aᵢ = ∂c'·g·i(1 − i)   ∂a_g = ∂c'·i·(1 − g²)   ∂a_f = ∂c'·c·f(1 − f)   ∂c = ∂c'·f
+  ///
+  /// Several short loops rather than one: each touches few enough arrays for the compiler to
+  /// prove they do not overlap at run time, so each runs 8 values at a time.
   static func backward<T: FloatElement>(gates: UnsafePointer<T>, cPrev: UnsafePointer<T>, tanhC: UnsafePointer<T>,
-                                        dOutput: UnsafePointer<T>, dh: UnsafePointer<T>, dc: UnsafeMutablePointer<T>,
+                                        dOutput: UnsafePointer<T>, dh: UnsafeMutablePointer<T>, dc: UnsafeMutablePointer<T>,
                                         dGates: UnsafeMutablePointer<T>, batch: Int, hidden n: Int) {
     for b in 0..<batch {
       let a = gates + b * 4 * n, da = dGates + b * 4 * n
       let cp = cPrev + b * n, tr = tanhC + b * n, gy = dOutput + b * n, gh = dh + b * n, gc = dc + b * n
+      let i = a, f = a + n, g = a + 2 * n, o = a + 3 * n
+      let di = da, df = da + n, dg = da + 2 * n, dout = da + 3 * n
+      for j in 0..<n { gh[j] += gy[j] }
       for j in 0..<n {
-        let i = a[j], f = a[n + j], g = a[2 * n + j], o = a[3 * n + j], tc = tr[j]
-        let dhj = gy[j] + gh[j]
-        let dcj = gc[j] + dhj * o * (1 - tc * tc)
-        da[j] = dcj * g * (i - i * i)
-        da[n + j] = dcj * cp[j] * (f - f * f)
-        da[2 * n + j] = dcj * i * (1 - g * g)
-        da[3 * n + j] = dhj * tc * (o - o * o)
-        gc[j] = dcj * f
+        let tc = tr[j], oj = o[j], dhj = gh[j]
+        gc[j] += dhj * oj * (1 - tc * tc)
+        dout[j] = dhj * tc * (oj - oj * oj)
+      }
+      for j in 0..<n {
+        let ij = i[j], gj = g[j], dcj = gc[j]
+        di[j] = dcj * gj * (ij - ij * ij)
+        dg[j] = dcj * ij * (1 - gj * gj)
+      }
+      for j in 0..<n {
+        let fj = f[j], dcj = gc[j]
+        df[j] = dcj * cp[j] * (fj - fj * fj)
+        gc[j] = dcj * fj
       }
     }
   }
