@@ -10,6 +10,10 @@ enum LSTMGates {
   static func forward<T: FloatElement>(gates: UnsafeMutablePointer<T>, bias: UnsafePointer<T>?, cPrev: UnsafePointer<T>,
                                        c: UnsafeMutablePointer<T>, tanhC: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>,
                                        batch: Int, hidden n: Int) {
+    if T.self == Float.self {
+      return forwardLanes(gates: rebound(gates), bias: bias.map { rebound($0) }, cPrev: rebound(cPrev), c: rebound(c),
+                          tanhC: rebound(tanhC), h: rebound(h), batch: batch, hidden: n)
+    }
     for b in 0..<batch {
       let a = gates + b * 4 * n, cp = cPrev + b * n, cr = c + b * n, tr = tanhC + b * n, hr = h + b * n
       if let bias { GateActivations.add(bias, into: a, 4 * n) }
@@ -25,8 +29,8 @@ enum LSTMGates {
   }
 
   /// Given ∂L/∂h' = `dOutput` + `dh` (from the output at this step and from the next step) and
-  /// ∂L/∂c' = `dc`, writes ∂L/∂a to `dGates` and replaces `dc` by ∂L/∂c (`dh` is overwritten
-  /// with ∂L/∂h'):
+  /// ∂L/∂c' = `dc`, writes ∂L/∂a to `dGates` and replaces `dc` by ∂L/∂c (`dh` may be used as
+  /// scratch):
   ///
   ///     ∂c' += ∂h'·o·(1 − tanh²c')          ∂a_o = ∂h'·tanh c'·o(1 − o)
   ///     ∂aᵢ = ∂c'·g·i(1 − i)   ∂a_g = ∂c'·i·(1 − g²)   ∂a_f = ∂c'·c·f(1 − f)   ∂c = ∂c'·f
@@ -36,6 +40,10 @@ enum LSTMGates {
   static func backward<T: FloatElement>(gates: UnsafePointer<T>, cPrev: UnsafePointer<T>, tanhC: UnsafePointer<T>,
                                         dOutput: UnsafePointer<T>, dh: UnsafeMutablePointer<T>, dc: UnsafeMutablePointer<T>,
                                         dGates: UnsafeMutablePointer<T>, batch: Int, hidden n: Int) {
+    if T.self == Float.self {
+      return backwardLanes(gates: rebound(gates), cPrev: rebound(cPrev), tanhC: rebound(tanhC), dOutput: rebound(dOutput),
+                           dh: rebound(dh), dc: rebound(dc), dGates: rebound(dGates), batch: batch, hidden: n)
+    }
     for b in 0..<batch {
       let a = gates + b * 4 * n, da = dGates + b * 4 * n
       let cp = cPrev + b * n, tr = tanhC + b * n, gy = dOutput + b * n, gh = dh + b * n, gc = dc + b * n
@@ -59,4 +67,64 @@ enum LSTMGates {
       }
     }
   }
+
+  // MARK: float32, 8 lanes at a time
+
+  /// `forward` for float32 with every value of a step kept in registers: each gate is loaded
+  /// once, and i, f, g, o, c', tanh c', h' are stored once.
+  static func forwardLanes(gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, cPrev: UnsafePointer<Float>,
+                           c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+                           batch: Int, hidden n: Int) {
+    typealias L = Lanes8
+    for b in 0..<batch {
+      let a = gates + b * 4 * n, cp = cPrev + b * n, cr = c + b * n, tr = tanhC + b * n, hr = h + b * n
+      let i = a, f = a + n, g = a + 2 * n, o = a + 3 * n
+      for j in stride(from: 0, to: n, by: 8) {
+        let w = Swift.min(8, n - j)
+        var ai = L.load(i, j, w), af = L.load(f, j, w), ag = L.load(g, j, w), ao = L.load(o, j, w)
+        if let bias {
+          ai += L.load(bias, j, w); af += L.load(bias + n, j, w); ag += L.load(bias + 2 * n, j, w); ao += L.load(bias + 3 * n, j, w)
+        }
+        let iv = L.sigmoid(ai), fv = L.sigmoid(af), gv = L.tanh(ag), ov = L.sigmoid(ao)
+        let cv = fv * L.load(cp, j, w) + iv * gv
+        let tv = L.tanh(cv)
+        L.store(iv, i, j, w); L.store(fv, f, j, w); L.store(gv, g, j, w); L.store(ov, o, j, w)
+        L.store(cv, cr, j, w); L.store(tv, tr, j, w); L.store(ov * tv, hr, j, w)
+      }
+    }
+  }
+
+  /// `backward` for float32, one pass over the step.
+  static func backwardLanes(gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
+                            dOutput: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                            dGates: UnsafeMutablePointer<Float>, batch: Int, hidden n: Int) {
+    typealias L = Lanes8
+    for b in 0..<batch {
+      let a = gates + b * 4 * n, da = dGates + b * 4 * n
+      let cp = cPrev + b * n, tr = tanhC + b * n, gy = dOutput + b * n, gh = dh + b * n, gc = dc + b * n
+      for j in stride(from: 0, to: n, by: 8) {
+        let w = Swift.min(8, n - j)
+        let i = L.load(a, j, w), f = L.load(a + n, j, w), g = L.load(a + 2 * n, j, w), o = L.load(a + 3 * n, j, w)
+        let tc = L.load(tr, j, w)
+        let dhv = L.load(gy, j, w) + L.load(gh, j, w)
+        let dcv = L.load(gc, j, w) + dhv * o * (1 - tc * tc)
+        L.store(dcv * g * (i - i * i), da, j, w)
+        L.store(dcv * L.load(cp, j, w) * (f - f * f), da + n, j, w)
+        L.store(dcv * i * (1 - g * g), da + 2 * n, j, w)
+        L.store(dhv * tc * (o - o * o), da + 3 * n, j, w)
+        L.store(dcv * f, gc, j, w)
+      }
+    }
+  }
+}
+
+/// The same memory seen as float32 (callers check `T.self == Float.self` first).
+@inline(__always)
+func rebound<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+  UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+}
+
+@inline(__always)
+func rebound<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> {
+  UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
 }
