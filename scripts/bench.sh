@@ -16,7 +16,9 @@ swift build -c release --product softmax-regression >/dev/null
 swift build -c release --product mlp >/dev/null
 swift build -c release --product cnn >/dev/null
 swift build -c release --product normalization >/dev/null
-.build/release/torchlight-bench
+micro=$(mktemp)
+trap 'rm -f "$micro"' EXIT
+.build/release/torchlight-bench | tee "$micro"
 
 field() { tr ' ' '\n' | grep "^$1=" | head -1 | cut -d= -f2; }
 
@@ -40,4 +42,21 @@ for threads in 1 2; do
   compare mlp_epoch mlp.py "$threads" concise .build/release/mlp --model concise --output out/bench-mlp
   compare lenet_epoch lenet_sgd.py "$threads" lenet .build/release/cnn --model lenet --output out/bench-lenet
   compare lenet_bn_epoch lenet_bn.py "$threads" bn-lenet .build/release/normalization --only bn-lenet --batch-size 256 --lr 1 --output out/bench-bn-lenet
+done
+
+# The char-level LSTM language model (tokens/s, from the torchlight-bench run above) beside
+# lstm_charlm.py; the ratio is still time over time (PyTorch's tokens/s over ours).
+for threads in 1 2; do
+  ours=$(grep "^BENCH name=lstm_charlm " "$micro" | grep " threads=$threads " | field tokens_per_sec || true)
+  [ -n "$ours" ] || continue
+  torch=""
+  if [ -x "$PY" ] && [ -f "$PEERS/lstm_charlm.py" ]; then
+    torch=$( (cd "$PEERS" && "$PY" lstm_charlm.py --threads "$threads") 2>/dev/null | grep '^RESULT' | field tokens_per_sec_max || true)
+  fi
+  if [ -n "$torch" ]; then
+    ratio=$(python3 -c "print(f'{$torch / $ours:.2f}')")
+    echo "BENCH name=lstm_charlm_tokens threads=$threads tokens_per_sec=$ours pytorch_tokens_per_sec=$torch ratio=$ratio"
+  else
+    echo "BENCH name=lstm_charlm_tokens threads=$threads tokens_per_sec=$ours (no PyTorch reference: run bash $PEERS/setup_venv.sh; it reads text from Debian's fortunes or PEERS_TEXT)"
+  fi
 done
