@@ -5,9 +5,9 @@ import COpenBLAS
 /// recurrence allows.
 ///
 /// Forward: the input projection of every step is one GEMM, X[T·B, F]·W_ihᵀ; then each step is
-/// one GEMM, h·W_hhᵀ (added onto that step's projection), and one pass of the gate kernel.
-/// Backward, from the last step to the first: the gate kernel's backward gives ∂L/∂a for the step
-/// and one GEMM carries ∂L/∂h = ∂a·W_hh to the step before. Everything that does not feed the
+/// one matrix product, h·W_hhᵀ (added onto that step's projection; see `RecurrentProduct`), and
+/// one pass of the gate kernel. Backward, from the last step to the first: the gate kernel's
+/// backward gives ∂L/∂a for the step and one product carries ∂L/∂h = ∂a·W_hh to the step before. Everything that does not feed the
 /// recurrence waits until after the loop, where it is one GEMM over all steps at once:
 /// ∂W_hh = Σₜ ∂aₜᵀ·hₜ₋₁, ∂W_ih = ∂Aᵀ·X, ∂X = ∂A·W_ih, and the biases are column sums of ∂A.
 enum RecurrentSequence {
