@@ -10,10 +10,6 @@ enum GRUGates {
   static func forward<T: FloatElement>(xg: UnsafeMutablePointer<T>, hg: UnsafePointer<T>, biasIH: UnsafePointer<T>?,
                                        biasHH: UnsafePointer<T>?, hPrev: UnsafePointer<T>, newGate: UnsafeMutablePointer<T>,
                                        h: UnsafeMutablePointer<T>, batch: Int, hidden n: Int) {
-    if T.self == Float.self {
-      return forwardLanes(xg: rebound(xg), hg: rebound(hg), biasIH: biasIH.map { rebound($0) }, biasHH: biasHH.map { rebound($0) },
-                          hPrev: rebound(hPrev), newGate: rebound(newGate), h: rebound(h), batch: batch, hidden: n)
-    }
     for b in 0..<batch {
       let a = xg + b * 3 * n, q = hg + b * 3 * n, hn = newGate + b * n, hp = hPrev + b * n, hr = h + b * n
       if let biasIH { GateActivations.add(biasIH, into: a, 3 * n) }
@@ -66,28 +62,6 @@ enum GRUGates {
   }
 
   // MARK: float32, 8 lanes at a time
-
-  /// `forward` for float32, every value of the step in registers.
-  static func forwardLanes(xg: UnsafeMutablePointer<Float>, hg: UnsafePointer<Float>, biasIH: UnsafePointer<Float>?,
-                           biasHH: UnsafePointer<Float>?, hPrev: UnsafePointer<Float>, newGate: UnsafeMutablePointer<Float>,
-                           h: UnsafeMutablePointer<Float>, batch: Int, hidden n: Int) {
-    typealias L = Lanes8
-    for b in 0..<batch {
-      let a = xg + b * 3 * n, q = hg + b * 3 * n, hn = newGate + b * n, hp = hPrev + b * n, hr = h + b * n
-      for j in stride(from: 0, to: n, by: 8) {
-        let w = Swift.min(8, n - j)
-        var xr = L.load(a, j, w), xz = L.load(a + n, j, w), xn = L.load(a + 2 * n, j, w)
-        if let biasIH { xr += L.load(biasIH, j, w); xz += L.load(biasIH + n, j, w); xn += L.load(biasIH + 2 * n, j, w) }
-        xr += L.load(q, j, w); xz += L.load(q + n, j, w)
-        var hnv = L.load(q + 2 * n, j, w)
-        if let biasHH { xr += L.load(biasHH, j, w); xz += L.load(biasHH + n, j, w); hnv += L.load(biasHH + 2 * n, j, w) }
-        let r = L.sigmoid(xr), z = L.sigmoid(xz)
-        let nv = L.tanh(xn + r * hnv)
-        L.store(r, a, j, w); L.store(z, a + n, j, w); L.store(nv, a + 2 * n, j, w); L.store(hnv, hn, j, w)
-        L.store(nv + z * (L.load(hp, j, w) - nv), hr, j, w)
-      }
-    }
-  }
 
   /// `backward` for float32, one pass over the step.
   static func backwardLanes(gates: UnsafePointer<Float>, newGate: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,

@@ -41,47 +41,10 @@ enum GateActivations {
   }
 }
 
-/// The same functions on 8 float32 lanes at once, for kernels that keep a whole gate step in
-/// registers (load once, compute every gate, store once) instead of one pass per function.
-/// Same formulas, and so the same results, as `vectorExp`, `vectorSigmoid` and `vectorTanh`.
+/// Eight float32 lanes loaded and stored as one vector, for the backward gate kernels, which
+/// keep a whole step's arithmetic in registers.
 enum Lanes8 {
   typealias V = SIMD8<Float>
-
-  @inline(__always)
-  static func exp(_ x0: V) -> V {
-    var x = x0.replacing(with: -87.3, where: x0 .< -87.3)
-    x = x.replacing(with: 88, where: x .> 88)
-    let t = x * 1.442_695_04 + 12_582_912
-    let n = t - 12_582_912
-    let r = (x - n * 0.693_145_752) - n * 1.428_606_77e-6
-    var p = r * (1.0 / 5040) + 1.0 / 720
-    p = p * r + 1.0 / 120
-    p = p * r + 1.0 / 24
-    p = p * r + 1.0 / 6
-    p = p * r + 0.5
-    p = p * r + 1
-    p = p * r + 1
-    let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-    return p * unsafeBitCast(bits, to: V.self)
-  }
-
-  @inline(__always)
-  static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
-
-  @inline(__always)
-  static func tanh(_ x: V) -> V {
-    let magnitude = SIMD8<UInt32>(repeating: 0x7FFF_FFFF)
-    let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
-    let a = unsafeBitCast(bits & magnitude, to: V.self)
-    let large = 1 - 2 / (exp(2 * a) + 1)
-    let s = a * a
-    var p = s * (-1382.0 / 155_925) + 62.0 / 2835
-    p = p * s - 17.0 / 315
-    p = p * s + 2.0 / 15
-    p = p * s - 1.0 / 3
-    let r = large.replacing(with: a + a * s * p, where: a .< 0.3)
-    return unsafeBitCast(unsafeBitCast(r, to: SIMD8<UInt32>.self) | (bits & ~magnitude), to: V.self)
-  }
 
   @inline(__always)
   static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }

@@ -10,10 +10,6 @@ enum LSTMGates {
   static func forward<T: FloatElement>(gates: UnsafeMutablePointer<T>, bias: UnsafePointer<T>?, cPrev: UnsafePointer<T>,
                                        c: UnsafeMutablePointer<T>, tanhC: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>,
                                        batch: Int, hidden n: Int) {
-    if T.self == Float.self {
-      return forwardLanes(gates: rebound(gates), bias: bias.map { rebound($0) }, cPrev: rebound(cPrev), c: rebound(c),
-                          tanhC: rebound(tanhC), h: rebound(h), batch: batch, hidden: n)
-    }
     for b in 0..<batch {
       let a = gates + b * 4 * n, cp = cPrev + b * n, cr = c + b * n, tr = tanhC + b * n, hr = h + b * n
       if let bias { GateActivations.add(bias, into: a, 4 * n) }
@@ -70,31 +66,9 @@ enum LSTMGates {
 
   // MARK: float32, 8 lanes at a time
 
-  /// `forward` for float32 with every value of a step kept in registers: each gate is loaded
-  /// once, and i, f, g, o, c', tanh c', h' are stored once.
-  static func forwardLanes(gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, cPrev: UnsafePointer<Float>,
-                           c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
-                           batch: Int, hidden n: Int) {
-    typealias L = Lanes8
-    for b in 0..<batch {
-      let a = gates + b * 4 * n, cp = cPrev + b * n, cr = c + b * n, tr = tanhC + b * n, hr = h + b * n
-      let i = a, f = a + n, g = a + 2 * n, o = a + 3 * n
-      for j in stride(from: 0, to: n, by: 8) {
-        let w = Swift.min(8, n - j)
-        var ai = L.load(i, j, w), af = L.load(f, j, w), ag = L.load(g, j, w), ao = L.load(o, j, w)
-        if let bias {
-          ai += L.load(bias, j, w); af += L.load(bias + n, j, w); ag += L.load(bias + 2 * n, j, w); ao += L.load(bias + 3 * n, j, w)
-        }
-        let iv = L.sigmoid(ai), fv = L.sigmoid(af), gv = L.tanh(ag), ov = L.sigmoid(ao)
-        let cv = fv * L.load(cp, j, w) + iv * gv
-        let tv = L.tanh(cv)
-        L.store(iv, i, j, w); L.store(fv, f, j, w); L.store(gv, g, j, w); L.store(ov, o, j, w)
-        L.store(cv, cr, j, w); L.store(tv, tr, j, w); L.store(ov * tv, hr, j, w)
-      }
-    }
-  }
-
-  /// `backward` for float32, one pass over the step.
+  /// `backward` for float32, one pass over the step (arithmetic only, so a single loop on 8
+  /// lanes beats the short loops above; forward stays in passes, which the compiler vectorises
+  /// and interleaves better than one long chain of exp, divide and polynomial per lane).
   static func backwardLanes(gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
                             dOutput: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
                             dGates: UnsafeMutablePointer<Float>, batch: Int, hidden n: Int) {
