@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Torchlight
+@testable import TorchlightAVX512
 
 /// The inputs of one layer-direction, seeded, as float64 leaves (or float32).
 struct LayerCase {
@@ -209,6 +210,20 @@ func maxMagnitude(_ a: [Tensor?]) -> Double { a.compactMap { $0?.to(.float64).ab
         }
       }
       #expect(worst < 1e-4 * Float(wk), "\(size) transposed \(transposed): \(worst)")
+    }
+  }
+}
+
+/// The 16-lane gate functions give exactly the numbers of the scalar ones they copy.
+@Suite("AVX-512 gate passes") struct GatePassTests {
+  @Test(.enabled(if: CPUFeatures.avx512)) func sameBitsAsTheScalarFunctions() {
+    let values: [Float] = stride(from: -95, through: 95, by: 0.0173).map { Float($0) } + [0, -0, 1e-30, -1e-8, .nan, .infinity, -.infinity]
+    var sig = values, th = [Float](repeating: 0, count: values.count)
+    sig.withUnsafeMutableBufferPointer { GatePasses.sigmoid($0.baseAddress!, values.count) }
+    values.withUnsafeBufferPointer { x in th.withUnsafeMutableBufferPointer { GatePasses.tanh(x.baseAddress!, $0.baseAddress!, values.count) } }
+    for (k, x) in values.enumerated() {
+      #expect(sig[k].bitPattern == vectorSigmoid(x).bitPattern || (sig[k].isNaN && x.isNaN), "σ(\(x))")
+      #expect(th[k].bitPattern == vectorTanh(x).bitPattern || (th[k].isNaN && x.isNaN), "tanh(\(x))")
     }
   }
 }

@@ -1,3 +1,5 @@
+import TorchlightAVX512
+
 /// The pointwise part of one GRU time step over raw buffers, forward and backward. Gates in
 /// PyTorch's order r, z, n; the reset gate multiplies the whole hidden projection of n, bias
 /// included:
@@ -10,6 +12,11 @@ enum GRUGates {
   static func forward<T: FloatElement>(xg: UnsafeMutablePointer<T>, hg: UnsafePointer<T>, biasIH: UnsafePointer<T>?,
                                        biasHH: UnsafePointer<T>?, hPrev: UnsafePointer<T>, newGate: UnsafeMutablePointer<T>,
                                        h: UnsafeMutablePointer<T>, batch: Int, hidden n: Int) {
+    if T.self == Float.self && CPUFeatures.avx512 {   // the same passes, 16 lanes wide
+      return GatePasses.gruForward(xg: rebound(xg), hg: rebound(hg), biasIH: biasIH.map { rebound($0) },
+                                   biasHH: biasHH.map { rebound($0) }, hPrev: rebound(hPrev), newGate: rebound(newGate),
+                                   h: rebound(h), batch: batch, hidden: n)
+    }
     for b in 0..<batch {
       let a = xg + b * 3 * n, q = hg + b * 3 * n, hn = newGate + b * n, hp = hPrev + b * n, hr = h + b * n
       if let biasIH { GateActivations.add(biasIH, into: a, 3 * n) }

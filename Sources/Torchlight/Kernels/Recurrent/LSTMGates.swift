@@ -1,3 +1,5 @@
+import TorchlightAVX512
+
 /// The pointwise part of one LSTM time step over raw buffers, forward and backward; the matrix
 /// products around it are done by `RecurrentSequence`. Rows are batch elements, H values per
 /// gate, gates in PyTorch's order i, f, g, o.
@@ -10,6 +12,10 @@ enum LSTMGates {
   static func forward<T: FloatElement>(gates: UnsafeMutablePointer<T>, bias: UnsafePointer<T>?, cPrev: UnsafePointer<T>,
                                        c: UnsafeMutablePointer<T>, tanhC: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>,
                                        batch: Int, hidden n: Int) {
+    if T.self == Float.self && CPUFeatures.avx512 {   // the same passes, 16 lanes wide
+      return GatePasses.lstmForward(gates: rebound(gates), bias: bias.map { rebound($0) }, cPrev: rebound(cPrev), c: rebound(c),
+                                    tanhC: rebound(tanhC), h: rebound(h), batch: batch, hidden: n)
+    }
     for b in 0..<batch {
       let a = gates + b * 4 * n, cp = cPrev + b * n, cr = c + b * n, tr = tanhC + b * n, hr = h + b * n
       if let bias { GateActivations.add(bias, into: a, 4 * n) }

@@ -2,7 +2,8 @@ import Foundation
 import TorchlightAVX512
 
 /// The product with W_hh that every time step makes, C (+)= A·B with B fixed for the whole
-/// sequence: B = W_hhᵀ forward (h·W_hhᵀ) and B = W_hh backward (∂a·W_hh).
+/// sequence: B = W_hhᵀ forward (h·W_hhᵀ) and B = W_hh backward (∂a·W_hh); also the input
+/// projection X·W_ihᵀ of all steps at once.
 ///
 /// For float32 on a CPU with AVX-512, B is packed once (`PackedGemm`) and each step only
 /// streams through it, which on a 32 × 256 · 256 × 1024 step is about a quarter faster than

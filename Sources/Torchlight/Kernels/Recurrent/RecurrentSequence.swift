@@ -51,8 +51,9 @@ enum RecurrentSequence {
     let (b, n, gw) = (d.batch, d.hidden, d.gateWidth)
     let state = b * n
     // Every step's input projection at once: gates[T·B, G·H] = X·W_ihᵀ.
-    gemm(transA: false, transB: true, m: d.steps * b, n: gw, k: d.input, p.x, lda: d.input, p.weightIH, ldb: d.input,
-         beta: 0, p.gates, ldc: gw)
+    let input = RecurrentProduct(p.weightIH, k: d.input, n: gw, transposed: true)
+    input.apply(p.x, lda: d.input, m: d.steps * b, p.gates, ldc: gw, accumulate: false)
+    input.deallocate()
     let zeros = scratch(T.self, state, zeroed: true)
     defer { zeros.deallocate() }
     // LSTM and RNN add both biases at the same place: add their sum once per row.
