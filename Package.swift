@@ -5,9 +5,14 @@ import PackageDescription
 // Float16 conversion are several times faster with them. TORCHLIGHT_PORTABLE=1 turns this off
 // for machines older than Haswell (2013).
 var fastFlags: [SwiftSetting] = []
+// One small target is built for AVX-512 (in every configuration, so tests run it too): the packed
+// matrix product of the recurrent layers. Torchlight calls it only after checking that the CPU
+// has AVX-512, and uses OpenBLAS otherwise.
+var avx512Flags: [SwiftSetting] = []
 #if arch(x86_64)
 if Context.environment["TORCHLIGHT_PORTABLE"] == nil {
   fastFlags = [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
+  avx512Flags = [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("TORCHLIGHT_AVX512")]
 }
 #endif
 
@@ -31,7 +36,8 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
     // MARK: Engine
-    .target(name: "Torchlight", dependencies: ["COpenBLAS"], swiftSettings: fastFlags),
+    .target(name: "TorchlightAVX512", swiftSettings: avx512Flags),
+    .target(name: "Torchlight", dependencies: ["COpenBLAS", "TorchlightAVX512"], swiftSettings: fastFlags),
     .target(name: "TorchlightNN", dependencies: ["Torchlight"], swiftSettings: fastFlags),
     .target(name: "TorchlightOptim", dependencies: ["Torchlight"], swiftSettings: fastFlags),
     .target(name: "TorchlightData", dependencies: ["Torchlight", "CZlib"], swiftSettings: fastFlags),

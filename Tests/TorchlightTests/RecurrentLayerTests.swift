@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Torchlight
+@testable import TorchlightAVX512
 
 /// The inputs of one layer-direction, seeded, as float64 leaves (or float32).
 struct LayerCase {
@@ -175,5 +176,54 @@ func maxMagnitude(_ a: [Tensor?]) -> Double { a.compactMap { $0?.to(.float64).ab
     }
     let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
     #expect(text.contains("recurrentLayer(lstm)") && text.contains("[3, 6]") && text.contains("[2, 6]") && text.contains("[5, 3, 4]"), "\(text)")
+  }
+}
+
+/// The packed AVX-512 product of the recurrence against a plain triple loop, on awkward sizes
+/// (partial panels, leftover rows) and both packings. Skipped on CPUs without AVX-512.
+@Suite("Packed recurrent product") struct PackedProductTests {
+  @Test(.enabled(if: CPUFeatures.avx512), arguments: [(13, 45, 7), (8, 32, 5), (32, 1024, 256), (3, 70, 33)])
+  func packedProductMatchesTheDefinition(_ size: (Int, Int, Int)) {
+    let (m, n, k) = size
+    let g = Generator(seed: 21)
+    let w = Tensor.uniform([n, k], low: -1, high: 1, generator: g).toArray(Float.self)   // B = Wᵀ [k, n], or W itself [n, k]
+    for transposed in [true, false] {
+      let (wk, wn) = transposed ? (k, n) : (n, k)     // B is wk × wn, A is m × wk
+      let a = Tensor.uniform([m, wk], low: -1, high: 1, generator: g).toArray(Float.self)
+      var c = [Float](repeating: 0.5, count: m * wn)
+      a.withUnsafeBufferPointer { pa in
+        w.withUnsafeBufferPointer { pw in
+          c.withUnsafeMutableBufferPointer { pc in
+            let product = RecurrentProduct(pw.baseAddress!, k: wk, n: wn, transposed: transposed)
+            #expect(product.packed != nil)
+            product.apply(pa.baseAddress!, lda: wk, m: m, pc.baseAddress!, ldc: wn, accumulate: true)
+            product.deallocate()
+          }
+        }
+      }
+      var worst: Float = 0
+      for i in 0..<m {
+        for j in 0..<wn {
+          var s = 0.5 as Float
+          for r in 0..<wk { s += a[i * wk + r] * (transposed ? w[j * k + r] : w[r * k + j]) }
+          worst = Swift.max(worst, Swift.abs(s - c[i * wn + j]))
+        }
+      }
+      #expect(worst < 1e-4 * Float(wk), "\(size) transposed \(transposed): \(worst)")
+    }
+  }
+}
+
+/// The 16-lane gate functions give exactly the numbers of the scalar ones they copy.
+@Suite("AVX-512 gate passes") struct GatePassTests {
+  @Test(.enabled(if: CPUFeatures.avx512)) func sameBitsAsTheScalarFunctions() {
+    let values: [Float] = stride(from: -95, through: 95, by: 0.0173).map { Float($0) } + [0, -0, 1e-30, -1e-8, .nan, .infinity, -.infinity]
+    var sig = values, th = [Float](repeating: 0, count: values.count)
+    sig.withUnsafeMutableBufferPointer { GatePasses.sigmoid($0.baseAddress!, values.count) }
+    values.withUnsafeBufferPointer { x in th.withUnsafeMutableBufferPointer { GatePasses.tanh(x.baseAddress!, $0.baseAddress!, values.count) } }
+    for (k, x) in values.enumerated() {
+      #expect(sig[k].bitPattern == vectorSigmoid(x).bitPattern || (sig[k].isNaN && x.isNaN), "σ(\(x))")
+      #expect(th[k].bitPattern == vectorTanh(x).bitPattern || (th[k].isNaN && x.isNaN), "tanh(\(x))")
+    }
   }
 }

@@ -40,3 +40,32 @@ enum GateActivations {
     for i in 0..<n { a[i] += b[i] }
   }
 }
+
+/// Eight float32 lanes loaded and stored as one vector, for the backward gate kernels, which
+/// keep a whole step's arithmetic in registers.
+enum Lanes8 {
+  typealias V = SIMD8<Float>
+
+  @inline(__always)
+  static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+  @inline(__always)
+  static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+}
+
+extension Lanes8 {
+  /// Lanes j..<j+8 of p (fewer at the end of a row: the rest read as 0 and are not written).
+  @inline(__always)
+  static func load(_ p: UnsafePointer<Float>, _ j: Int, _ count: Int) -> V {
+    if count == 8 { return load(p + j) }
+    var v = V()
+    for t in 0..<count { v[t] = p[j + t] }
+    return v
+  }
+
+  @inline(__always)
+  static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ j: Int, _ count: Int) {
+    if count == 8 { store(v, p + j); return }
+    for t in 0..<count { p[j + t] = v[t] }
+  }
+}

@@ -5,9 +5,9 @@ import COpenBLAS
 /// recurrence allows.
 ///
 /// Forward: the input projection of every step is one GEMM, X[T·B, F]·W_ihᵀ; then each step is
-/// one GEMM, h·W_hhᵀ (added onto that step's projection), and one pass of the gate kernel.
-/// Backward, from the last step to the first: the gate kernel's backward gives ∂L/∂a for the step
-/// and one GEMM carries ∂L/∂h = ∂a·W_hh to the step before. Everything that does not feed the
+/// one matrix product, h·W_hhᵀ (added onto that step's projection; see `RecurrentProduct`), and
+/// one pass of the gate kernel. Backward, from the last step to the first: the gate kernel's
+/// backward gives ∂L/∂a for the step and one product carries ∂L/∂h = ∂a·W_hh to the step before. Everything that does not feed the
 /// recurrence waits until after the loop, where it is one GEMM over all steps at once:
 /// ∂W_hh = Σₜ ∂aₜᵀ·hₜ₋₁, ∂W_ih = ∂Aᵀ·X, ∂X = ∂A·W_ih, and the biases are column sums of ∂A.
 enum RecurrentSequence {
@@ -51,8 +51,9 @@ enum RecurrentSequence {
     let (b, n, gw) = (d.batch, d.hidden, d.gateWidth)
     let state = b * n
     // Every step's input projection at once: gates[T·B, G·H] = X·W_ihᵀ.
-    gemm(transA: false, transB: true, m: d.steps * b, n: gw, k: d.input, p.x, lda: d.input, p.weightIH, ldb: d.input,
-         beta: 0, p.gates, ldc: gw)
+    let input = RecurrentProduct(p.weightIH, k: d.input, n: gw, transposed: true)
+    input.apply(p.x, lda: d.input, m: d.steps * b, p.gates, ldc: gw, accumulate: false)
+    input.deallocate()
     let zeros = scratch(T.self, state, zeroed: true)
     defer { zeros.deallocate() }
     // LSTM and RNN add both biases at the same place: add their sum once per row.
@@ -60,6 +61,8 @@ enum RecurrentSequence {
     defer { biasSum?.deallocate() }
     let hg = d.mode == .gru ? scratch(T.self, b * gw, zeroed: true) : nil
     defer { hg?.deallocate() }
+    let recurrent = RecurrentProduct(p.weightHH, k: n, n: gw, transposed: true)   // h·W_hhᵀ
+    defer { recurrent.deallocate() }
 
     for s in 0..<d.steps {
       let t = d.time(s)
@@ -67,18 +70,16 @@ enum RecurrentSequence {
       let g = p.gates + t * b * gw
       switch d.mode {
       case .lstm:
-        if let hPrev { gemm(transA: false, transB: true, m: b, n: gw, k: n, hPrev, lda: n, p.weightHH, ldb: n, beta: 1, g, ldc: gw) }
+        if let hPrev { recurrent.apply(hPrev, lda: n, m: b, g, ldc: gw, accumulate: true) }
         let cPrev = s == 0 ? (p.c0 ?? UnsafePointer(zeros)) : UnsafePointer(p.cells! + d.previousTime(s) * state)
         LSTMGates.forward(gates: g, bias: biasSum.map { UnsafePointer($0) }, cPrev: cPrev, c: p.cells! + t * state,
                           tanhC: p.tanhCells! + t * state, h: p.output + t * state, batch: b, hidden: n)
       case .gru:
-        if let hPrev {
-          gemm(transA: false, transB: true, m: b, n: gw, k: n, hPrev, lda: n, p.weightHH, ldb: n, beta: 0, hg!, ldc: gw)
-        }
+        if let hPrev { recurrent.apply(hPrev, lda: n, m: b, hg!, ldc: gw, accumulate: false) }
         GRUGates.forward(xg: g, hg: hg!, biasIH: p.biasIH, biasHH: p.biasHH, hPrev: hPrev ?? UnsafePointer(zeros),
                          newGate: p.newGate! + t * state, h: p.output + t * state, batch: b, hidden: n)
       case .rnnTanh, .rnnRelu:
-        if let hPrev { gemm(transA: false, transB: true, m: b, n: gw, k: n, hPrev, lda: n, p.weightHH, ldb: n, beta: 1, g, ldc: gw) }
+        if let hPrev { recurrent.apply(hPrev, lda: n, m: b, g, ldc: gw, accumulate: true) }
         RNNGates.forward(pre: g, bias: biasSum.map { UnsafePointer($0) }, relu: d.mode == .rnnRelu,
                          h: p.output + t * state, batch: b, hidden: n)
       }
@@ -104,6 +105,8 @@ enum RecurrentSequence {
     if d.mode == .lstm { dc.update(from: dOutput + d.steps * state, count: state) }
     let dRecurrent = d.mode == .gru ? dHidden! : dGates   // ∂L/∂(h·W_hhᵀ + b_hh)
     let needH0 = out.h0 != nil
+    let recurrent = RecurrentProduct(p.weightHH, k: gw, n: n, transposed: false)   // ∂a·W_hh
+    defer { recurrent.deallocate() }
 
     for s in stride(from: d.steps - 1, through: 0, by: -1) {
       let t = d.time(s)
@@ -115,15 +118,15 @@ enum RecurrentSequence {
         let cPrev = s == 0 ? (p.c0 ?? UnsafePointer(zeros)) : UnsafePointer(p.cells! + d.previousTime(s) * state)
         LSTMGates.backward(gates: p.gates + t * b * gw, cPrev: cPrev, tanhC: p.tanhCells! + t * state, dOutput: dy,
                            dh: dh, dc: dc, dGates: da, batch: b, hidden: n)
-        if carry { gemm(transA: false, transB: false, m: b, n: n, k: gw, da, lda: gw, p.weightHH, ldb: n, beta: 0, dh, ldc: n) }
+        if carry { recurrent.apply(da, lda: gw, m: b, dh, ldc: n, accumulate: false) }
       case .gru:
         let dq = dHidden! + t * b * gw
         GRUGates.backward(gates: p.gates + t * b * gw, newGate: p.newGate! + t * state, hPrev: hPrev, dOutput: dy,
                           dh: dh, dXg: da, dHg: dq, batch: b, hidden: n)
-        if carry { gemm(transA: false, transB: false, m: b, n: n, k: gw, dq, lda: gw, p.weightHH, ldb: n, beta: 1, dh, ldc: n) }
+        if carry { recurrent.apply(dq, lda: gw, m: b, dh, ldc: n, accumulate: true) }
       case .rnnTanh, .rnnRelu:
         RNNGates.backward(h: p.output + t * state, dOutput: dy, dh: dh, dPre: da, relu: d.mode == .rnnRelu, count: state)
-        if carry { gemm(transA: false, transB: false, m: b, n: n, k: gw, da, lda: gw, p.weightHH, ldb: n, beta: 0, dh, ldc: n) }
+        if carry { recurrent.apply(da, lda: gw, m: b, dh, ldc: n, accumulate: false) }
       }
     }
     if let g = out.h0 { g.update(from: dh, count: state) }
