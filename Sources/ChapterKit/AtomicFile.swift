@@ -1,4 +1,5 @@
 import Foundation
+import TorchlightNN
 
 /// Writes a whole file or nothing: the bytes go to a temporary file in the same folder, which is
 /// then renamed over the target (a rename within one file system is atomic), so a crash or a
@@ -13,7 +14,7 @@ public func writeAtomically(_ data: Data, to path: String) throws {
     if rename(temporary.path, url.path) != 0 {
       throw ChapterError("cannot write \(path): \(String(cString: strerror(errno)))")
     }
-    removeStaleTemporaries(of: path)
+    removeStaleTemporaries(of: url)
   } catch {
     try? FileManager.default.removeItem(at: temporary)
     throw error
@@ -25,16 +26,3 @@ public func writeAtomically(_ text: String, to path: String) throws {
   try writeAtomically(Data(text.utf8), to: path)
 }
 
-/// Removes the temporary files an interrupted save of `path` left beside it (`.name.tmp-…`, a
-/// process killed between writing and renaming), once they are a minute old, so that a save
-/// running at this moment in another process keeps its own.
-public func removeStaleTemporaries(of path: String, olderThan age: TimeInterval = 60) {
-  let url = URL(fileURLWithPath: path)
-  let folder = url.deletingLastPathComponent().path, prefix = ".\(url.lastPathComponent).tmp-"
-  guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-  for name in names where name.hasPrefix(prefix) {
-    let file = (folder as NSString).appendingPathComponent(name)
-    let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate]) as? Date
-    if let modified, -modified.timeIntervalSinceNow > age { try? FileManager.default.removeItem(atPath: file) }
-  }
-}

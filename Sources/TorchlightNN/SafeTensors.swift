@@ -337,9 +337,10 @@ func writeFileAtomically(_ data: Data, to path: String) throws {
 }
 
 /// Deletes what earlier saves of the same file left when they were killed between writing the
-/// temporary file and renaming it (`.name.tmp-<UUID>`), once a minute old: a save running at this
-/// moment in another process keeps its own temporary file.
-func removeStaleTemporaries(of url: URL, olderThan age: TimeInterval = 60) {
+/// temporary file and renaming it (`.name.tmp-…`), once a minute old: a save running at this
+/// moment in another process keeps its own temporary file. (ChapterKit's `writeAtomically` uses
+/// it too.)
+public func removeStaleTemporaries(of url: URL, olderThan age: TimeInterval = 60) {
   let folder = url.deletingLastPathComponent().path, prefix = ".\(url.lastPathComponent).tmp-"
   guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
   for name in names where name.hasPrefix(prefix) {
