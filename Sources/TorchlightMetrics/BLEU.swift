@@ -54,6 +54,38 @@ public struct CorpusBLEU: Sendable, CustomStringConvertible {
   }
 }
 
+/// What corpus BLEU needs from one sentence (or, summed, from a corpus): clipped n-gram matches
+/// and hypothesis n-grams for n = 1…maxOrder, and both lengths.
+public struct BLEUStatistics: Sendable, Equatable {
+  public var matches: [Int], totals: [Int]
+  public var hypothesisLength: Int, referenceLength: Int
+
+  public init(maxOrder: Int = 4) {
+    matches = [Int](repeating: 0, count: maxOrder); totals = matches
+    hypothesisLength = 0; referenceLength = 0
+  }
+
+  /// The statistics of one hypothesis against its reference.
+  public init(hypothesis: [String], reference: [String], maxOrder: Int = 4) {
+    precondition(maxOrder >= 1, "BLEUStatistics: maxOrder must be at least 1, got \(maxOrder)")
+    self.init(maxOrder: maxOrder)
+    hypothesisLength = hypothesis.count
+    referenceLength = reference.count
+    for n in 1...maxOrder {
+      let hyp = ngramCounts(hypothesis, n), ref = ngramCounts(reference, n)
+      totals[n - 1] = max(0, hypothesis.count - n + 1)
+      matches[n - 1] = hyp.reduce(0) { $0 + min($1.value, ref[$1.key] ?? 0) }
+    }
+  }
+
+  /// Adds another sentence's (or corpus's) statistics.
+  public static func += (a: inout BLEUStatistics, b: BLEUStatistics) {
+    for n in a.matches.indices { a.matches[n] += b.matches[n]; a.totals[n] += b.totals[n] }
+    a.hypothesisLength += b.hypothesisLength
+    a.referenceLength += b.referenceLength
+  }
+}
+
 /// Corpus BLEU (BLEU-4 by default) as `sacrebleu.corpus_bleu` computes it with its defaults
 /// (one reference per hypothesis, `smooth_method='exp'`): clipped n-gram matches and n-gram
 /// counts are summed over the whole corpus before dividing, so a sentence contributes in
@@ -67,19 +99,18 @@ public struct CorpusBLEU: Sendable, CustomStringConvertible {
 public func corpusBLEU(hypotheses: [[String]], references: [[String]], maxOrder: Int = 4) -> CorpusBLEU {
   precondition(hypotheses.count == references.count,
                "corpusBLEU: \(hypotheses.count) hypotheses but \(references.count) references (one reference per hypothesis)")
-  precondition(maxOrder >= 1, "corpusBLEU: maxOrder must be at least 1, got \(maxOrder)")
-  var matches = [Int](repeating: 0, count: maxOrder), totals = [Int](repeating: 0, count: maxOrder)
-  var c = 0, r = 0
+  var total = BLEUStatistics(maxOrder: maxOrder)
   for (hypothesis, reference) in zip(hypotheses, references) {
-    c += hypothesis.count
-    r += reference.count
-    for n in 1...maxOrder {
-      let hyp = ngramCounts(hypothesis, n), ref = ngramCounts(reference, n)
-      totals[n - 1] += max(0, hypothesis.count - n + 1)
-      matches[n - 1] += hyp.reduce(0) { $0 + min($1.value, ref[$1.key] ?? 0) }
-    }
+    total += BLEUStatistics(hypothesis: hypothesis, reference: reference, maxOrder: maxOrder)
   }
-  // sacrebleu's compute_bleu: precisions in percent, 'exp' smoothing of zero matches.
+  return corpusBLEU(total)
+}
+
+/// Corpus BLEU from statistics summed over the corpus (sacrebleu's `compute_bleu`).
+public func corpusBLEU(_ statistics: BLEUStatistics) -> CorpusBLEU {
+  let matches = statistics.matches, totals = statistics.totals, maxOrder = matches.count
+  let c = statistics.hypothesisLength, r = statistics.referenceLength
+  // Precisions in percent, 'exp' smoothing of zero matches.
   var precisions = [Double](repeating: 0, count: maxOrder)
   var smoothing = 1.0
   for n in 0..<maxOrder {
@@ -96,6 +127,33 @@ public func corpusBLEU(hypotheses: [[String]], references: [[String]], maxOrder:
   let logMean = precisions.map { $0 > 0 ? log($0) : -9_999_999_999 }.reduce(0, +) / Double(maxOrder)
   return CorpusBLEU(score: brevityPenalty * exp(logMean), matches: matches, totals: totals, precisions: precisions,
                     brevityPenalty: brevityPenalty, hypothesisLength: c, referenceLength: r)
+}
+
+/// Paired bootstrap resampling (Koehn, 2004): how often system A's corpus BLEU beats system B's
+/// when the test sentences are drawn again with replacement, `samples` times (the same draws for
+/// both). `a[i]` and `b[i]` are the two systems' statistics on sentence i. Near 1 (or 0), the
+/// difference is unlikely to be an accident of which sentences were tested; near 0.5, it may be.
+public func pairedBootstrap(_ a: [BLEUStatistics], _ b: [BLEUStatistics], samples: Int = 1000, seed: UInt64 = 1) -> Double {
+  precondition(a.count == b.count && !a.isEmpty, "pairedBootstrap: both systems need statistics for the same, non-empty set of sentences")
+  var state = seed
+  func next() -> Int {   // SplitMix64
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return Int((z ^ (z >> 31)) % UInt64(a.count))
+  }
+  var wins = 0
+  for _ in 0..<samples {
+    var sa = BLEUStatistics(maxOrder: a[0].matches.count), sb = BLEUStatistics(maxOrder: b[0].matches.count)
+    for _ in 0..<a.count {
+      let i = next()
+      sa += a[i]
+      sb += b[i]
+    }
+    if corpusBLEU(sa).score > corpusBLEU(sb).score { wins += 1 }
+  }
+  return Double(wins) / Double(samples)
 }
 
 /// How often each n-gram occurs in `tokens`, keyed by its tokens joined with `ngramSeparator`.

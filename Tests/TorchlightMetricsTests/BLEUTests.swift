@@ -65,6 +65,22 @@ private func words(_ s: String) -> [String] { s.split(separator: " ").map(String
   }
 }
 
+@Suite("Paired bootstrap") struct BootstrapTests {
+  @Test func aBetterSystemWinsAndATieDoesNot() {
+    let references = (0..<50).map { i in words("w\(i) x y z v w\(i + 1) .") }
+    let good = references.map { BLEUStatistics(hypothesis: $0, reference: $0) }
+    let poor = references.map { BLEUStatistics(hypothesis: Array($0.prefix(4)) + ["q", "q", "."], reference: $0) }
+    #expect(pairedBootstrap(good, poor, samples: 200) == 1)
+    #expect(pairedBootstrap(poor, good, samples: 200) == 0)
+    #expect(pairedBootstrap(good, good, samples: 200) == 0, "a tie is not a win")
+    // The summed statistics give the corpus score.
+    var total = BLEUStatistics()
+    for s in poor { total += s }
+    #expect(corpusBLEU(total).score == corpusBLEU(hypotheses: references.map { Array($0.prefix(4)) + ["q", "q", "."] },
+                                                  references: references).score)
+  }
+}
+
 /// The Python that has `sacrebleu`: $TORCHLIGHT_PEERS_PYTHON, else ~/.venvs/torchlight-peers.
 private enum SacreBLEU {
   static let python: String = ProcessInfo.processInfo.environment["TORCHLIGHT_PEERS_PYTHON"]

@@ -32,8 +32,8 @@ func runMultiheadPart(_ chapter: AttentionChapter, _ plotter: Plotter) throws {
   try plotter.save(HeatMapGrid(title: "Multi-head attention, example 0 (3 valid keys): each head weighs the keys differently",
                                panels: (0..<5).map { h in
                                  HeatMap(title: "head \(h)", xLabel: "keys", yLabel: "queries",
-                                         values: rows(perHead.select(axis: 0, index: 0).select(axis: 0, index: h)), showValues: true)
-                               }, columns: 5, sharedColorRange: true), name: "multihead-weights", width: 1400, height: 360)
+                                         values: rows(perHead.select(axis: 0, index: 0).select(axis: 0, index: h)))
+                               }, columns: 5, sharedColorRange: true), name: "multihead-weights", width: 1500, height: 420)
 
   section("Positional encoding: P[i, 2j] = sin(i / 10000^(2j/d)), P[i, 2j+1] = cos(i / 10000^(2j/d)), d = 32, 60 positions")
   let encoding = PositionalEncoding(numHiddens: 32, dropout: 0, maxLen: 60)

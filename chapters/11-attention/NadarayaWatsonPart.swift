@@ -96,12 +96,13 @@ func runNadarayaWatsonPart(_ chapter: AttentionChapter, _ plotter: Plotter) thro
         + "test_mse=\(String(format: "%.4f", testError(learned.0.toDoubles()))) "
         + "test_mse_sigma_0.1=\(String(format: "%.4f", testError(fits[0].predictions)))")
 
-  let panels = fits.map { fit in
+  // The legend once, in the first panel, above the data.
+  let panels = fits.enumerated().map { k, fit in
     LinePlot(title: fit.name, xLabel: "x", yLabel: "y", series: [
-      Series("training data", x: data.xTrain, y: data.yTrain, style: .points, color: 7),
-      Series("f(x)", x: data.xTest, y: data.yTruth, style: .dashed, color: 0),
-      Series("prediction", x: data.xTest, y: fit.predictions, color: 1),
-    ], yRange: -1...5)
+      Series(k == 0 ? "training data" : "", x: data.xTrain, y: data.yTrain, style: .points, color: 7),
+      Series(k == 0 ? "f(x) = 2 sin x + x^0.8" : "", x: data.xTest, y: data.yTruth, style: .dashed, color: 0),
+      Series(k == 0 ? "prediction" : "", x: data.xTest, y: fit.predictions, color: 1),
+    ], yRange: k == 0 ? -1...7 : -1...5)
   }
   try plotter.save(PlotGrid(title: "Nadaraya–Watson regression with Gaussian kernels of four widths and a learned one",
                             panels: panels, columns: 3), name: "nw-fits", width: 1200, height: 700)

@@ -13,7 +13,8 @@ func runTranslationParts(_ kinds: [TranslationModelKind], _ chapter: AttentionCh
   let corpus = data.corpus, options = chapter.options
   let epochs = options.quick ? min(options.epochs, 1) : options.epochs
   let sizes = ModelSizes(sourceVocabulary: corpus.sourceVocabulary.count, targetVocabulary: corpus.targetVocabulary.count,
-                         hiddens: options.quick ? min(chapter.hiddens, 32) : chapter.hiddens, layers: chapter.layers,
+                         hiddens: options.quick ? chapter.heads * max(1, min(chapter.hiddens, 32) / chapter.heads) : chapter.hiddens,
+                         layers: options.quick ? 1 : chapter.layers,
                          heads: chapter.heads, dropout: chapter.dropout)
   describeCorpus(data, quick: options.quick)
 
@@ -81,7 +82,7 @@ func describeCorpus(_ data: TranslationData, quick: Bool) {
   section("English → German sentence pairs: \(data.path) (Debian's trans-de-en)")
   print("  \(data.pairCount) sentence pairs of at most 10 words a side; 500 held out by a fixed shuffle, "
         + "\(data.dropped) training pairs dropped because their English sentence is held out"
-        + (quick ? "; --quick: every 10th training pair and 100 held-out pairs" : ""))
+        + (quick ? "; --quick: every 20th training pair and 50 held-out pairs" : ""))
   print("  \(corpus.train.count) training pairs, \(corpus.heldOut.count) held out; vocabularies of the training pairs "
         + "(tokens seen twice or more, with <unk> <pad> <bos> <eos>): English \(corpus.sourceVocabulary.count), "
         + "German \(corpus.targetVocabulary.count)")
@@ -108,6 +109,11 @@ func drawLosses(_ plotter: Plotter, _ runs: [TranslationRun], sizes: ModelSizes)
   }
   try plotter.save(LinePlot(title: "English → German, \(sizes.hiddens) hidden units: loss per target token", xLabel: "epoch",
                             yLabel: "cross-entropy (padding excluded)", series: series), name: "translation-loss")
+  try plotter.save(LinePlot(title: "Held-out corpus BLEU-4 of greedy translations after each epoch", xLabel: "epoch",
+                            yLabel: "BLEU (0–100)", series: runs.enumerated().map { i, run in
+                              Series(run.kind.rawValue, x: run.heldOutBLEU.indices.map { Double($0 + 1) }, y: run.heldOutBLEU,
+                                     style: .linesPoints, color: i)
+                            }), name: "translation-bleu")
 }
 
 /// The table of the three models, and the textbook's numbers beside them.
@@ -118,6 +124,17 @@ func printComparison(_ runs: [TranslationRun], chapter: AttentionChapter, epochs
     print("  " + run.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
           + String(format: "  %10.4f  %13.4f  %13.2f  %14.4f  %7.1f  %5.0f", run.trainLoss.last!, run.heldOutLoss.last!, run.bleu!.score,
                    run.bleuD2LMean, run.log.fastestEpochSeconds, run.tokensPerSecond))
+  }
+  let pairs = [(TranslationModelKind.transformer, TranslationModelKind.bahdanau), (.bahdanau, .seq2seq), (.transformer, .seq2seq)]
+  for (a, b) in pairs {
+    guard let ra = runs.first(where: { $0.kind == a }), let rb = runs.first(where: { $0.kind == b }) else { continue }
+    let share = pairedBootstrap(ra.sentenceStatistics, rb.sentenceStatistics, samples: 1000, seed: 11)
+    print("  paired bootstrap, 1000 resamples of the held-out sentences: \(a.rawValue) scores a higher corpus BLEU than "
+          + "\(b.rawValue) in \(String(format: "%.1f", 100 * share))% of them")
+  }
+  for run in runs {
+    let tokens = run.hypotheses.joined(), unknown = tokens.filter { $0 == Vocabulary.unknown }.count
+    print("  \(run.kind.rawValue): \(tokens.count) tokens generated, \(String(format: "%.1f", 100 * Double(unknown) / Double(max(tokens.count, 1))))% of them <unk>")
   }
   let total = runs.map(\.trainingSeconds).reduce(0, +)
   print(String(format: "  training time of the %d models: %.0f s (%d epochs each)", runs.count, total, epochs))

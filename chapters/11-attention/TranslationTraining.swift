@@ -13,15 +13,15 @@ struct TranslationData {
   let pairCount: Int, dropped: Int
   let path: String
 
-  /// With `--quick`: every 10th training pair and the first 100 held-out pairs.
+  /// With `--quick`: every 20th training pair and the first 50 held-out pairs.
   init(_ chapter: AttentionChapter) throws {
     let sentences: EnglishGermanSentences
     do { sentences = try EnglishGermanSentences(folder: chapter.options.dataDir) } catch let error as DataError {
       throw ChapterError(error.description)
     }
     let split = translationSplit(sentences.pairs)
-    let train = chapter.options.quick ? split.train.enumerated().filter { $0.offset % 10 == 0 }.map(\.element) : split.train
-    let heldOut = chapter.options.quick ? Array(split.heldOut.prefix(100)) : split.heldOut
+    let train = chapter.options.quick ? split.train.enumerated().filter { $0.offset % 20 == 0 }.map(\.element) : split.train
+    let heldOut = chapter.options.quick ? Array(split.heldOut.prefix(50)) : split.heldOut
     corpus = TranslationCorpus(train: train, heldOut: heldOut, numSteps: chapter.numSteps)
     pairCount = sentences.pairs.count
     dropped = split.dropped
@@ -38,6 +38,8 @@ final class TranslationRun {
   var trainLoss: [Double] = []
   /// Held-out loss per target token before training (index 0) and after each epoch.
   var heldOutLoss: [Double] = []
+  /// Held-out corpus BLEU-4 of greedy translations after each epoch.
+  var heldOutBLEU: [Double] = []
   /// Target tokens (padding excluded) per second of training, fastest epoch.
   var tokensPerSecond = 0.0
   /// Seconds of training, evaluation excluded.
@@ -45,6 +47,8 @@ final class TranslationRun {
   /// The held-out translations and their scores.
   var hypotheses: [[String]] = []
   var bleu: CorpusBLEU?
+  /// Each held-out sentence's BLEU statistics (for the paired bootstrap).
+  var sentenceStatistics: [BLEUStatistics] = []
   var bleuD2LMean = 0.0
 
   init(kind: TranslationModelKind, model: TranslationModel, log: TrainingLog) {
@@ -117,10 +121,17 @@ func trainTranslator(_ run: TranslationRun, corpus: TranslationCorpus, epochs: I
     run.log.trainingDone()
     run.trainLoss.append(lossSum / Double(max(tokens, 1)))
     run.heldOutLoss.append(heldOutLoss(model, heldOut, pad: pad))
-    run.log.endEpoch(["train_loss": run.trainLoss.last!, "val_loss": run.heldOutLoss.last!])
+    run.heldOutBLEU.append(greedyBLEU(model, corpus: corpus))
+    run.log.endEpoch(["train_loss": run.trainLoss.last!, "val_loss": run.heldOutLoss.last!, "bleu": run.heldOutBLEU.last!])
     run.tokensPerSecond = max(run.tokensPerSecond, Double(tokens) / max(run.log.epochSeconds.last!, 1e-9))
   }
   run.trainingSeconds = run.log.epochSeconds.reduce(0, +)
+}
+
+/// Corpus BLEU-4 of the greedy translations of the held-out pairs (the number printed each epoch).
+func greedyBLEU(_ model: TranslationModel, corpus: TranslationCorpus) -> Double {
+  corpusBLEU(hypotheses: translate(model, corpus.heldOut.map(\.english), corpus: corpus, beam: 1),
+             references: corpus.heldOut.map { wordsAndPunctuation($0.german) }).score
 }
 
 /// Translates every held-out pair and scores the translations against the references (the
@@ -129,7 +140,10 @@ func trainTranslator(_ run: TranslationRun, corpus: TranslationCorpus, epochs: I
 func scoreHeldOut(_ run: TranslationRun, corpus: TranslationCorpus, beam: Int) {
   run.hypotheses = translate(run.model, corpus.heldOut.map(\.english), corpus: corpus, beam: beam)
   let references = corpus.heldOut.map { wordsAndPunctuation($0.german) }
-  run.bleu = corpusBLEU(hypotheses: run.hypotheses, references: references)
+  run.sentenceStatistics = zip(run.hypotheses, references).map { BLEUStatistics(hypothesis: $0, reference: $1) }
+  var total = BLEUStatistics()
+  for s in run.sentenceStatistics { total += s }
+  run.bleu = corpusBLEU(total)
   run.bleuD2LMean = zip(run.hypotheses, references).map { bleuD2L(prediction: $0, label: $1, k: 2) }.reduce(0, +)
     / Double(max(references.count, 1))
 }
