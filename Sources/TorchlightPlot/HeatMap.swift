@@ -85,7 +85,10 @@ public struct HeatMap: CanvasFigure {
     ]
     if let labels = xTickLabels {
       let longest = labels.map(\.count).max() ?? 0
-      let rotate = longest > 3 && Double(longest * min(cols, 25)) > 60
+      // Slanted when the labels would not fit side by side: too many characters in all, or too
+      // many for the width of the plot (a panel of a `HeatMapGrid` is narrow).
+      let characters = Double((longest + 1) * min(cols, 25))
+      let rotate = longest > 3 && (characters > 60 || characters * canvas.charWidth > 0.6 * canvas.plotWidth)
       lines.append("set xtics \(tics(labels, count: cols))" + (rotate ? " rotate by 40 right" : ""))
     } else if cols <= 25 {
       lines.append("set xtics 1")
