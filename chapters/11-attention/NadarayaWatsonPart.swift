@@ -65,8 +65,8 @@ func runNadarayaWatsonPart(_ chapter: AttentionChapter, _ plotter: Plotter) thro
     let w = Tensor([1 / sigma], shape: [1], dtype: .float64)
     let (predictions, weights) = nadarayaWatson(queries: xTest, keys: xTrain, values: yTrain, w: w)
     fits.append(("σ = \(formatNumber(sigma))", predictions.toDoubles(), rows(weights)))
-    print(String(format: "  %-10s  %8.4f                              %8.4f", formatNumber(sigma), testError(predictions.toDoubles()),
-                 leaveOneOutError(w).item()))
+    print("  " + formatNumber(sigma).padding(toLength: 10, withPad: " ", startingAt: 0)
+          + String(format: "  %8.4f                              %8.4f", testError(predictions.toDoubles()), leaveOneOutError(w).item()))
   }
 
   // A learned width: w = 1/σ is a parameter, trained by gradient descent on the leave-one-out

@@ -89,7 +89,11 @@ func describeCorpus(_ data: TranslationData, quick: Bool) {
   let cut = corpus.truncatedShare(corpus.train)
   print("  \(corpus.numSteps) tokens per sentence with <eos>: "
         + String(format: "%.1f%% of the English and %.1f%% of the German training sentences are cut", 100 * cut.english, 100 * cut.german))
-  if let pair = corpus.train.first(where: { wordsAndPunctuation($0.english).count <= 5 }) {
+  let known = { (pair: SentencePair) in
+    corpus.unknownWords(pair.english).isEmpty
+      && wordsAndPunctuation(pair.german).allSatisfy { corpus.targetVocabulary[$0] != corpus.targetVocabulary.unknownIndex }
+  }
+  if let pair = corpus.train.first(where: { wordsAndPunctuation($0.english).count <= 6 && known($0) }) {
     let b = corpus.batch([pair])
     print("  \"\(pair.english)\" → \"\(pair.german)\"")
     print("    source        \(b.source.toArray(Int64.self)), valid length \(b.sourceValidLengths.item())")
