@@ -24,6 +24,7 @@ let package = Package(
     .library(name: "TorchlightOptim", targets: ["TorchlightOptim"]),
     .library(name: "TorchlightData", targets: ["TorchlightData"]),
     .library(name: "TorchlightPlot", targets: ["TorchlightPlot"]),
+    .library(name: "TorchlightMetrics", targets: ["TorchlightMetrics"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,8 @@ let package = Package(
     .target(name: "TorchlightNN", dependencies: ["Torchlight"], swiftSettings: fastFlags),
     .target(name: "TorchlightOptim", dependencies: ["Torchlight"], swiftSettings: fastFlags),
     .target(name: "TorchlightData", dependencies: ["Torchlight", "CZlib"], swiftSettings: fastFlags),
+    // Quality metrics of generated output (BLEU), on plain Swift values: it knows no chapter.
+    .target(name: "TorchlightMetrics", swiftSettings: fastFlags),
 
     // MARK: Figures and the chapters' shared kit
     .target(name: "TorchlightPlot"),
@@ -70,6 +73,8 @@ let package = Package(
                       path: "chapters/09-modern-cnn", swiftSettings: fastFlags),
     .executableTarget(name: "rnn", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/10-rnn", swiftSettings: fastFlags),
+    .executableTarget(name: "attention", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics"],
+                      path: "chapters/11-attention", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],
@@ -81,6 +86,7 @@ let package = Package(
     .testTarget(name: "TorchlightPlotTests", dependencies: ["TorchlightPlot"]),
     .testTarget(name: "TorchlightOptimTests", dependencies: ["TorchlightOptim", "TorchlightNN"]),
     .testTarget(name: "TorchlightDataTests", dependencies: ["TorchlightData"]),
+    .testTarget(name: "TorchlightMetricsTests", dependencies: ["TorchlightMetrics"]),
     .testTarget(name: "ChapterTests", dependencies: ["ChapterKit"]),
   ]
 )

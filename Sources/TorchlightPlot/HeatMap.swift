@@ -59,9 +59,13 @@ public struct HeatMap: CanvasFigure {
 
   public func script(dataFile: String) -> String { script(dataFile: dataFile, canvas: .png) }
 
-  func script(dataFile: String, canvas: Canvas) -> String {
+  func script(dataFile: String, canvas: Canvas) -> String { script(dataFile: dataFile, canvas: canvas, block: nil, colorRange: nil) }
+
+  /// The script, reading data block `block` of the file when given (a panel of a `HeatMapGrid`),
+  /// with the colour range `colorRange` instead of this map's own when given.
+  func script(dataFile: String, canvas: Canvas, block: Int?, colorRange: (lo: Double, hi: Double)?) -> String {
     let rows = values.count, cols = values[0].count
-    let (lo, hi) = range
+    let (lo, hi) = colorRange ?? range
     var lines = Theme.header(title: title, xLabel: xLabel, yLabel: yLabel, canvas: canvas)
     if isSigned {
       lines.append("set palette defined (0 '#2166ac', 0.25 '#67a9cf', 0.5 '#f7f7f7', 0.75 '#ef8a62', 1 '#b2182b')")
@@ -81,7 +85,10 @@ public struct HeatMap: CanvasFigure {
     ]
     if let labels = xTickLabels {
       let longest = labels.map(\.count).max() ?? 0
-      let rotate = longest > 3 && Double(longest * min(cols, 25)) > 60
+      // Slanted when the labels would not fit side by side: too many characters in all, or too
+      // many for the width of the plot (a panel of a `HeatMapGrid` is narrow).
+      let characters = Double((longest + 1) * min(cols, 25))
+      let rotate = longest > 3 && (characters > 60 || characters * canvas.charWidth > 0.6 * canvas.plotWidth)
       lines.append("set xtics \(tics(labels, count: cols))" + (rotate ? " rotate by 40 right" : ""))
     } else if cols <= 25 {
       lines.append("set xtics 1")
@@ -91,7 +98,7 @@ public struct HeatMap: CanvasFigure {
     } else if rows <= 25 {
       lines.append("set ytics 1")
     }
-    let file = Theme.file(dataFile)
+    let file = Theme.file(dataFile) + (block.map { " index \($0)" } ?? "")
     var plot = "plot \(file) using 1:2:3 with image notitle"
     if showValues {
       // Font size by cell count; white text on dark cells, near-black on light ones.

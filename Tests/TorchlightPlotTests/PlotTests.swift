@@ -53,8 +53,10 @@ let everyFigure: [(String, any Figure)] = {
   let grid = ImageGrid(title: "Digits", images: images, height: 4, width: 4, columns: 3,
                        captions: (0..<6).map { "img \($0)" }, highlighted: [false, true, false, false, false, true])
   let panels = PlotGrid(title: "Panels", panels: [line, log, line], columns: 2)
+  let heatmaps = HeatMapGrid(title: "Heads", panels: [heat, HeatMap(title: "other", xLabel: "k", yLabel: "q", values: [[0.2, 0.8], [0.5, 0.5]])],
+                             columns: 2, sharedColorRange: true)
   return [("line", line), ("log", log), ("histogram", histogram), ("contour", contour), ("heatmap", heat), ("images", grid),
-          ("panels", panels)]
+          ("panels", panels), ("heatmaps", heatmaps)]
 }()
 
 @Suite("Plotting", .serialized) struct PlotTests {
@@ -71,6 +73,22 @@ let everyFigure: [(String, any Figure)] = {
     let blocks = grid.data().components(separatedBy: "\n\n\n")
     #expect(blocks.count == 3 && blocks[2].contains("5"))
     #expect(script.components(separatedBy: "reset").count == 3)
+  }
+
+  @Test func heatMapGridPanelsReadTheirOwnBlocksOnOneColourScale() {
+    let words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
+    let a = HeatMap(title: "a", xLabel: "k", yLabel: "q", values: [[0, 1, 2, 3, 4, 5]], xTickLabels: words)
+    let b = HeatMap(title: "b", xLabel: "k", yLabel: "q", values: [[0.5, 0.5, 0, 0, 0, 0]], xTickLabels: words)
+    let grid = HeatMapGrid(title: "grid", panels: [a, b], columns: 2, sharedColorRange: true)
+    let script = grid.script(dataFile: "h.dat")
+    #expect(script.contains("set multiplot layout 1,2") && script.contains("'h.dat' index 0 ") && script.contains("'h.dat' index 1 "))
+    #expect(script.components(separatedBy: "set cbrange [0:5]").count == 3, "both panels on the range of all values")
+    #expect(grid.data().components(separatedBy: "\n\n\n").count == 2)
+    // The same labels fit a full-width map but are slanted in a narrow panel.
+    #expect(!a.script(dataFile: "a.dat").contains("rotate by"))
+    #expect(script.contains("rotate by 40 right"))
+    // Without sharing, each panel keeps its own range.
+    #expect(HeatMapGrid(title: "g", panels: [a, b], columns: 2).script(dataFile: "h.dat").contains("set cbrange [0:0.5]"))
   }
 
   @Test(needsGnuplot) func everyFigureKindWritesPngDataAndScript() throws {

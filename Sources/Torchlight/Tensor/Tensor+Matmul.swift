@@ -19,8 +19,11 @@ extension Tensor {
     let product = dtype == .float32 ? Tensor.batchedGemm(a, b, Float.self) : Tensor.batchedGemm(a, b, Double.self)
     // ∂/∂a = g·bᵀ and ∂/∂b = aᵀ·g, matrix by matrix; broadcast batch axes are summed by the engine.
     var out = product.recorded(a.rank == 2 && b.rank == 2 ? "MmBackward" : "BmmBackward", inputs: [a, b], saving: [a, b]) { g in
-      [a.requiresGrad ? Tensor.gradient(g.matmul(b.transposed()), transposedFor: a, { b.matmul(g.transposed()) }) : nil,
-       b.requiresGrad ? Tensor.gradient(a.transposed().matmul(g), transposedFor: b, { g.transposed().matmul(a) }) : nil]
+      // A batch of matrices times one matrix (a Linear layer on [N, T, F]): b's gradient is one
+      // tall product over all the rows, not a product per matrix that the engine then sums.
+      let (ga, gb) = b.rank == 2 && a.rank > 2 ? (a.reshaped(-1, a.shape[a.rank - 1]), g.reshaped(-1, g.shape[g.rank - 1])) : (a, g)
+      return [a.requiresGrad ? Tensor.gradient(g.matmul(b.transposed()), transposedFor: a, { b.matmul(g.transposed()) }) : nil,
+              b.requiresGrad ? Tensor.gradient(ga.transposed().matmul(gb), transposedFor: b, { gb.transposed().matmul(ga) }) : nil]
     }
     if other.rank == 1 { out = out.squeezed(axis: -1) }
     if rank == 1 { out = out.squeezed(axis: other.rank == 1 ? -1 : -2) }

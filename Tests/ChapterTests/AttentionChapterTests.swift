@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@Suite("Chapter 11: attention") struct AttentionChapterTests {
+  /// The English–German dictionary of Debian's trans-de-en (or $TORCHLIGHT_DATA).
+  static var dictionaryInstalled: Bool {
+    let folder = ProcessInfo.processInfo.environment["TORCHLIGHT_DATA"] ?? "/usr/share/trans"
+    return FileManager.default.fileExists(atPath: folder + "/de-en")
+  }
+
+  @Test(.enabled(if: dictionaryInstalled, "the English–German dictionary is not installed (make setup installs trans-de-en)"))
+  func quickRunLearnsScoresAndDrawsEveryFigure() throws {
+    let out = temporaryFolder("attention")
+    let run = try runChapter("attention", ["--quick", "--threads", "1", "--output", out])
+    #expect(run.status == 0, "\(run.stderr)")
+
+    // Every translator's held-out loss fell from where it started, and BLEU was measured both ways.
+    for model in ["seq2seq", "bahdanau", "transformer"] {
+      let result = try #require(run.result(model: model), "RESULT for \(model)")
+      let before = try #require(Double(result["initial_val_loss"] ?? ""), "\(model): initial_val_loss")
+      let after = try #require(Double(result["val_loss"] ?? ""), "\(model): val_loss")
+      #expect(after < before - 0.3, "\(model): held-out loss \(before) → \(after)")
+      #expect(Double(result["train_loss"] ?? "").map { $0.isFinite } == true, "\(model): train_loss")
+      for key in ["bleu", "bleu_d2l"] {
+        let value = try #require(Double(result[key] ?? ""), "\(model): \(key)")
+        #expect(value >= 0 && value <= (key == "bleu" ? 100 : 1), "\(model): \(key) = \(value)")
+      }
+      #expect(Double(result["tokens_per_sec"] ?? "").map { $0 > 0 } == true)
+    }
+
+    // Kernel regression: a width learned on the leave-one-out error beats the narrowest kernel.
+    let kernel = try #require(run.result(model: "nadaraya-watson"))
+    let learned = try #require(Double(kernel["test_mse"] ?? "")), narrow = try #require(Double(kernel["test_mse_sigma_0.1"] ?? ""))
+    #expect(learned < narrow, "learned width: test MSE \(learned), σ = 0.1: \(narrow)")
+    // Masked keys get no weight; equal keys average the valid values (rows 0–1 and 0–5 of 0…39).
+    let scoring = try #require(run.result(model: "scoring"))
+    #expect(scoring["masked_weight_sum"] == "0.0000" && scoring["additive_output_sum"] == "60.0000", "\(scoring)")
+
+    #expect(run.stdout.contains("The same held-out sentences translated by every model"))
+    for figure in ["nw-fits", "nw-weights", "scoring-weights", "multihead-weights", "positional-encoding", "positional-encoding-matrix",
+                   "translation-loss", "translation-bleu", "bahdanau-attention", "transformer-encoder-attention", "transformer-cross-attention"] {
+      expectFigure(out, figure)
+    }
+  }
+
+  @Test(.enabled(if: dictionaryInstalled, "the English–German dictionary is not installed (make setup installs trans-de-en)"))
+  func beamSearchAndAnUnknownWordInTranslate() throws {
+    let run = try runChapter("attention", ["--part", "seq2seq", "--quick", "--beam", "3", "--translate", "The zyzzyva is here.",
+                                           "--threads", "1", "--output", temporaryFolder("attention-translate")])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("'zyzzyva' is not in the English vocabulary"), "\(run.stdout)")
+    #expect(run.stdout.contains("Translating \"The zyzzyva is here.\" (beam 3)"))
+    #expect(run.result(model: "seq2seq")?["beam"] == "3")
+  }
+
+  @Test func anUnknownPartIsRefusedWithTheChoices() throws {
+    let run = try runChapter("attention", ["--part", "gpt", "--output", temporaryFolder("attention-bad")])
+    #expect(run.status == 2, "\(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("nadaraya-watson")
+            && run.stderr.contains("bahdanau") && run.stderr.contains("transformer"), "\(run.stderr)")
+  }
+
+  @Test func missingDataIsOneLineBeforeAnyOutput() throws {
+    let run = try runChapter("attention", ["--quick", "--data-dir", "/nonexistent/trans", "--output", temporaryFolder("attention-nodata")])
+    #expect(run.status == 1)
+    #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("trans-de-en"), "\(run.stderr)")
+    #expect(run.stdout.isEmpty, "\(run.stdout)")
+    // The parts that need no sentences still run without them.
+    let scoring = try runChapter("attention", ["--part", "scoring", "--quick", "--data-dir", "/nonexistent/trans",
+                                               "--output", temporaryFolder("attention-scoring")])
+    #expect(scoring.status == 0, "\(scoring.stderr)")
+  }
+}

@@ -1,0 +1,149 @@
+import ChapterKit
+import Foundation
+import TorchlightData
+import TorchlightMetrics
+import TorchlightNN
+import TorchlightOptim
+
+/// The translation data of the chapter: English → German sentence pairs from Debian's
+/// trans-de-en, the fixed split (500 held out), and the vocabularies of the training pairs.
+struct TranslationData {
+  let corpus: TranslationCorpus
+  /// Sentence pairs in the file, training pairs dropped because their English sentence is held out.
+  let pairCount: Int, dropped: Int
+  let path: String
+
+  /// With `--quick`: every 20th training pair and the first 50 held-out pairs.
+  init(_ chapter: AttentionChapter) throws {
+    let sentences: EnglishGermanSentences
+    do { sentences = try EnglishGermanSentences(folder: chapter.options.dataDir) } catch let error as DataError {
+      throw ChapterError(error.description)
+    }
+    let split = translationSplit(sentences.pairs)
+    let train = chapter.options.quick ? split.train.enumerated().filter { $0.offset % 20 == 0 }.map(\.element) : split.train
+    let heldOut = chapter.options.quick ? Array(split.heldOut.prefix(50)) : split.heldOut
+    corpus = TranslationCorpus(train: train, heldOut: heldOut, numSteps: chapter.numSteps)
+    pairCount = sentences.pairs.count
+    dropped = split.dropped
+    path = sentences.path
+  }
+}
+
+/// One trained translator and its numbers.
+final class TranslationRun {
+  let kind: TranslationModelKind
+  let model: TranslationModel
+  let log: TrainingLog
+  /// Mean loss per target token over each epoch's training batches.
+  var trainLoss: [Double] = []
+  /// Held-out loss per target token before training (index 0) and after each epoch.
+  var heldOutLoss: [Double] = []
+  /// Held-out corpus BLEU-4 of greedy translations after each epoch.
+  var heldOutBLEU: [Double] = []
+  /// Target tokens (padding excluded) per second of training, fastest epoch.
+  var tokensPerSecond = 0.0
+  /// Seconds of training, evaluation excluded.
+  var trainingSeconds = 0.0
+  /// The held-out translations and their scores.
+  var hypotheses: [[String]] = []
+  var bleu: CorpusBLEU?
+  /// Each held-out sentence's BLEU statistics (for the paired bootstrap).
+  var sentenceStatistics: [BLEUStatistics] = []
+  var bleuD2LMean = 0.0
+
+  init(kind: TranslationModelKind, model: TranslationModel, log: TrainingLog) {
+    self.kind = kind; self.model = model; self.log = log
+  }
+}
+
+/// The loss of one batch of rows of `data`: the cross-entropy of every label that is not
+/// padding, averaged over those labels (d2l's masked loss), with the number of labels. Only the
+/// decoder outputs at real labels go through the output layer.
+func translationLoss(_ model: TranslationModel, _ data: TranslationBatch, rows: Tensor, pad: Int, reduction: Reduction = .mean)
+  -> (loss: Tensor, labels: Int) {
+  let outputs = model.decoderOutputs(source: data.source.indexSelect(axis: 0, index: rows),
+                                     sourceValidLengths: data.sourceValidLengths.indexSelect(axis: 0, index: rows),
+                                     decoderInput: data.decoderInput.indexSelect(axis: 0, index: rows))
+  let labels = data.labels.indexSelect(axis: 0, index: rows).reshaped(-1)
+  let real = Tensor(labels.toArray(Int64.self).enumerated().filter { $0.element != Int64(pad) }.map { Int64($0.offset) })
+  let scores = model.outputLayer(outputs.reshaped(-1, outputs.shape[2]).indexSelect(axis: 0, index: real))
+  return (crossEntropy(logits: scores, targets: labels.indexSelect(axis: 0, index: real), reduction: reduction), real.count)
+}
+
+/// The mean loss per target token of `batch`, without recording a graph, in evaluation mode.
+func heldOutLoss(_ model: TranslationModel, _ batch: TranslationBatch, pad: Int) -> Double {
+  model.module.eval()
+  defer { model.module.train() }
+  return withNoGrad {
+    var total = 0.0, count = 0
+    for start in stride(from: 0, to: batch.count, by: 250) {
+      let rows = Tensor.arange(Double(start), Double(min(start + 250, batch.count)), dtype: .int64)
+      let (loss, labels) = translationLoss(model, batch, rows: rows, pad: pad, reduction: .sum)
+      total += loss.item()
+      count += labels
+    }
+    return total / Double(max(count, 1))
+  }
+}
+
+/// Trains `run.model` by teacher forcing (d2l §10.7.5): each epoch visits the training pairs in a
+/// fresh random order (the same orders for every model), in minibatches; the loss is the
+/// cross-entropy of every label that is not padding, averaged over those labels; gradients are
+/// clipped to norm 1 before each Adam step. One line per epoch with the training and held-out
+/// loss; a NaN or infinite loss stops the run.
+func trainTranslator(_ run: TranslationRun, corpus: TranslationCorpus, epochs: Int, batchSize: Int, lr: Double, seed: UInt64) throws {
+  let model = run.model, parameters = model.module.parameters(), pad = corpus.pad
+  let optimizer = Adam(parameters: parameters, lr: lr)
+  let train = corpus.batch(corpus.train), heldOut = corpus.batch(corpus.heldOut)
+  let order = Generator(seed: seed &+ 21)
+  let batches = (train.count + batchSize - 1) / batchSize
+  run.heldOutLoss = [heldOutLoss(model, heldOut, pad: pad)]
+  var lastFinite: Double?
+  for epoch in 1...max(epochs, 1) where epochs > 0 {
+    model.module.train()
+    run.log.startEpoch(epoch, of: epochs, batches: batches)
+    let permutation = Tensor.randperm(train.count, generator: order)
+    var lossSum = 0.0, tokens = 0
+    for b in 0..<batches {
+      let rows = permutation.narrow(axis: 0, start: b * batchSize, length: min(batchSize, train.count - b * batchSize))
+      let (loss, count) = translationLoss(model, train, rows: rows, pad: pad)
+      let value = loss.item()
+      try checkFinite(value, epoch: epoch, step: b + 1, lastFinite: lastFinite)
+      lastFinite = value
+      loss.backward()
+      _ = clipGradNorm(parameters, maxNorm: 1)
+      optimizer.step()
+      optimizer.zeroGrad()
+      lossSum += value * Double(count)
+      tokens += count
+      run.log.batchDone(examples: count)
+    }
+    run.log.trainingDone()
+    run.trainLoss.append(lossSum / Double(max(tokens, 1)))
+    run.heldOutLoss.append(heldOutLoss(model, heldOut, pad: pad))
+    run.heldOutBLEU.append(greedyBLEU(model, corpus: corpus))
+    run.log.endEpoch(["train_loss": run.trainLoss.last!, "val_loss": run.heldOutLoss.last!, "bleu": run.heldOutBLEU.last!])
+    run.tokensPerSecond = max(run.tokensPerSecond, Double(tokens) / max(run.log.epochSeconds.last!, 1e-9))
+  }
+  run.trainingSeconds = run.log.epochSeconds.reduce(0, +)
+}
+
+/// Corpus BLEU-4 of the greedy translations of the held-out pairs (the number printed each epoch).
+func greedyBLEU(_ model: TranslationModel, corpus: TranslationCorpus) -> Double {
+  corpusBLEU(hypotheses: translate(model, corpus.heldOut.map(\.english), corpus: corpus, beam: 1),
+             references: corpus.heldOut.map { wordsAndPunctuation($0.german) }).score
+}
+
+/// Translates every held-out pair and scores the translations against the references (the
+/// German sentences, tokenised like the training data and never cut): corpus BLEU-4 as sacrebleu
+/// computes it, and the mean of the textbook's sentence BLEU with k = 2, as d2l reports it.
+func scoreHeldOut(_ run: TranslationRun, corpus: TranslationCorpus, beam: Int) {
+  run.hypotheses = translate(run.model, corpus.heldOut.map(\.english), corpus: corpus, beam: beam)
+  let references = corpus.heldOut.map { wordsAndPunctuation($0.german) }
+  run.sentenceStatistics = zip(run.hypotheses, references).map { BLEUStatistics(hypothesis: $0, reference: $1) }
+  var total = BLEUStatistics()
+  for s in run.sentenceStatistics { total += s }
+  run.bleu = corpusBLEU(total)
+  run.bleuD2LMean = zip(run.hypotheses, references).map { bleuD2L(prediction: $0, label: $1, k: 2) }.reduce(0, +)
+    / Double(max(references.count, 1))
+}

@@ -1,0 +1,2 @@
+// Chapter 11: attention mechanisms and Transformers.
+AttentionChapter.runAsChapter()
