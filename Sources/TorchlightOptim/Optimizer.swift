@@ -72,9 +72,10 @@ public protocol OptimizerOptions {
 public final class ParameterState {
   /// Steps taken with a gradient (PyTorch's `state["step"]`).
   public var step = 0
-  /// Buffers by PyTorch's names (`"momentum_buffer"`, `"exp_avg"`, `"exp_avg_sq"`, …). Each step
-  /// stores fresh tensors here (see `fused`), so read them again after a step rather than
-  /// keeping an old reference.
+  /// Buffers by PyTorch's names (`"momentum_buffer"`, `"exp_avg"`, `"exp_avg_sq"`, …). Adam and
+  /// AdamW update theirs in place, as PyTorch does; the other optimizers store fresh tensors here
+  /// each step (see `fused`). Read them again after a step rather than keeping an old reference,
+  /// and clone one to keep a snapshot (`stateDict()` does).
   public var buffers: [String: Tensor] = [:]
 
   public init() {}

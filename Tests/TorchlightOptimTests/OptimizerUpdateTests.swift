@@ -146,6 +146,38 @@ import Testing
                 adamReference(lr: 0.1, weightDecay: weightDecay, amsgrad: false, decoupled: true, steps: 5))
   }
 
+  /// Adam updates a contiguous parameter and its state in place; a strided parameter, or state
+  /// loaded in another dtype, takes the copying path. Both must give the same numbers exactly,
+  /// and the in-place path must be seen through every view of the parameter.
+  @Test(arguments: [false, true])
+  func adamInPlaceMatchesTheCopyingPath(amsgrad: Bool) throws {
+    let values = Tensor.randn([3, 4], dtype: .float64, generator: Generator(seed: 4))
+    let dense = values.clone().requiringGrad()
+    let strided = values.t().contiguous().t().requiringGrad()      // the same values, column-major
+    #expect(!strided.isContiguous)
+    let view = dense.detached().narrow(axis: 0, start: 1, length: 1)
+    let a = AdamW(parameters: [dense], lr: 0.1, weightDecay: 0.1, amsgrad: amsgrad)
+    let b = AdamW(parameters: [strided], lr: 0.1, weightDecay: 0.1, amsgrad: amsgrad)
+    for step in 0..<4 {
+      for (p, o) in [(dense, a), (strided, b)] as [(Tensor, AdamW)] {
+        o.zeroGrad()
+        ((p * p).sum() + (p * Double(step + 1)).sin().sum()).backward()
+        o.step()
+      }
+      #expect(dense.toDoubles() == strided.toDoubles())
+    }
+    #expect(view.toDoubles() == Array(dense.toDoubles()[4..<8]))
+    // State restored in float32 for a float64 parameter: converted on the next step, as before.
+    let c = AdamW(parameters: [dense], lr: 0.1, weightDecay: 0.1, amsgrad: amsgrad)
+    try c.load(stateDict: a.stateDict().map { ($0, $1.dtype == .float64 ? $1.to(.float32) : $1) })
+    c.zeroGrad()
+    (dense * dense).sum().backward()
+    c.step()
+    let restored = try #require(c.groups[0].state[0].buffers["exp_avg"])
+    #expect(restored.dtype == .float64)
+    #expect(dense.toDoubles().allSatisfy { $0.isFinite })
+  }
+
   @Test func decoupledDecayDiffersFromL2() {
     let l2 = Quadratic.run { Adam(parameters: [$0], lr: 0.1, weightDecay: 0.1) }
     let decoupled = Quadratic.run { AdamW(parameters: [$0], lr: 0.1, weightDecay: 0.1) }

@@ -28,7 +28,7 @@ func runTranslationParts(_ kinds: [TranslationModelKind], _ chapter: AttentionCh
                                                                        plotTerminal: options.plotTerminal, rateUnit: "tok/s"))
     print("  held-out loss before training: \(String(format: "%.4f", heldOutLoss(model, corpus.batch(corpus.heldOut), pad: corpus.pad))) "
           + "(ln of the German vocabulary: \(String(format: "%.4f", log(Double(corpus.targetVocabulary.count)))))")
-    try trainTranslator(run, corpus: corpus, epochs: epochs, batchSize: options.batchSize, lr: lr, seed: options.seed)
+    try trainTranslator(run, corpus: corpus, validation: data.validation, epochs: epochs, batchSize: options.batchSize, lr: lr, seed: options.seed)
     guard !run.trainLoss.isEmpty else { continue }
     scoreHeldOut(run, corpus: corpus, beam: chapter.beam)
     print("  held-out BLEU (\(chapter.beam == 1 ? "greedy" : "beam \(chapter.beam)")): \(run.bleu!)  ·  d2l's BLEU (k = 2), mean over sentences: "
@@ -42,7 +42,9 @@ func runTranslationParts(_ kinds: [TranslationModelKind], _ chapter: AttentionCh
   try showExamples(runs, corpus: corpus, beam: chapter.beam, plotter: plotter)
   if let translate = chapter.translate { translateSentence(translate, runs: runs, corpus: corpus, beam: chapter.beam) }
   for run in runs {
-    run.log.result(["train_loss": run.trainLoss.last!, "val_loss": run.heldOutLoss.last!, "initial_val_loss": run.heldOutLoss[0],
+    let kept = run.bestEpoch                 // the epoch early stopping kept
+    run.log.result(["train_loss": run.trainLoss[kept - 1], "validation_loss": run.validationLoss[kept - 1],
+                    "val_loss": run.heldOutLoss[kept], "initial_val_loss": run.heldOutLoss[0], "best_epoch": Double(kept),
                     "bleu": run.bleu!.score, "bleu_d2l": run.bleuD2LMean, "tokens_per_sec": run.tokensPerSecond],
                    extra: ["hiddens": "\(sizes.hiddens)", "beam": "\(chapter.beam)", "threads": "\(options.threads)"])
   }
@@ -80,10 +82,10 @@ func makeTranslator(_ kind: TranslationModelKind, sizes: ModelSizes, seed: UInt6
 func describeCorpus(_ data: TranslationData, quick: Bool) {
   let corpus = data.corpus
   section("English → German sentence pairs: \(data.path) (Debian's trans-de-en)")
-  print("  \(data.pairCount) sentence pairs of at most 10 words a side; 500 held out by a fixed shuffle, "
-        + "\(data.dropped) training pairs dropped because their English sentence is held out"
-        + (quick ? "; --quick: every 20th training pair and 50 held-out pairs" : ""))
-  print("  \(corpus.train.count) training pairs, \(corpus.heldOut.count) held out; vocabularies of the training pairs "
+  print("  \(data.pairCount) sentence pairs of at most 10 words a side; 500 held out and 500 for validation by fixed shuffles, "
+        + "\(data.dropped) training pairs dropped because their English sentence is held out or in validation"
+        + (quick ? "; --quick: every 20th training pair, 50 validation and 50 held-out pairs" : ""))
+  print("  \(corpus.train.count) training pairs, \(data.validation.count) for validation (choosing the epoch), \(corpus.heldOut.count) held out (the scores); vocabularies of the training pairs "
         + "(tokens seen twice or more, with <unk> <pad> <bos> <eos>): English \(corpus.sourceVocabulary.count), "
         + "German \(corpus.targetVocabulary.count)")
   let cut = corpus.truncatedShare(corpus.train)
@@ -123,10 +125,12 @@ func drawLosses(_ plotter: Plotter, _ runs: [TranslationRun], sizes: ModelSizes)
 /// The table of the three models, and the textbook's numbers beside them.
 func printComparison(_ runs: [TranslationRun], chapter: AttentionChapter, epochs: Int) {
   section("Held-out comparison (\(runs[0].hypotheses.count) pairs never seen in training, \(chapter.beam == 1 ? "greedy decoding" : "beam \(chapter.beam)"))")
-  print("  model         train loss  held-out loss  corpus BLEU-4  d2l BLEU (k=2)  s/epoch  tok/s")
+  print("  model         epoch kept  train loss  validation loss  held-out loss  corpus BLEU-4  d2l BLEU (k=2)  s/epoch  tok/s")
   for run in runs {
+    let kept = run.bestEpoch
     print("  " + run.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
-          + String(format: "  %10.4f  %13.4f  %13.2f  %14.4f  %7.1f  %5.0f", run.trainLoss.last!, run.heldOutLoss.last!, run.bleu!.score,
+          + String(format: "  %6d of %d  %10.4f  %15.4f  %13.4f  %13.2f  %14.4f  %7.1f  %5.0f", kept, epochs, run.trainLoss[kept - 1],
+                   run.validationLoss[kept - 1], run.heldOutLoss[kept], run.bleu!.score,
                    run.bleuD2LMean, run.log.fastestEpochSeconds, run.tokensPerSecond))
   }
   let pairs = [(TranslationModelKind.transformer, TranslationModelKind.bahdanau), (.bahdanau, .seq2seq), (.transformer, .seq2seq)]

@@ -6,25 +6,33 @@ import TorchlightNN
 import TorchlightOptim
 
 /// The translation data of the chapter: English → German sentence pairs from Debian's
-/// trans-de-en, the fixed split (500 held out), and the vocabularies of the training pairs.
+/// trans-de-en, the fixed split (500 held out for the final scores, 500 more for choosing the
+/// epoch), and the vocabularies of the training pairs.
 struct TranslationData {
   let corpus: TranslationCorpus
-  /// Sentence pairs in the file, training pairs dropped because their English sentence is held out.
+  /// Pairs taken from the training pairs to choose each model's epoch by their loss (early
+  /// stopping), so that the held-out pairs are used for nothing but the final scores.
+  let validation: [SentencePair]
+  /// Sentence pairs in the file; training pairs dropped because their English sentence is held
+  /// out or in the validation pairs.
   let pairCount: Int, dropped: Int
   let path: String
 
-  /// With `--quick`: every 20th training pair and the first 50 held-out pairs.
+  /// With `--quick`: every 20th training pair, the first 50 validation and 50 held-out pairs.
   init(_ chapter: AttentionChapter) throws {
     let sentences: EnglishGermanSentences
     do { sentences = try EnglishGermanSentences(folder: chapter.options.dataDir) } catch let error as DataError {
       throw ChapterError(error.description)
     }
     let split = translationSplit(sentences.pairs)
-    let train = chapter.options.quick ? split.train.enumerated().filter { $0.offset % 20 == 0 }.map(\.element) : split.train
-    let heldOut = chapter.options.quick ? Array(split.heldOut.prefix(50)) : split.heldOut
+    let inner = translationSplit(split.train, heldOut: 500, seed: 20_170_613)
+    let quick = chapter.options.quick
+    let train = quick ? inner.train.enumerated().filter { $0.offset % 20 == 0 }.map(\.element) : inner.train
+    let heldOut = quick ? Array(split.heldOut.prefix(50)) : split.heldOut
+    validation = quick ? Array(inner.heldOut.prefix(50)) : inner.heldOut
     corpus = TranslationCorpus(train: train, heldOut: heldOut, numSteps: chapter.numSteps)
     pairCount = sentences.pairs.count
-    dropped = split.dropped
+    dropped = split.dropped + inner.dropped
     path = sentences.path
   }
 }
@@ -40,6 +48,10 @@ final class TranslationRun {
   var heldOutLoss: [Double] = []
   /// Held-out corpus BLEU-4 of greedy translations after each epoch.
   var heldOutBLEU: [Double] = []
+  /// Loss per target token on the validation pairs after each epoch; the epoch where it is
+  /// lowest is the one kept (`bestEpoch`, counted from 1).
+  var validationLoss: [Double] = []
+  var bestEpoch = 0
   /// Target tokens (padding excluded) per second of training, fastest epoch.
   var tokensPerSecond = 0.0
   /// Seconds of training, evaluation excluded.
@@ -89,12 +101,18 @@ func heldOutLoss(_ model: TranslationModel, _ batch: TranslationBatch, pad: Int)
 /// Trains `run.model` by teacher forcing (d2l §10.7.5): each epoch visits the training pairs in a
 /// fresh random order (the same orders for every model), in minibatches; the loss is the
 /// cross-entropy of every label that is not padding, averaged over those labels; gradients are
-/// clipped to norm 1 before each Adam step. One line per epoch with the training and held-out
-/// loss; a NaN or infinite loss stops the run.
-func trainTranslator(_ run: TranslationRun, corpus: TranslationCorpus, epochs: Int, batchSize: Int, lr: Double, seed: UInt64) throws {
+/// clipped to norm 1 before each Adam step. One line per epoch with the training, validation and
+/// held-out loss; a NaN or infinite loss stops the run.
+///
+/// Early stopping: after the last epoch the model goes back to the weights of the epoch with the
+/// lowest validation loss (a copy is kept whenever it improves), so a model that starts to
+/// overfit is scored as it was at its best. The validation pairs are not the held-out ones.
+func trainTranslator(_ run: TranslationRun, corpus: TranslationCorpus, validation: [SentencePair], epochs: Int, batchSize: Int,
+                     lr: Double, seed: UInt64) throws {
   let model = run.model, parameters = model.module.parameters(), pad = corpus.pad
   let optimizer = Adam(parameters: parameters, lr: lr)
-  let train = corpus.batch(corpus.train), heldOut = corpus.batch(corpus.heldOut)
+  let train = corpus.batch(corpus.train), heldOut = corpus.batch(corpus.heldOut), check = corpus.batch(validation)
+  var best: (loss: Double, weights: [(String, Tensor)])?
   let order = Generator(seed: seed &+ 21)
   let batches = (train.count + batchSize - 1) / batchSize
   run.heldOutLoss = [heldOutLoss(model, heldOut, pad: pad)]
@@ -120,12 +138,23 @@ func trainTranslator(_ run: TranslationRun, corpus: TranslationCorpus, epochs: I
     }
     run.log.trainingDone()
     run.trainLoss.append(lossSum / Double(max(tokens, 1)))
+    run.validationLoss.append(heldOutLoss(model, check, pad: pad))
     run.heldOutLoss.append(heldOutLoss(model, heldOut, pad: pad))
     run.heldOutBLEU.append(greedyBLEU(model, corpus: corpus))
-    run.log.endEpoch(["train_loss": run.trainLoss.last!, "val_loss": run.heldOutLoss.last!, "bleu": run.heldOutBLEU.last!])
+    if run.validationLoss.last! < best?.loss ?? .infinity {
+      best = (run.validationLoss.last!, model.module.stateDict().map { ($0, $1.clone()) })
+      run.bestEpoch = epoch
+    }
+    run.log.endEpoch(["train_loss": run.trainLoss.last!, "validation_loss": run.validationLoss.last!,
+                      "held_out_loss": run.heldOutLoss.last!, "bleu": run.heldOutBLEU.last!])
     run.tokensPerSecond = max(run.tokensPerSecond, Double(tokens) / max(run.log.epochSeconds.last!, 1e-9))
   }
   run.trainingSeconds = run.log.epochSeconds.reduce(0, +)
+  if let best, run.bestEpoch < epochs {
+    try model.module.load(stateDict: best.weights)
+    print("  lowest validation loss after epoch \(run.bestEpoch) of \(epochs) (\(String(format: "%.4f", best.loss))): "
+          + "its weights are restored and scored below")
+  }
 }
 
 /// Corpus BLEU-4 of the greedy translations of the held-out pairs (the number printed each epoch).

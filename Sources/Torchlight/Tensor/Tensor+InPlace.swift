@@ -82,3 +82,28 @@ extension Tensor {
     if alpha == 1 { self += other } else { self += other * alpha }
   }
 }
+
+/// Direct access to a tensor's elements, for update loops written outside the engine (an
+/// optimizer's step), like PyTorch's `data_ptr()`.
+extension Tensor {
+  /// Calls `body` with this contiguous tensor's elements to read and overwrite in place; every
+  /// view of the storage sees the writes, and the storage's version is bumped afterwards. The
+  /// rules of the other in-place ops apply (a parameter only inside `withNoGrad { }`). `T` must
+  /// be the dtype's element type.
+  public func withUnsafeMutableElements<T: TensorElement, R>(_: T.Type,
+                                                            _ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
+    checkInPlaceAllowed("withUnsafeMutableElements")
+    precondition(T.dtype == dtype, "withUnsafeMutableElements: asked for \(T.dtype) elements of a \(dtype) tensor")
+    precondition(isContiguous, "withUnsafeMutableElements: the tensor of shape \(shape) and strides \(strides) is not contiguous; write into a contiguous copy and copy(from:) it back")
+    defer { storage.bumpVersion() }
+    return try body(UnsafeMutableBufferPointer(start: base(T.self), count: count))
+  }
+
+  /// Calls `body` with the elements in row-major order, read-only: this tensor's own storage when
+  /// it is contiguous, otherwise a contiguous copy.
+  public func withUnsafeElements<T: TensorElement, R>(_: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
+    precondition(T.dtype == dtype, "withUnsafeElements: asked for \(T.dtype) elements of a \(dtype) tensor")
+    let c = contiguous()
+    return try withExtendedLifetime(c) { try body(UnsafeBufferPointer(start: c.base(T.self), count: c.count)) }
+  }
+}

@@ -94,33 +94,81 @@ func adamUpdate(_ p: Tensor, _ grad: Tensor, _ state: ParameterState, _ o: Adam.
 private func adamKernel<T: FloatElement>(_: T.Type, _ p: Tensor, _ grad: Tensor, _ state: ParameterState,
                                          _ o: Adam.Options, _ decoupled: Bool) {
   let t = Double(state.step)
-  let (beta1, beta2, eps) = (T(o.betas.0), T(o.betas.1), T(o.eps))
-  let stepSize = T(o.lr / (1 - Foundation.pow(o.betas.0, t)))              // η / (1 − β₁ᵗ)
-  let sqrtBiasCorrection2 = T((1 - Foundation.pow(o.betas.1, t)).squareRoot()) // √(1 − β₂ᵗ)
-  let l2: T = decoupled ? 0 : T(o.weightDecay)                               // λ in the gradient (Adam)
-  let shrink: T = decoupled ? T(o.lr * o.weightDecay) : 0                    // ηλ on θ (AdamW)
-  let amsgrad = o.amsgrad
+  let rule = AdamRule<T>(
+    beta1: T(o.betas.0), beta2: T(o.betas.1), eps: T(o.eps),
+    stepSize: T(o.lr / (1 - Foundation.pow(o.betas.0, t))),                    // η / (1 − β₁ᵗ)
+    sqrtBiasCorrection2: T((1 - Foundation.pow(o.betas.1, t)).squareRoot()),   // √(1 − β₂ᵗ)
+    l2: decoupled ? 0 : T(o.weightDecay),                                       // λ in the gradient (Adam)
+    shrink: decoupled ? T(o.lr * o.weightDecay) : 0,                            // ηλ on θ (AdamW)
+    maximize: o.maximize)
 
-  var inputs = [grad, state.buffer("exp_avg", like: p), state.buffer("exp_avg_sq", like: p), p]
-  if amsgrad { inputs.append(state.buffer("max_exp_avg_sq", like: p)) }
-  let out = fused(T.self, inputs: inputs, outputs: amsgrad ? 4 : 3) { n, x, y in
-    let (g, m, v, theta) = (x[0], x[1], x[2], x[3])
-    let (mNew, vNew, delta) = (y[0], y[1], y[2])
-    effectiveGradient(g, theta, maximize: o.maximize, l2: l2, into: delta, n)   // g (delta holds it for now)
-    movingAverage(m, delta, beta: beta1, into: mNew, n)                         // m ← β₁m + (1 − β₁)g
-    movingAverageOfSquares(v, delta, beta: beta2, into: vNew, n)                // v ← β₂v + (1 − β₂)g²
-    var vUsed = UnsafePointer(vNew)
-    if amsgrad {                                                                 // v_max ← max(v_max, v)
-      let (vMax, vMaxNew) = (x[4], y[3])
-      for i in 0..<n { vMaxNew[i] = Swift.max(vMax[i], vNew[i]) }
-      vUsed = UnsafePointer(vMaxNew)
-    }
-    squareRoots(vUsed, into: delta, n)                                           // √v
-    for i in 0..<n { delta[i] = -stepSize * mNew[i] / (delta[i] / sqrtBiasCorrection2 + eps) }
-    decoupledDecay(theta, shrink: shrink, into: delta, n)
+  var stateTensors = [state.buffer("exp_avg", like: p), state.buffer("exp_avg_sq", like: p)]
+  if o.amsgrad { stateTensors.append(state.buffer("max_exp_avg_sq", like: p)) }
+  let inPlace = ([p] + stateTensors).allSatisfy { $0.dtype == T.dtype && $0.isContiguous && $0.shape == p.shape }
+  if inPlace {                   // the usual case: θ, m and v are updated where they are, as in PyTorch
+    rule.apply(grad, theta: p, state: stateTensors)
+    return
   }
-  state.buffers["exp_avg"] = out[0]
-  state.buffers["exp_avg_sq"] = out[1]
-  if amsgrad { state.buffers["max_exp_avg_sq"] = out[3] }
-  p += out[2]
+  // State loaded in another dtype, or a strided parameter: the same loop on contiguous copies,
+  // which then replace the state and are copied into the parameter.
+  let copies = ([p] + stateTensors).map { $0.to(T.dtype).clone() }
+  rule.apply(grad, theta: copies[0], state: Array(copies.dropFirst()))
+  p.copy(from: copies[0])
+  state.buffers["exp_avg"] = copies[1]
+  state.buffers["exp_avg_sq"] = copies[2]
+  if o.amsgrad { state.buffers["max_exp_avg_sq"] = copies[3] }
+}
+
+/// Adam's update rule with its constants for one step, run over plain numbers in place.
+private struct AdamRule<T: FloatElement> {
+  let beta1: T, beta2: T, eps: T, stepSize: T, sqrtBiasCorrection2: T, l2: T, shrink: T
+  let maximize: Bool
+
+  /// Updates θ, m, v (and v_max with amsgrad) from the gradient; all but the gradient must be
+  /// contiguous tensors of element type `T`.
+  func apply(_ grad: Tensor, theta: Tensor, state: [Tensor]) {
+    let g = grad.dtype == T.dtype ? grad : grad.to(T.dtype)
+    if g.count == 0 { return }
+    g.withUnsafeElements(T.self) { g in
+      theta.withUnsafeMutableElements(T.self) { theta in
+        state[0].withUnsafeMutableElements(T.self) { m in
+          state[1].withUnsafeMutableElements(T.self) { v in
+            if state.count > 2 {
+              state[2].withUnsafeMutableElements(T.self) { vMax in
+                run(g.baseAddress!, m.baseAddress!, v.baseAddress!, vMax.baseAddress!, theta.baseAddress!, g.count)
+              }
+            } else {
+              run(g.baseAddress!, m.baseAddress!, v.baseAddress!, nil, theta.baseAddress!, g.count)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The rule a chunk at a time, so that the step Δθ and √v of a chunk stay in the L1 cache;
+  /// each line is one loop the compiler vectorises.
+  private func run(_ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>,
+                   _ vMax: UnsafeMutablePointer<T>?, _ theta: UnsafeMutablePointer<T>, _ count: Int) {
+    let chunk = 1024
+    withUnsafeTemporaryAllocation(of: T.self, capacity: chunk) { scratch in
+      let delta = scratch.baseAddress!
+      for start in stride(from: 0, to: count, by: chunk) {
+        let n = Swift.min(chunk, count - start)
+        let (g, m, v, theta) = (g + start, m + start, v + start, theta + start)
+        effectiveGradient(g, theta, maximize: maximize, l2: l2, into: delta, n)     // g (delta holds it for now)
+        movingAverage(m, delta, beta: beta1, into: m, n)                           // m ← β₁m + (1 − β₁)g
+        movingAverageOfSquares(v, delta, beta: beta2, into: v, n)                  // v ← β₂v + (1 − β₂)g²
+        var vUsed = UnsafePointer(v)
+        if let vMax = vMax.map({ $0 + start }) {                                    // v_max ← max(v_max, v)
+          for i in 0..<n { vMax[i] = Swift.max(vMax[i], v[i]) }
+          vUsed = UnsafePointer(vMax)
+        }
+        squareRoots(vUsed, into: delta, n)                                          // √v
+        for i in 0..<n { delta[i] = -stepSize * m[i] / (delta[i] / sqrtBiasCorrection2 + eps) }
+        decoupledDecay(theta, shrink: shrink, into: delta, n)
+        for i in 0..<n { theta[i] += delta[i] }                                     // θ ← θ + Δθ
+      }
+    }
+  }
 }
