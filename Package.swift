@@ -79,6 +79,8 @@ let package = Package(
                       path: "chapters/11-attention", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
+    .executableTarget(name: "gan", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics"],
+                      path: "chapters/12-gan", swiftSettings: fastFlags),
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],
                       path: "Benchmarks/torchlight-bench", swiftSettings: fastFlags),
 

@@ -274,3 +274,22 @@ let activationCases: [ActivationCase] = [
     #expect(text.contains("prelu") && text.contains("[2, 4]"))
   }
 }
+
+/// Leaky ReLU is one fused op; `where(x > 0, x, a·x)` is its op-by-op reference.
+@Suite("Leaky ReLU against its op-by-op reference") struct LeakyReluReferenceTests {
+  @Test func sameValuesAndGradientsFirstAndSecondOrder() {
+    let g = Generator(seed: 12)
+    let base = Tensor.randn([5, 6], dtype: .float64, generator: g)
+    for x0 in [base, base.transposed(), base.narrow(axis: 1, start: 1, length: 3)] {   // contiguous, transposed, sliced
+      let x = x0.detached().requiringGrad(), w = Tensor.randn(x0.shape, dtype: .float64, generator: g)
+      let fused = leakyRelu(x, negativeSlope: 0.3)
+      let reference = Tensor.where(x .> 0, x, x * 0.3)
+      #expect(fused.toDoubles() == reference.toDoubles())
+      let gf = grad(of: (fused * fused * w).sum(), with: [x], createGraph: true)[0]!
+      let gr = grad(of: (reference * reference * w).sum(), with: [x], createGraph: true)[0]!
+      #expect(zip(gf.toDoubles(), gr.toDoubles()).allSatisfy { abs($0 - $1) < 1e-12 })
+      let hf = grad(of: (gf * gf).sum(), with: [x])[0]!, hr = grad(of: (gr * gr).sum(), with: [x])[0]!
+      #expect(zip(hf.toDoubles(), hr.toDoubles()).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+  }
+}

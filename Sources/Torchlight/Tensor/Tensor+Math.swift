@@ -100,6 +100,37 @@ extension Tensor {
     return out.recorded("ReluGradientBackward", inputs: [g], saving: [y]) { gg in [reluGradient(gg, y)] }
   }
 
+  /// Leaky ReLU, x for x > 0 and a·x otherwise (`F.leaky_relu`), in one pass. Backward:
+  /// g where x > 0, a·g elsewhere (`leakyReluGradient`).
+  public func leakyRelu(negativeSlope a: Double = 0.01) -> Tensor {
+    let y: Tensor
+    switch dtype {
+    case .float32:
+      let slope = Float(a)
+      y = Elementwise.map(self, Float.self, to: Float.self) { $0 > 0 ? $0 : $0 * slope }
+    case .float64: y = Elementwise.map(self, Double.self, to: Double.self) { $0 > 0 ? $0 : $0 * a }
+    default: return Tensor.where(self .> 0, self, self * a)
+    }
+    return y.recorded("LeakyReluBackward", inputs: [self], saving: [self]) { g in [Tensor.leakyReluGradient(g, self, a)] }
+  }
+
+  /// g where x > 0, a·g elsewhere: leaky ReLU's backward in one pass. Linear in g, so its own
+  /// backward scales by the same factors; x only chooses, and gets no gradient (the second
+  /// derivative of leaky ReLU is 0 wherever it exists).
+  static func leakyReluGradient(_ g: Tensor, _ x: Tensor, _ a: Double) -> Tensor {
+    guard g.dtype == x.dtype && g.shape == x.shape && (g.dtype == .float32 || g.dtype == .float64) else {
+      return Tensor.where(x .> 0, g, g * a)
+    }
+    let out: Tensor
+    if g.dtype == .float32 {
+      let slope = Float(a)
+      out = Elementwise.zip(g, Float.self, x, Float.self, to: Float.self, op: "leakyReluGradient") { $1 > 0 ? $0 : $0 * slope }
+    } else {
+      out = Elementwise.zip(g, Double.self, x, Double.self, to: Double.self, op: "leakyReluGradient") { $1 > 0 ? $0 : $0 * a }
+    }
+    return out.recorded("LeakyReluGradientBackward", inputs: [g], saving: [x]) { gg in [leakyReluGradient(gg, x, a)] }
+  }
+
   /// x limited to [min, max] (either bound may be omitted). NaN stays NaN. The gradient passes
   /// where x lies inside the bounds (bounds included, as in PyTorch) and is 0 outside.
   public func clamp(min lower: Double? = nil, max upper: Double? = nil) -> Tensor {

@@ -18,7 +18,7 @@ public func relu(_ x: Tensor) -> Tensor { x.relu() }
 /// x where x > 0, `negativeSlope`·x elsewhere (`F.leaky_relu`): a ReLU that lets a little
 /// gradient through for negative inputs, so a unit cannot die.
 public func leakyRelu(_ x: Tensor, negativeSlope: Double = 0.01) -> Tensor {
-  Tensor.where(x .> 0, x, x * negativeSlope)
+  x.leakyRelu(negativeSlope: negativeSlope)
 }
 
 /// Leaky ReLU whose negative slope `weight` is learned (`F.prelu`): one slope for everything

@@ -1,0 +1,73 @@
+import ArgumentParser
+import ChapterKit
+import Foundation
+import TorchlightPlot
+
+/// The defaults shown by `--help`: `--epochs`, `--batch-size` and `--lr` are the DCGAN's
+/// (DCGAN paper: batch 128, Adam 2e-4 with β₁ = 0.5).
+enum Defaults: ChapterDefaults {
+  static let chapter = "gan"
+  static let epochs = 5
+  static let batchSize = 128
+  static let lr = 2e-4
+}
+
+/// The parts, in the order of the chapter's page: the textbook's GAN on a 2-D Gaussian (d2l
+/// §20.1), mode collapse on eight Gaussians, the quality metric and its floors, DCGAN on
+/// Fashion-MNIST (§20.2), the generator-loss variants, and WGAN-GP.
+enum Part: String, ExpressibleByArgument, CaseIterable {
+  case all, gaussian, modes, metric, dcgan, compare, wganGP = "wgan-gp"
+}
+
+/// `swift run -c release gan`: adversarial training from two dimensions up to Fashion-MNIST,
+/// with every image model scored by the Fréchet distance on our own feature network.
+struct GANChapter: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gan",
+    abstract: "Generative adversarial networks: the textbook's 2-D GAN, mode collapse on eight Gaussians, a Fréchet distance of our own, DCGAN on Fashion-MNIST, the non-saturating and minimax losses, label smoothing, and WGAN-GP (chapter 12).")
+
+  @OptionGroup var options: ChapterOptions<Defaults>
+
+  @Option(help: "Which part to run: all, gaussian (d2l's GAN on a 2-D Gaussian), modes (mode collapse on eight Gaussians), metric (the feature network and the Fréchet distance's reference points), dcgan, compare (minimax loss and label smoothing against the DCGAN), wgan-gp. (default: all)",
+          transform: choice(Part.self))
+  var part: Part = .all
+
+  @Option(parsing: .unconditional, help: "Channels of the first convolution of the DCGAN's discriminator and of the last of its generator (the DCGAN paper: 128 at 64×64).")
+  var width = 32
+
+  @Option(parsing: .unconditional, help: "Size of the noise vector z (DCGAN: 100).")
+  var latent = 100
+
+  @Option(parsing: .unconditional, help: "Generated images scored by the Fréchet distance after each epoch (and real images for its floor).")
+  var fidSamples = 2000
+
+  func validate() throws {
+    guard width >= 1 else { throw ValidationError("--width must be at least 1, got \(width)") }
+    guard latent >= 1 else { throw ValidationError("--latent must be at least 1, got \(latent)") }
+    guard fidSamples >= 10 else { throw ValidationError("--fid-samples must be at least 10, got \(fidSamples)") }
+  }
+
+  func run() throws {
+    options.apply()
+    let plotter = Plotter(directory: options.output)
+    let runs = { (p: Part) in part == .all || part == p }
+    if runs(.gaussian) { try runGaussianPart(self, plotter) }
+    if runs(.modes) { try runModesPart(self, plotter) }
+    let images = [Part.metric, .dcgan, .compare, .wganGP].filter(runs)
+    if !images.isEmpty {
+      let quality = try QualityMeter(self)
+      if images.contains(.metric) { try runMetricPart(self, plotter, quality) }
+      var curves: [GANRun] = []
+      if images.contains(.dcgan) { curves.append(try runDCGANPart(self, plotter, quality)) }
+      if images.contains(.compare) { curves += try runComparePart(self, plotter, quality) }
+      if images.contains(.wganGP) { curves.append(try runWGANPart(self, plotter, quality)) }
+      if curves.count > 1 { try drawFrechetCurves(curves, quality: quality, plotter) }
+    }
+    print("\nFigures in \(options.output)/")
+  }
+}
+
+func section(_ title: String) { print("\n== \(title)") }
+
+/// A number as short as it reads: 1, 0.5, 1e-06.
+func formatNumber(_ v: Double) -> String { String(format: "%g", v) }

@@ -1,0 +1,127 @@
+import ChapterKit
+import Foundation
+import TorchlightData
+import TorchlightNN
+import TorchlightOptim
+
+/// How one image GAN is trained: the DCGAN recipe and its variants.
+struct ImageGANRecipe {
+  var name: String
+  var objective = GeneratorObjective.nonSaturating
+  /// The discriminator's target for real images: 1, or 0.9 with one-sided label smoothing.
+  var realTarget = 1.0
+  /// WGAN-GP: a critic without batch norm, scores instead of probabilities, a gradient penalty,
+  /// five critic steps per generator step and the paper's Adam (1e-4, β = (0, 0.9)).
+  var wasserstein = false
+}
+
+/// One trained image GAN and what was measured along the way.
+final class GANRun {
+  let recipe: ImageGANRecipe
+  let generator: Sequential, discriminator: Sequential
+  let log: TrainingLog
+  /// Losses of every generator step (discriminator: the last of its steps before it).
+  var lossD: [Double] = [], lossG: [Double] = []
+  /// Mean D(x) on real and D(G(z)) on generated images over each epoch (standard GANs only).
+  var realProbability: [Double] = [], fakeProbability: [Double] = []
+  /// Fréchet distance and Inception Score after each epoch (index 0: before training).
+  var fid: [Double] = [], inceptionScore: [Double] = []
+  /// The fixed noise batch's images after each epoch, each [count · 784] in [0, 1].
+  var snapshots: [[Double]] = []
+
+  init(recipe: ImageGANRecipe, generator: Sequential, discriminator: Sequential, log: TrainingLog) {
+    self.recipe = recipe; self.generator = generator; self.discriminator = discriminator; self.log = log
+  }
+
+  /// Images from noise, in [0, 1] (the generator's tanh output moved from (−1, 1)), without a graph.
+  func generate(_ z: Tensor) -> Tensor {
+    generator.eval()
+    defer { generator.train() }
+    return withNoGrad { (generator(z) + 1) * 0.5 }
+  }
+}
+
+/// Trains one image GAN on Fashion-MNIST (pixels moved to [−1, 1] to match the generator's tanh)
+/// for `epochs` passes of the real images through the discriminator, scoring it after every epoch.
+func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: QualityMeter) throws -> GANRun {
+  let options = chapter.options
+  let epochs = options.quick ? 1 : options.epochs, batch = options.batchSize, latent = chapter.latent
+  let g = Generator(seed: options.seed &+ 150)
+  let netG = dcganGenerator(latent: latent, width: chapter.width, generator: g)
+  let netD = dcganDiscriminator(width: chapter.width, batchNorm: !recipe.wasserstein, generator: g)
+  dcganInitialise(netG, generator: g)
+  dcganInitialise(netD, generator: g)
+  let (lr, betas) = recipe.wasserstein ? (1e-4, (0.0, 0.9)) : (options.lr, (0.5, 0.999))
+  let optimizerG = Adam(parameters: netG.parameters(), lr: lr, betas: betas)
+  let optimizerD = Adam(parameters: netD.parameters(), lr: lr, betas: betas)
+  let criticSteps = recipe.wasserstein ? 5 : 1
+  let run = GANRun(recipe: recipe, generator: netG, discriminator: netD,
+                   log: TrainingLog(chapter: Defaults.chapter, model: recipe.name, output: options.output, plotTerminal: options.plotTerminal,
+                                    rateUnit: "img/s"))
+  section("\(recipe.name): generator \(netG.parameterCount.formatted()) and \(recipe.wasserstein ? "critic" : "discriminator") "
+          + "\(netD.parameterCount.formatted()) parameters, width \(chapter.width), latent \(latent), batch \(batch), "
+          + "Adam \(formatNumber(lr)) β = (\(formatNumber(betas.0)), \(formatNumber(betas.1))), \(epochs) epochs"
+          + (recipe.wasserstein ? ", 5 critic steps per generator step, gradient penalty λ = 10"
+                                : ", generator loss \(recipe.objective.rawValue)" + (recipe.realTarget < 1 ? ", real label \(formatNumber(recipe.realTarget))" : "")))
+  let fixedNoise = Tensor.randn([64, latent, 1, 1], generator: Generator(seed: options.seed &+ 151))
+  func measure() {
+    let images = run.generate(Tensor.randn([quality.samples, latent, 1, 1], generator: Generator(seed: options.seed &+ 153)))
+    let s = quality.score(images)
+    run.fid.append(s.fid); run.inceptionScore.append(s.inceptionScore)
+    run.snapshots.append(run.generate(fixedNoise).toDoubles())
+  }
+  measure()
+  let loader = DataLoader(quality.train, batchSize: batch, shuffle: true, dropLast: true, prefetch: true,
+                          generator: Generator(seed: options.seed &+ 154))
+  var lastFinite: Double?
+  for epoch in 1...epochs {
+    run.log.startEpoch(epoch, of: epochs, batches: loader.count)
+    var realSum = 0.0, fakeSum = 0.0, seen = 0, step = 0
+    let iterator = loader.makeIterator()
+    while true {
+      // The critic's steps, each on a fresh real batch; then one generator step.
+      var lossD = 0.0, done = false
+      for _ in 0..<criticSteps {
+        guard let next = iterator.next() else { done = true; break }
+        let real = next.inputs * 2 - 1
+        let fake = withNoGrad { netG(Tensor.randn([batch, latent, 1, 1], generator: g)) }
+        let loss: Tensor
+        if recipe.wasserstein {
+          loss = netD(fake).mean() - netD(real).mean() + gradientPenalty({ netD($0) }, real: real, fake: fake, generator: g)
+        } else {
+          let (realLogits, fakeLogits) = (netD(real), netD(fake))
+          loss = discriminatorLoss(real: realLogits, fake: fakeLogits, realTarget: recipe.realTarget)
+          realSum += realLogits.sigmoid().sum().item(); fakeSum += fakeLogits.sigmoid().sum().item()
+        }
+        optimizerD.zeroGrad(); loss.backward(); optimizerD.step()
+        lossD = loss.item()
+        seen += batch; step += 1
+        run.log.batchDone(examples: batch)
+      }
+      if done { break }
+      let scores = netD(netG(Tensor.randn([batch, latent, 1, 1], generator: g)))
+      let lossG = recipe.wasserstein ? -scores.mean() : generatorLoss(fake: scores, recipe.objective)
+      optimizerG.zeroGrad(); lossG.backward(); optimizerG.step()
+      let value = lossG.item()
+      try checkFinite(lossD + value, epoch: epoch, step: step, lastFinite: lastFinite)
+      lastFinite = lossD + value
+      run.lossD.append(lossD); run.lossG.append(value)
+    }
+    run.log.trainingDone()
+    if !recipe.wasserstein { run.realProbability.append(realSum / Double(seen)); run.fakeProbability.append(fakeSum / Double(seen)) }
+    measure()
+    var metrics: KeyValuePairs<String, Double> = ["loss_D": run.lossD.last ?? .nan, "loss_G": run.lossG.last ?? .nan,
+                                                  "fid": run.fid.last!, "inception_score": run.inceptionScore.last!]
+    if !recipe.wasserstein {
+      metrics = ["loss_D": run.lossD.last ?? .nan, "loss_G": run.lossG.last ?? .nan, "D(x)": run.realProbability.last!,
+                 "D(G(z))": run.fakeProbability.last!, "fid": run.fid.last!, "inception_score": run.inceptionScore.last!]
+    }
+    run.log.endEpoch(metrics)
+  }
+  print(String(format: "  Fréchet distance %.2f (floor: real training images %.2f, ratio %.1f), Inception Score %.2f",
+               run.fid.last!, quality.floor, run.fid.last! / max(quality.floor, 1e-12), run.inceptionScore.last!))
+  run.log.result(["fid": run.fid.last!, "inception_score": run.inceptionScore.last!, "fid_floor": quality.floor,
+                  "sec_per_epoch": run.log.fastestEpochSeconds],
+                 extra: ["width": "\(chapter.width)", "threads": "\(options.threads)"])
+  return run
+}
