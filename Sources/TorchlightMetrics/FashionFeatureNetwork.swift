@@ -9,11 +9,12 @@ import TorchlightOptim
 /// 28 × 28 clothes). Fréchet distances measured with it are comparable with each other, within
 /// this book, and not with published FID values.
 ///
-///     [N, 1, 28, 28] → conv 3×3, 32 → ReLU → max pool 2 → conv 3×3, 64 → ReLU → max pool 2
+///     [N, 1, 28, 28] → conv 3×3, 32 → batch norm → ReLU → max pool 2
+///       → conv 3×3, 64 → batch norm → ReLU → max pool 2
 ///       → flatten 3136 → linear 128 → ReLU (the features) → linear 10 (the class scores)
 public final class FashionFeatureNetwork: Module {
   /// Names the architecture in the checkpoint's metadata: a checkpoint of another one is refused.
-  public static let architecture = "fashion-features-v1 conv32-pool-conv64-pool-fc128-fc10"
+  public static let architecture = "fashion-features-v2 conv32-bn-pool-conv64-bn-pool-fc128-fc10"
   public static let featureCount = 128
 
   public let convolutions: Sequential
@@ -21,8 +22,10 @@ public final class FashionFeatureNetwork: Module {
   public let classifier: Linear
 
   public init(generator: Generator? = nil) {
-    convolutions = Sequential(Conv2d(1, 32, kernelSize: 3, padding: 1, generator: generator), ReLU(), MaxPool2d(kernelSize: 2),
-                              Conv2d(32, 64, kernelSize: 3, padding: 1, generator: generator), ReLU(), MaxPool2d(kernelSize: 2))
+    convolutions = Sequential(Conv2d(1, 32, kernelSize: 3, padding: 1, bias: false, generator: generator), BatchNorm2d(32), ReLU(),
+                              MaxPool2d(kernelSize: 2),
+                              Conv2d(32, 64, kernelSize: 3, padding: 1, bias: false, generator: generator), BatchNorm2d(64), ReLU(),
+                              MaxPool2d(kernelSize: 2))
     embedding = Sequential(Flatten(), Linear(inFeatures: 64 * 7 * 7, outFeatures: Self.featureCount, generator: generator), ReLU())
     classifier = Linear(inFeatures: Self.featureCount, outFeatures: 10, generator: generator)
   }
@@ -66,10 +69,10 @@ public struct FeatureNetworkCheckpoint {
 }
 
 extension FashionFeatureNetwork {
-  /// The network saved at `path`, or a new one trained on `train` (two epochs of Adam, seeded),
+  /// The network saved at `path`, or a new one trained on `train` (three epochs of Adam, seeded),
   /// checked on `test` and saved there atomically. A checkpoint that cannot be read, or that holds
   /// another architecture, is never used: the network is retrained and `note` says why.
-  public static func loadOrTrain(path: String, train: FashionMNIST, test: FashionMNIST, seed: UInt64 = 0, epochs: Int = 2,
+  public static func loadOrTrain(path: String, train: FashionMNIST, test: FashionMNIST, seed: UInt64 = 0, epochs: Int = 3,
                                  note: (String) -> Void = { print($0) }) throws -> FeatureNetworkCheckpoint {
     if FileManager.default.fileExists(atPath: path) {
       do {

@@ -10,7 +10,7 @@ import TorchlightPlot
 /// 0.05 for D and 0.005 for G, 20 epochs, weights from N(0, 0.02²), summed BCE.
 func runGaussianPart(_ chapter: GANChapter, _ plotter: Plotter) throws {
   let options = chapter.options
-  let epochs = options.quick ? 5 : 20, batch = 8
+  let epochs = options.quick ? 2 : 20, batch = 8
   section("A GAN on a 2-D Gaussian (d2l §20.1): X = Z·A + b, generator Linear(2, 2), discriminator 2-5-3-1 with tanh, \(epochs) epochs")
   let g = Generator(seed: options.seed &+ 120)
   let a = Tensor([1.0, 2, -0.1, 0.5], shape: [2, 2]).float(), b = Tensor([1.0, 2]).float()

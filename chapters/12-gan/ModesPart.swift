@@ -11,12 +11,12 @@ import TorchlightPlot
 /// on the same steps, and the modes each one covers are counted.
 func runModesPart(_ chapter: GANChapter, _ plotter: Plotter) throws {
   let options = chapter.options
-  let steps = options.quick ? 300 : 5000
-  section("Mode collapse on a ring of eight Gaussians: the standard GAN against WGAN-GP, \(steps) generator steps each, batch 256")
+  let steps = options.quick ? 30 : 5000
+  section("Mode collapse on a ring of eight Gaussians: the standard GAN against WGAN-GP, \(steps) generator steps each, batch \(options.quick ? 32 : 256)")
   var panels: [LinePlot] = []
   for kind in [RingGAN.Kind.standard, .wganGP] {
     let log = TrainingLog(chapter: Defaults.chapter, model: "modes-\(kind == .standard ? "standard" : "wgan-gp")", output: options.output)
-    let gan = RingGAN(kind, seed: options.seed)
+    let gan = RingGAN(kind, seed: options.seed, batch: options.quick ? 32 : 256)
     let snapshots = Set([steps / 10, 2 * steps / 5, steps])
     for step in 1...steps {
       let losses = gan.step()
@@ -80,10 +80,11 @@ final class RingGAN {
   let generator: Sequential, discriminator: Sequential
   let optimizerG: Adam, optimizerD: Adam
   let rng: Generator
-  let batch = 256, latent = 256
+  let batch: Int, latent = 256
 
-  init(_ kind: Kind, seed: UInt64) {
+  init(_ kind: Kind, seed: UInt64, batch: Int = 256) {
     self.kind = kind
+    self.batch = batch
     rng = Generator(seed: seed &+ 130)
     let g = Generator(seed: seed &+ 131)
     generator = Sequential(Linear(inFeatures: latent, outFeatures: 128, generator: g), ReLU(),

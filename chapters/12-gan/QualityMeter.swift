@@ -21,15 +21,15 @@ final class QualityMeter {
   /// of `samples` images can hope for.
   let floor: Double
 
-  init(_ chapter: GANChapter) throws {
+  init(_ chapter: GANChapter, train: FashionMNIST, test: FashionMNIST) throws {
     let options = chapter.options
-    (train, test) = try options.loadFashionMNIST(quickLimit: (train: 2000, test: 1000))
+    (self.train, self.test) = (train, test)
     let path = (options.output as NSString).appendingPathComponent("feature-network.safetensors")
     section("The yardstick: a Fashion-MNIST classifier whose 128 penultimate features stand in for Inception's")
     let checkpoint: FeatureNetworkCheckpoint
     do {
       checkpoint = try FashionFeatureNetwork.loadOrTrain(path: path, train: train, test: test, seed: options.seed,
-                                                        epochs: options.quick ? 1 : 2) { print("  " + $0) }
+                                                        epochs: options.quick ? 1 : 3) { print("  " + $0) }
     } catch let error as DataError {
       throw ChapterError(error.description)
     }
@@ -37,7 +37,7 @@ final class QualityMeter {
     networkAccuracy = checkpoint.testAccuracy
     print((checkpoint.trained ? "  trained and saved to " : "  read from ") + path
           + String(format: " (test accuracy %.4f)", networkAccuracy))
-    samples = min(options.quick ? 500 : chapter.fidSamples, test.count, train.count)
+    samples = min(options.quick ? 250 : chapter.fidSamples, test.count, train.count)
     testStatistics = GaussianStatistics(features: network.measure(test.images).features)
     floor = frechetDistance(testStatistics, GaussianStatistics(features: network.measure(train.images.narrow(axis: 0, start: 0, length: samples)).features))
   }
