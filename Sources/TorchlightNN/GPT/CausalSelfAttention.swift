@@ -46,7 +46,7 @@ public final class CausalSelfAttention: Module {
       qkv.narrow(axis: 2, start: i * nEmbd, length: nEmbd).reshaped(b, t, nHead, d).transposed(1, 2)
     }
     var (q, k, v) = (heads(0), heads(1), heads(2))
-    let past = cache?.length ?? 0
+    let past = cache?.length(layer: layer) ?? 0
     if let cache { (k, v) = cache.append(layer: layer, keys: k, values: v) }
     let p = isTraining ? attnDropout : 0
     let y: Tensor

@@ -16,7 +16,11 @@ public final class KVCache {
   }
 
   /// Positions stored: the position of the next token fed to the model.
-  public var length: Int { keys[0]?.shape[2] ?? 0 }
+  public var length: Int { length(layer: 0) }
+
+  /// Positions stored for block `layer` (within a forward pass, the blocks before it are
+  /// already one step ahead).
+  public func length(layer: Int) -> Int { keys[layer]?.shape[2] ?? 0 }
 
   /// Forgets every position (to start a new context).
   public func reset() {
