@@ -9,8 +9,8 @@ struct GPTOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "GPT: characters of context per training window (nanoGPT's CPU recipe: 64).")
   var blockSize = 64
 
-  @Option(parsing: .unconditional, help: "GPT: rows of the position table, the longest context the model can read. (default: --block-size)")
-  var positions: Int?
+  @Option(parsing: .unconditional, help: "GPT: rows of the position table, the longest context the model can ever read (at least --block-size).")
+  var positions = 64
 
   @Option(parsing: .unconditional, help: "GPT: Transformer blocks.")
   var gptLayers = 4
@@ -67,13 +67,13 @@ struct GPTOptions: ParsableArguments {
   var topK = 20
 
   /// The rows of the position table.
-  var positionTable: Int { positions ?? blockSize }
+  var positionTable: Int { positions }
 
   func validate() throws {
     guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1, got \(blockSize)") }
     guard positionTable >= 1 else { throw ValidationError("--positions must be at least 1, got \(positionTable)") }
     guard blockSize <= positionTable else {
-      throw ValidationError("--block-size \(blockSize) is larger than the position table (--positions \(positionTable)): the model has no embedding for positions \(positionTable)…\(blockSize - 1)")
+      throw ValidationError("--block-size \(blockSize) is larger than the position table (--positions \(positionTable)): the model has no embedding for positions \(positionTable)…\(blockSize - 1); raise --positions or shorten --block-size")
     }
     guard gptLayers >= 1 else { throw ValidationError("--gpt-layers must be at least 1, got \(gptLayers)") }
     guard gptHeads >= 1, gptEmbedding >= 1, gptEmbedding % gptHeads == 0 else {

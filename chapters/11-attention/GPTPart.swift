@@ -46,6 +46,7 @@ func runGPTPart(_ chapter: AttentionChapter, _ plotter: Plotter) throws {
   for useCache in [true, false] {
     let start = now()
     samples.append(model.generate(prompt, maxNewTokens: o.sampleLength, temperature: o.temperature, topK: k, useCache: useCache,
+                                  context: s.contextLength,
                                   generator: Generator(seed: chapter.options.seed)))
     seconds.append(now() - start)
   }

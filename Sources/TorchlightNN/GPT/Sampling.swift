@@ -39,9 +39,12 @@ extension GPT {
   /// then one position per token again). Without the cache the model reruns the same context
   /// for every token, giving the same logits at blockSize/2 … blockSize times the cost.
   ///
-  /// - Parameter observe: called with each step's next-token logits [vocabSize] (for tests and plots).
+  /// - Parameters:
+  ///   - context: the longest context to read (default and at most blockSize): the length the
+  ///     model was trained on, when that was shorter than its position table.
+  ///   - observe: called with each step's next-token logits [vocabSize] (for tests and plots).
   public func generate(_ prompt: [Int], maxNewTokens: Int, temperature: Double = 1, topK: Int? = nil,
-                       useCache: Bool = true, generator: Generator? = nil,
+                       useCache: Bool = true, context: Int? = nil, generator: Generator? = nil,
                        observe: ((Tensor) -> Void)? = nil) -> [Int] {
     precondition(!prompt.isEmpty, "GPT.generate: the prompt needs at least one token")
     precondition(prompt.allSatisfy { (0..<config.vocabSize).contains($0) },
@@ -49,7 +52,8 @@ extension GPT {
     let wasTraining = isTraining
     eval()
     defer { train(wasTraining) }
-    let blockSize = config.blockSize, restart = max(1, blockSize / 2)
+    let blockSize = min(context ?? config.blockSize, config.blockSize), restart = max(1, blockSize / 2)
+    precondition(blockSize >= 1, "GPT.generate: context must be at least 1, got \(blockSize)")
     var tokens = prompt
     var windowStart = max(0, prompt.count - blockSize)   // the context is tokens[windowStart...]
     let cache = useCache ? KVCache(layers: config.nLayer) : nil
