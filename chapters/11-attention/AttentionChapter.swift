@@ -35,9 +35,8 @@ struct AttentionChapter: ParsableCommand {
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @OptionGroup(title: "Character GPT (--part gpt)") var gpt: GPTOptions
 
-  @Option(help: "Which part to run: all, nadaraya-watson (kernel regression as attention), scoring (masked softmax, additive and dot-product attention), multihead (multi-head attention shapes and weights, positional encoding), seq2seq (GRU encoder–decoder), bahdanau (the same with additive attention), transformer; or gpt (a character GPT on Sherlock Holmes, with the --block-size … --top-k options below; not part of all). (default: all)",
+  @Option(help: "Which part to run: all, nadaraya-watson (kernel regression as attention), scoring (masked softmax, additive and dot-product attention), multihead (multi-head attention shapes and weights, positional encoding), seq2seq (GRU encoder–decoder), bahdanau (the same with additive attention), transformer; or gpt (a character GPT on Sherlock Holmes, set by the CHARACTER GPT options; not part of all). (default: all)",
           transform: choice(Part.self))
   var part: Part = .all
 
@@ -64,6 +63,8 @@ struct AttentionChapter: ParsableCommand {
 
   @Option(help: "An English sentence to translate with every trained model.")
   var translate: String?
+
+  @OptionGroup(title: "Character GPT (--part gpt)") var gpt: GPTOptions
 
   func validate() throws {
     guard hiddens >= 1 else { throw ValidationError("--hiddens must be at least 1, got \(hiddens)") }

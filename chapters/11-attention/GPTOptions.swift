@@ -6,64 +6,64 @@ import ArgumentParser
 /// norm clipped at 1). The chapter's `--batch-size`, `--lr`, `--layers`, `--heads` and
 /// `--dropout` set the translation models and leave the GPT alone.
 struct GPTOptions: ParsableArguments {
-  @Option(parsing: .unconditional, help: "GPT: characters of context per training window (nanoGPT's CPU recipe: 64).")
+  @Option(parsing: .unconditional, help: "Characters of context per training window (nanoGPT's CPU recipe: 64).")
   var blockSize = 64
 
-  @Option(parsing: .unconditional, help: "GPT: rows of the position table, the longest context the model can ever read (at least --block-size).")
+  @Option(parsing: .unconditional, help: "Rows of the position table, the longest context the model can ever read (at least --block-size).")
   var positions = 64
 
-  @Option(parsing: .unconditional, help: "GPT: Transformer blocks.")
+  @Option(parsing: .unconditional, help: "Transformer blocks.")
   var gptLayers = 4
 
-  @Option(parsing: .unconditional, help: "GPT: attention heads per block.")
+  @Option(parsing: .unconditional, help: "Attention heads per block.")
   var gptHeads = 4
 
-  @Option(parsing: .unconditional, help: "GPT: embedding size (width of the residual stream).")
+  @Option(parsing: .unconditional, help: "Embedding size (width of the residual stream).")
   var gptEmbedding = 128
 
-  @Option(parsing: .unconditional, help: "GPT: dropout on embeddings, attention weights and residual branches.")
+  @Option(parsing: .unconditional, help: "Dropout on embeddings, attention weights and residual branches.")
   var gptDropout = 0.0
 
-  @Flag(help: "GPT: give the model its own output layer instead of reusing the token embedding.")
+  @Flag(help: "Give the model its own output layer instead of reusing the token embedding.")
   var untied = false
 
-  @Option(parsing: .unconditional, help: "GPT: training steps; the cosine reaches --min-lr at the last.")
+  @Option(parsing: .unconditional, help: "Training steps; the cosine reaches --min-lr at the last.")
   var steps = 2000
 
-  @Option(parsing: .unconditional, help: "GPT: windows per step.")
+  @Option(parsing: .unconditional, help: "Windows per step.")
   var gptBatchSize = 12
 
-  @Option(parsing: .unconditional, help: "GPT: peak learning rate of AdamW.")
+  @Option(parsing: .unconditional, help: "Peak learning rate of AdamW.")
   var gptLr = 1e-3
 
-  @Option(parsing: .unconditional, help: "GPT: learning rate at the end of the cosine.")
+  @Option(parsing: .unconditional, help: "Learning rate at the end of the cosine.")
   var minLr = 1e-4
 
-  @Option(parsing: .unconditional, help: "GPT: steps of linear warm-up.")
+  @Option(parsing: .unconditional, help: "Steps of linear warm-up.")
   var warmup = 100
 
-  @Option(parsing: .unconditional, help: "GPT: AdamW's decoupled weight decay on the matrices (not on biases or LayerNorm).")
+  @Option(parsing: .unconditional, help: "AdamW's decoupled weight decay on the matrices (not on biases or LayerNorm).")
   var weightDecay = 0.1
 
-  @Option(parsing: .unconditional, help: "GPT: AdamW's β₂.")
+  @Option(parsing: .unconditional, help: "AdamW's β₂.")
   var beta2 = 0.99
 
-  @Option(parsing: .unconditional, help: "GPT: largest total gradient norm (0: no clipping).")
+  @Option(parsing: .unconditional, help: "Largest total gradient norm (0: no clipping).")
   var gradClip = 1.0
 
-  @Option(parsing: .unconditional, help: "GPT: steps between two held-out losses (and printed lines).")
+  @Option(parsing: .unconditional, help: "Steps between two held-out losses (and printed lines).")
   var evalInterval = 200
 
-  @Option(help: "GPT: text to continue once trained (characters of the book only).")
+  @Option(help: "Text to continue once trained (characters of the book only).")
   var prompt = "Sherlock Holmes "
 
-  @Option(parsing: .unconditional, help: "GPT: characters to generate after the prompt.")
+  @Option(parsing: .unconditional, help: "Characters to generate after the prompt.")
   var sampleLength = 500
 
-  @Option(parsing: .unconditional, help: "GPT: sampling temperature τ > 0 (below 1: safer, above 1: wilder).")
+  @Option(parsing: .unconditional, help: "Sampling temperature τ > 0 (below 1: safer, above 1: wilder).")
   var temperature = 0.8
 
-  @Option(parsing: .unconditional, help: "GPT: sample only among the k most likely characters (0: all of them).")
+  @Option(parsing: .unconditional, help: "Sample only among the k most likely characters (0: all of them).")
   var topK = 20
 
   /// The rows of the position table.
