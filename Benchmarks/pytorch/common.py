@@ -85,6 +85,34 @@ def sherlock_letters(path=None):
     return re.sub("[^A-Za-z]+", " ", "\n".join(lines[start + 1:end])).lower()
 
 
+def sherlock_book(path=None):
+    """The Adventures of Sherlock Holmes as the chapters read it (TorchlightData's
+    ProjectGutenberg.bookText): line ends made LF, the lines between the START and END markers,
+    without the producers' first paragraph, Gutenberg's last one, or blank lines at either end."""
+    text = open(path or os.environ.get("TORCHLIGHT_TEXT", SHERLOCK), encoding="utf-8-sig").read()
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    def marker(line, words):
+        return line.startswith("***") and line.lstrip("* ").startswith(words)
+    def blank(line):
+        return all(c in " \t" for c in line)
+    def trimmed(ls):
+        while ls and blank(ls[0]):
+            ls = ls[1:]
+        while ls and blank(ls[-1]):
+            ls = ls[:-1]
+        return ls
+    start = next(i for i, l in enumerate(lines) if marker(l, "START OF"))
+    end = next(i for i in range(start + 1, len(lines)) if marker(lines[i], "END OF"))
+    book = trimmed(lines[start + 1:end])
+    if book and book[0].startswith("Produced by"):
+        i = next((i for i, l in enumerate(book) if blank(l)), len(book))
+        book = trimmed(book[i:])
+    last = max((i + 1 for i, l in enumerate(book) if blank(l)), default=0)
+    if last < len(book) and (book[last].startswith("End of the Project Gutenberg") or book[last].startswith("End of Project Gutenberg")):
+        book = trimmed(book[:last])
+    return "\n".join(book)
+
+
 class EpochClock:
     """Times the training part of each epoch (evaluation excluded), as the chapters do."""
     def __init__(self):

@@ -54,10 +54,10 @@ import Testing
   }
 
   @Test func anUnknownPartIsRefusedWithTheChoices() throws {
-    let run = try runChapter("attention", ["--part", "gpt", "--output", temporaryFolder("attention-bad")])
+    let run = try runChapter("attention", ["--part", "bert", "--output", temporaryFolder("attention-bad")])
     #expect(run.status == 2, "\(run.stderr)")
     #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("nadaraya-watson")
-            && run.stderr.contains("bahdanau") && run.stderr.contains("transformer"), "\(run.stderr)")
+            && run.stderr.contains("bahdanau") && run.stderr.contains("transformer") && run.stderr.contains("gpt"), "\(run.stderr)")
   }
 
   @Test func missingDataIsOneLineBeforeAnyOutput() throws {
@@ -69,5 +69,40 @@ import Testing
     let scoring = try runChapter("attention", ["--part", "scoring", "--quick", "--data-dir", "/nonexistent/trans",
                                                "--output", temporaryFolder("attention-scoring")])
     #expect(scoring.status == 0, "\(scoring.stderr)")
+  }
+
+  // MARK: Part gpt
+
+  @Test(.enabled(if: RNNChapterTests.textInstalled, "the Sherlock Holmes text is not installed (make setup installs golang-github-bkaradzic-go-lz4-dev)"))
+  func gptQuickRunLearnsSamplesAndDrawsItsFigure() throws {
+    let out = temporaryFolder("attention-gpt")
+    // Smaller still than --quick, for the debug build that `swift test` runs.
+    let run = try runChapter("attention", ["--part", "gpt", "--quick", "--steps", "40", "--eval-interval", "20", "--block-size", "16",
+                                           "--gpt-embedding", "32", "--sample-length", "30", "--prompt", "Holmes", "--threads", "1",
+                                           "--output", out])
+    #expect(run.status == 0, "\(run.stderr)")
+    let result = try #require(run.result(model: "gpt"), "RESULT for gpt")
+    let before = try #require(Double(result["initial_val_loss"] ?? "")), after = try #require(Double(result["val_loss"] ?? ""))
+    #expect(before > 4 && after < before - 0.5, "held-out loss \(before) → \(after)")
+    #expect(Double(result["tokens_per_sec"] ?? "").map { $0 > 0 } == true)
+    #expect(run.stdout.contains("step   40/40") && run.stdout.contains("Sampled from \"Holmes\""), "\(run.stdout)")
+    #expect(run.stdout.contains("the same text both ways: yes"), "\(run.stdout)")
+    expectFigure(out, "gpt-loss")
+  }
+
+  @Test(.enabled(if: RNNChapterTests.textInstalled, "the Sherlock Holmes text is not installed (make setup installs golang-github-bkaradzic-go-lz4-dev)"))
+  func gptRefusesAPromptOutsideTheVocabularyBeforeTraining() throws {
+    let run = try runChapter("attention", ["--part", "gpt", "--quick", "--prompt", "Straße für 5 €", "--output", temporaryFolder("attention-gpt-prompt")])
+    #expect(run.status == 1, "\(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("'ß', 'ü', '€'"), "\(run.stderr)")
+    #expect(!run.stdout.contains("step"), "\(run.stdout)")
+  }
+
+  @Test(arguments: [(["--block-size", "128"], "larger than the position table"), (["--block-size", "80", "--positions", "72"], "--positions 72"),
+                    (["--temperature", "0"], "--temperature must be a positive number"), (["--temperature", "-1"], "--temperature")])
+  func gptRefusesBadSettingsInOneLine(arguments: [String], message: String) throws {
+    let run = try runChapter("attention", ["--part", "gpt"] + arguments + ["--output", temporaryFolder("attention-gpt-bad")])
+    #expect(run.status == 2, "\(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains(message), "\(run.stderr)")
   }
 }

@@ -18,22 +18,25 @@ enum Defaults: ChapterDefaults {
 /// The parts of the chapter, in the textbook's order: attention as kernel regression (§11.2),
 /// scoring functions and the masked softmax (§11.3), multi-head attention and positional
 /// encoding (§11.5–11.6), then translation with an RNN encoder–decoder (§10.7), with Bahdanau
-/// attention (§11.4) and with a Transformer (§11.7).
+/// attention (§11.4) and with a Transformer (§11.7). `all` runs these; the character GPT
+/// (`gpt`, about seven minutes) runs only when asked for.
 enum Part: String, ExpressibleByArgument, CaseIterable {
-  case all, nadarayaWatson = "nadaraya-watson", scoring, multihead, seq2seq, bahdanau, transformer
+  case all, nadarayaWatson = "nadaraya-watson", scoring, multihead, seq2seq, bahdanau, transformer, gpt
 }
 
 /// `swift run -c release attention`: Nadaraya–Watson regression as attention, attention scoring
 /// functions, multi-head attention and positional encoding, then English → German translation
 /// with three encoder–decoders on the same budget, scored by BLEU on 500 held-out sentences.
+/// `--part gpt`: a character-level GPT on Sherlock Holmes, and text sampled from it.
 struct AttentionChapter: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "attention",
-    abstract: "Attention: Nadaraya–Watson kernel regression, additive and dot-product scoring, multi-head attention, positional encoding, and English→German translation with a GRU encoder–decoder, Bahdanau attention and a Transformer, scored by BLEU (chapter 11).")
+    abstract: "Attention: Nadaraya–Watson kernel regression, additive and dot-product scoring, multi-head attention, positional encoding, and English→German translation with a GRU encoder–decoder, Bahdanau attention and a Transformer, scored by BLEU; with --part gpt, a character-level GPT trained on Sherlock Holmes with nanoGPT's CPU recipe (chapter 11).")
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @Option(help: "Which part to run: all, nadaraya-watson (kernel regression as attention), scoring (masked softmax, additive and dot-product attention), multihead (multi-head attention shapes and weights, positional encoding), seq2seq (GRU encoder–decoder), bahdanau (the same with additive attention), transformer. (default: all)",
+
+  @Option(help: "Which part to run: all, nadaraya-watson (kernel regression as attention), scoring (masked softmax, additive and dot-product attention), multihead (multi-head attention shapes and weights, positional encoding), seq2seq (GRU encoder–decoder), bahdanau (the same with additive attention), transformer; or gpt (a character GPT on Sherlock Holmes, set by the CHARACTER GPT options; not part of all). (default: all)",
           transform: choice(Part.self))
   var part: Part = .all
 
@@ -61,6 +64,8 @@ struct AttentionChapter: ParsableCommand {
   @Option(help: "An English sentence to translate with every trained model.")
   var translate: String?
 
+  @OptionGroup(title: "Character GPT (--part gpt)") var gpt: GPTOptions
+
   func validate() throws {
     guard hiddens >= 1 else { throw ValidationError("--hiddens must be at least 1, got \(hiddens)") }
     guard layers >= 1 else { throw ValidationError("--layers must be at least 1, got \(layers)") }
@@ -81,7 +86,7 @@ struct AttentionChapter: ParsableCommand {
   func run() throws {
     options.apply()
     let plotter = Plotter(directory: options.output)
-    let runs = { (p: Part) in part == .all || part == p }
+    let runs = { (p: Part) in (part == .all && p != .gpt) || part == p }
     let translation = [Part.seq2seq, .bahdanau, .transformer].filter(runs)
 
     // The sentence pairs first, so a missing file stops the run before anything is printed.
@@ -91,6 +96,7 @@ struct AttentionChapter: ParsableCommand {
     if runs(.scoring) { try runScoringPart(self, plotter) }
     if runs(.multihead) { try runMultiheadPart(self, plotter) }
     if let data { try runTranslationParts(translation.map { TranslationModelKind($0) }, self, plotter, data: data) }
+    if runs(.gpt) { try runGPTPart(self, plotter) }
 
     print("\nFigures in \(options.output)/")
   }
