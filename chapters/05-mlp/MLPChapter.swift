@@ -72,5 +72,4 @@ struct MLPChapter: ParsableCommand {
 
 }
 
-func section(_ title: String) { print("\n== \(title)") }
 func sci(_ v: Double) -> String { String(format: "%.2e", v) }

@@ -149,5 +149,3 @@ struct OptimizersChapter: ParsableCommand {
     }
   }
 }
-
-func section(_ title: String) { print("\n== \(title)") }

@@ -91,5 +91,3 @@ struct CNNChapter: ParsableCommand {
     }
   }
 }
-
-func section(_ title: String) { print("\n== \(title)") }

@@ -179,5 +179,3 @@ struct NormalizationChapter: ParsableCommand {
     return net
   }
 }
-
-func section(_ title: String) { print("\n== \(title)") }

@@ -186,7 +186,6 @@ struct ModernCNNChapter: ParsableCommand {
   }
 }
 
-func section(_ title: String) { print("\n== \(title)") }
 
 extension String {
   func padded(_ width: Int) -> String { padding(toLength: max(width, count), withPad: " ", startingAt: 0) }

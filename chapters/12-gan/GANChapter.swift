@@ -70,8 +70,3 @@ struct GANChapter: ParsableCommand {
     print("\nFigures in \(options.output)/")
   }
 }
-
-func section(_ title: String) { print("\n== \(title)") }
-
-/// A number as short as it reads: 1, 0.5, 1e-06.
-func formatNumber(_ v: Double) -> String { String(format: "%g", v) }
