@@ -95,6 +95,7 @@ public final class TrainingLog {
     print(parts.joined(separator: " "))
     fflush(nil)
   }
+  // (A part that trains nothing by epochs ends with `printResult` instead, without `epochs=`.)
 
   private func appendCSV(_ metrics: KeyValuePairs<String, Double>, seconds: Double) {
     let path = (output as NSString).appendingPathComponent("metrics.csv")

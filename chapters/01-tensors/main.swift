@@ -29,7 +29,7 @@ struct TensorsChapter: ParsableCommand {
       heading(number + 1, title)
       body()
     }
-    print("RESULT chapter=tensors sections=\(sections.count)")
+    printResult(chapter: "tensors", extra: ["sections": "\(sections.count)"])
   }
 }
 

@@ -55,8 +55,8 @@ struct AutogradChapter: ParsableCommand {
     sectionGraphFiles(outputDirectory: output)
 
     print("")
-    print("RESULT chapter=autograd tanh_max_error=\(String(format: "%.3g", tanhError)) "
-          + "newton_x=\(String(format: "%.12g", newtonX)) gradcheck=\(checkPassed ? "passed" : "failed")")
+    printResult(chapter: "autograd", extra: ["tanh_max_error": String(format: "%.3g", tanhError),
+                                             "newton_x": String(format: "%.12g", newtonX), "gradcheck": checkPassed ? "passed" : "failed"])
   }
 }
 

@@ -53,6 +53,5 @@ func runSectionsWithoutData(_ plotter: Plotter, generator g: Generator, quick: B
   }
   try plotter.save(LinePlot(title: "Weight decay: train (solid) and test (dashed) loss", xLabel: "epoch",
                             yLabel: "loss (log scale)", series: decaySeries, logY: true), name: "weight-decay")
-  print("RESULT chapter=mlp model=weight-decay norm_lambda0=\(String(format: "%.4f", norms["none"]!))"
-        + " norm_lambda3=\(String(format: "%.4f", norms["l2"]!)) norm_l1=\(String(format: "%.4f", norms["l1"]!))")
+  printResult(chapter: "mlp", model: "weight-decay", ["norm_lambda0": norms["none"]!, "norm_lambda3": norms["l2"]!, "norm_l1": norms["l1"]!])
 }

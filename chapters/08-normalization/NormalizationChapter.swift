@@ -121,8 +121,9 @@ struct NormalizationChapter: ParsableCommand {
                      extra: ["threads": "\(options.threads)", "textbook_test_acc": choice == .scratch ? "0.876" : "0.868"])
     }
     for curve in curves {
-      print("RESULT chapter=\(Defaults.chapter) model=small-cnn-\(curve.name) epochs=\(curve.epochAccuracy.count) "
-            + "train_loss=\(formatMetric(curve.losses.last ?? .nan)) test_acc=\(formatMetric(curve.epochAccuracy.last ?? .nan))")
+      printResult(chapter: Defaults.chapter, model: "small-cnn-\(curve.name)",
+                  ["train_loss": curve.losses.last ?? .nan, "test_acc": curve.epochAccuracy.last ?? .nan],
+                  extra: ["epochs": "\(curve.epochAccuracy.count)"])
     }
     printBatchSizeResults(rows)
   }
@@ -139,7 +140,7 @@ struct NormalizationChapter: ParsableCommand {
 
   func printBatchSizeResults(_ rows: [(kind: NormKind, size: Int, accuracy: Double)]) {
     for row in rows {
-      print("RESULT chapter=\(Defaults.chapter) model=batch-size-\(row.kind.rawValue) batch=\(row.size) test_acc=\(formatMetric(row.accuracy))")
+      printResult(chapter: Defaults.chapter, model: "batch-size-\(row.kind.rawValue)", ["test_acc": row.accuracy], extra: ["batch": "\(row.size)"])
     }
   }
 

@@ -178,8 +178,8 @@ struct ModernCNNChapter: ParsableCommand {
     }
     for run in runs {
       guard let last = run.history.last else { continue }
-      print("RESULT chapter=modern-cnn model=transfer-\(run.mode.slug) epochs=\(run.history.count) train_images=\(targetTrain.count) "
-            + "trainable=\(run.trainable) test_acc=\(formatMetric(last.testAccuracy)) train_loss=\(formatMetric(last.trainLoss))")
+      printResult(chapter: "modern-cnn", model: "transfer-\(run.mode.slug)", ["test_acc": last.testAccuracy, "train_loss": last.trainLoss],
+                  extra: ["epochs": "\(run.history.count)", "train_images": "\(targetTrain.count)", "trainable": "\(run.trainable)"])
     }
     try drawCurves(plotter, runs.map { ($0.mode.rawValue, $0.history) }, name: "transfer",
                    title: "Classes 5-9 from \(targetTrain.count) images: pretrained on 0-4, or from scratch")

@@ -74,7 +74,7 @@ func runBidirectionalPart(_ chapter: RNNChapter, _ plotter: Plotter, corpus: Cha
     let name = bidirectional ? "bi-gru" : "gru"
     rows.append((name, accuracy))
     print("  \(bidirectional ? "bidirectional GRU" : "one-direction GRU"): held-out accuracy \(String(format: "%.4f", accuracy)) after \(steps) Adam steps")
-    print("RESULT chapter=\(Defaults.chapter) model=\(name)-tagger steps=\(steps) test_acc=\(String(format: "%.4f", accuracy))")
+    printResult(chapter: Defaults.chapter, model: "\(name)-tagger", ["test_acc": accuracy], extra: ["steps": "\(steps)"])
   }
   print("  always answering \"no space follows\": \(String(format: "%.4f", baseline))")
   print("  The one-direction GRU must guess where a word ends from its letters so far; the bidirectional one sees the next character.")

@@ -58,12 +58,9 @@ func runGPTPart(_ chapter: AttentionChapter, _ plotter: Plotter) throws {
         + "; the same text both ways: \(samples[0] == samples[1] ? "yes" : "no")")
 
   let trainLoss = history.trainLoss.suffix(s.evalInterval).reduce(0, +) / Double(min(s.evalInterval, history.trainLoss.count))
-  let fields: [(String, String)] = [
-    ("chapter", "attention"), ("model", "gpt"), ("steps", "\(s.steps)"), ("params", "\(model.parameterCount)"),
-    ("initial_val_loss", formatMetric(history.heldOutLoss[0])), ("train_loss", formatMetric(trainLoss)),
-    ("val_loss", formatMetric(history.heldOutLoss.last!)), ("tokens_per_sec", String(format: "%.0f", tokensPerSecond)),
-    ("train_sec", String(format: "%.1f", history.trainSeconds)),
-    ("sample_chars_per_sec", String(format: "%.0f", perSecond[0])), ("sample_chars_per_sec_uncached", String(format: "%.0f", perSecond[1])),
-  ]
-  print("RESULT " + fields.map { "\($0)=\($1)" }.joined(separator: " "))
+  printResult(chapter: "attention", model: "gpt",
+              ["initial_val_loss": history.heldOutLoss[0], "train_loss": trainLoss, "val_loss": history.heldOutLoss.last!],
+              extra: ["steps": "\(s.steps)", "params": "\(model.parameterCount)", "tokens_per_sec": String(format: "%.0f", tokensPerSecond),
+                      "train_sec": String(format: "%.1f", history.trainSeconds), "sample_chars_per_sec": String(format: "%.0f", perSecond[0]),
+                      "sample_chars_per_sec_uncached": String(format: "%.0f", perSecond[1])])
 }

@@ -92,9 +92,8 @@ func runNadarayaWatsonPart(_ chapter: AttentionChapter, _ plotter: Plotter) thro
   print(String(format: "  learned σ = %.3f: test MSE %.4f", sigma, testError(learned.0.toDoubles())))
   print("  Narrow kernels follow the noise (each query copies its nearest labels); wide ones average it away and flatten")
   print("  the curve. The weights are a softmax over the training points: every row of a heat map sums to 1.")
-  print("RESULT chapter=\(Defaults.chapter) model=nadaraya-watson learned_sigma=\(String(format: "%.4f", sigma)) "
-        + "test_mse=\(String(format: "%.4f", testError(learned.0.toDoubles()))) "
-        + "test_mse_sigma_0.1=\(String(format: "%.4f", testError(fits[0].predictions)))")
+  printResult(chapter: Defaults.chapter, model: "nadaraya-watson",
+              ["learned_sigma": sigma, "test_mse": testError(learned.0.toDoubles()), "test_mse_sigma_0.1": testError(fits[0].predictions)])
 
   // The legend once, in the first panel, above the data.
   let panels = fits.enumerated().map { k, fit in

@@ -39,8 +39,8 @@ func runScoringPart(_ chapter: AttentionChapter, _ plotter: Plotter) throws {
   print("  with random keys, the weights [2, 1, 10] (rows: examples):")
   print("    additive:"); printMatrix(additiveWeights.squeezed(axis: 1), indent: "      ")
   print("    scaled dot product:"); printMatrix(dotWeights.squeezed(axis: 1), indent: "      ")
-  print("RESULT chapter=\(Defaults.chapter) model=scoring additive_output_sum=\(String(format: "%.4f", additiveOut.sum().item())) "
-        + "dot_output_sum=\(String(format: "%.4f", dotOut.sum().item())) masked_weight_sum=\(String(format: "%.4f", padWeightSum(additiveWeights, validLens)))")
+  printResult(chapter: Defaults.chapter, model: "scoring", ["additive_output_sum": additiveOut.sum().item(),
+              "dot_output_sum": dotOut.sum().item(), "masked_weight_sum": padWeightSum(additiveWeights, validLens)])
 
   let keyLabels = (0..<10).map(String.init)
   let panels = [("additive: w_vᵀ tanh(W_q q + W_k k)", additiveWeights), ("scaled dot product: qᵀk / √d", dotWeights)].map { name, w in

@@ -15,7 +15,6 @@ func runModesPart(_ chapter: GANChapter, _ plotter: Plotter) throws {
   section("Mode collapse on a ring of eight Gaussians: the standard GAN against WGAN-GP, \(steps) generator steps each, batch \(options.quick ? 32 : 256)")
   var panels: [LinePlot] = []
   for kind in [RingGAN.Kind.standard, .wganGP] {
-    let log = TrainingLog(chapter: Defaults.chapter, model: "modes-\(kind == .standard ? "standard" : "wgan-gp")", output: options.output)
     let gan = RingGAN(kind, seed: options.seed, batch: options.quick ? 32 : 256)
     let snapshots = Set([steps / 10, 2 * steps / 5, steps])
     for step in 1...steps {
@@ -37,7 +36,8 @@ func runModesPart(_ chapter: GANChapter, _ plotter: Plotter) throws {
                  y: stride(from: 1, to: points.count, by: 2).map { points[$0] }, style: .points, color: 1)],
           xRange: -3...3, yRange: -3...3))
         if step == steps {
-          log.result(["modes_covered": Double(coverage.modes), "near_share": coverage.nearShare, "steps": Double(steps)])
+          printResult(chapter: Defaults.chapter, model: "modes-\(kind == .standard ? "standard" : "wgan-gp")",
+                      ["modes_covered": Double(coverage.modes), "near_share": coverage.nearShare], extra: ["steps": "\(steps)"])
         }
       }
     }

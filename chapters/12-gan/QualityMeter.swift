@@ -75,7 +75,6 @@ func runMetricPart(_ chapter: GANChapter, _ plotter: Plotter, _ quality: Quality
     print("  " + name.padding(toLength: 42, withPad: " ", startingAt: 0) + String(format: " %16.3f   %15.3f", fid, score))
   }
   print(String(format: "  Inception Score of the real test images: %.3f (at most 10 for 10 classes)", realScore.inceptionScore))
-  let log = TrainingLog(chapter: Defaults.chapter, model: "real", output: chapter.options.output)
-  log.result(["fid": quality.floor, "inception_score": realScore.inceptionScore, "feature_net_test_acc": quality.networkAccuracy,
+  printResult(chapter: Defaults.chapter, model: "real", ["fid": quality.floor, "inception_score": realScore.inceptionScore, "feature_net_test_acc": quality.networkAccuracy,
               "fid_noise": rows[1].1], extra: ["samples": "\(quality.samples)"])
 }
