@@ -92,7 +92,8 @@ func benchTransformerCharLM(threads: Int, steps: Int = 500) {
 }
 
 /// Where one step of the char Transformer spends its time: forward (with the loss), backward,
-/// clipping and the Adam update; best of `repeats`.
+/// clipping and the Adam update; then each fused op alone (forward + backward, with a sum and
+/// its backward) at the model's shapes; best of `repeats`.
 func profileTransformerCharLM(threads: Int, repeats: Int = 30) {
   let v = 28, t = 64, batch = 32
   let g = Generator(seed: 0)
@@ -107,7 +108,16 @@ func profileTransformerCharLM(threads: Int, repeats: Int = 30) {
   let both = bestTime(repeats: repeats) { loss().backward() }
   let clip = bestTime(repeats: repeats) { _ = clipGradNorm(parameters, maxNorm: 1) }
   let update = bestTime(repeats: repeats) { optimizer.step() }
+  // The fused ops alone at the model's shapes, forward and backward (one layer's worth).
+  let h = Tensor.randn([batch, t, 64], generator: g).requiringGrad()
+  let wide = Tensor.randn([batch, t, 256], generator: g).requiringGrad()
+  let heads = Tensor.randn([batch, 4, t, 16], generator: g).requiringGrad()
+  let norm = LayerNorm(64)
+  let attention = bestTime(repeats: repeats) { scaledDotProductAttention(heads, heads, heads, isCausal: true).sum().backward() }
+  let layerNormTime = bestTime(repeats: repeats) { norm(h).sum().backward() }
+  let geluTime = bestTime(repeats: repeats) { gelu(wide).sum().backward() }
   report("transformer_charlm_profile",
          ["threads": Double(threads), "inference_ms": inference * 1e3, "forward_ms": forward * 1e3,
-          "backward_ms": (both - forward) * 1e3, "clip_ms": clip * 1e3, "adam_ms": update * 1e3])
+          "backward_ms": (both - forward) * 1e3, "clip_ms": clip * 1e3, "adam_ms": update * 1e3,
+          "attention_ms": attention * 1e3, "layernorm_ms": layerNormTime * 1e3, "gelu_ms": geluTime * 1e3])
 }

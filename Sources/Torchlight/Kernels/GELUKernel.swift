@@ -5,7 +5,7 @@ import Foundation
 /// Exact form: Φ(x) = ½(1 + erf(x/√2)), so y′ = Φ(x) + x·φ(x) with φ(x) = e^(−x²/2)/√(2π).
 /// Tanh form: Φ(x) ≈ ½(1 + tanh u), u = √(2/π)(x + 0.044715x³), so
 /// y′ = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²).
-/// Float32 uses the branch-free `vectorErf`, `vectorExp`, `vectorTanh` (eight lanes at a time);
+/// Float32 uses the branch-free `vectorNormalCDF` and `vectorTanh` (eight lanes at a time);
 /// float64, for gradient checks, the C library's erf, exp and tanh.
 enum GELUKernel {
   static let sqrtHalf = 0.5.squareRoot()
@@ -19,11 +19,11 @@ enum GELUKernel {
       if T.self == Float.self {
         let xf = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
         let yf = UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self)
-        let (h, k, c) = (Float(sqrtHalf), Float(sqrt2OverPi), Float(cubic))
+        let (k, c) = (Float(sqrt2OverPi), Float(cubic))
         if tanh {
           for i in i0..<i1 { let v = xf[i]; yf[i] = 0.5 * v * (1 + vectorTanh(k * (v + c * v * v * v))) }
         } else {
-          for i in i0..<i1 { let v = xf[i]; yf[i] = 0.5 * v * (1 + vectorErf(v * h)) }
+          for i in i0..<i1 { let v = xf[i]; yf[i] = v * vectorNormalCDF(v) }
         }
       } else {
         for i in i0..<i1 {
@@ -44,7 +44,7 @@ enum GELUKernel {
         let xf = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
         let gf = UnsafeRawPointer(g).assumingMemoryBound(to: Float.self)
         let df = UnsafeMutableRawPointer(dx).assumingMemoryBound(to: Float.self)
-        let (h, d, k, c) = (Float(sqrtHalf), Float(invSqrt2Pi), Float(sqrt2OverPi), Float(cubic))
+        let (d, k, c) = (Float(invSqrt2Pi), Float(sqrt2OverPi), Float(cubic))
         if tanh {
           for i in i0..<i1 {
             let v = xf[i], t = vectorTanh(k * (v + c * v * v * v))
@@ -52,8 +52,8 @@ enum GELUKernel {
           }
         } else {
           for i in i0..<i1 {
-            let v = xf[i]
-            df[i] = gf[i] * (0.5 * (1 + vectorErf(v * h)) + v * d * vectorExp(-0.5 * v * v))
+            let v = xf[i], (cdf, gauss) = vectorNormalCDFAndGauss(v)
+            df[i] = gf[i] * (cdf + v * d * gauss)
           }
         }
       } else {

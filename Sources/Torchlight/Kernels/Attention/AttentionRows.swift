@@ -12,22 +12,6 @@ enum AttentionRows {
     return T.exp(x)
   }
 
-  /// Σ p[0..<n], with eight partial sums for float32 so the loop vectorises.
-  @inline(__always)
-  static func sum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> T {
-    if T.self == Float.self {
-      let f = UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
-      var acc = SIMD8<Float>(), j = 0
-      while j + 8 <= n { acc += UnsafeRawPointer(f + j).loadUnaligned(as: SIMD8<Float>.self); j += 8 }
-      var total = acc.sum()
-      while j < n { total += f[j]; j += 1 }
-      return unsafeBitCast(total, to: T.self)
-    }
-    var total: T = 0
-    for j in 0..<n { total += p[j] }
-    return total
-  }
-
   /// Softmax of the first `visible` scores of a row in place, the rest of its `width` set to 0;
   /// returns the row's log Σⱼ e^(sⱼ), the logsumexp that backward recomputes the weights from.
   /// With m the largest score, wⱼ = e^(sⱼ − m) / Σ e^(sₖ − m) and logsumexp = m + log Σ e^(sₖ − m).
@@ -35,14 +19,13 @@ enum AttentionRows {
   @inline(__always)
   static func softmax<T: FloatElement>(_ p: UnsafeMutablePointer<T>, visible: Int, width: Int) -> T {
     (p + visible).update(repeating: 0, count: width - visible)
-    var m = -T.infinity
-    for j in 0..<visible { m = Swift.max(m, p[j]) }
+    let m = RowSums.max(p, visible)
     guard m > -T.infinity else {
       p.update(repeating: 0, count: visible)
       return -T.infinity
     }
     for j in 0..<visible { p[j] = exp(p[j] - m) }
-    let total = sum(p, visible), inverse = 1 / total
+    let total = RowSums.sum(p, visible), inverse = 1 / total
     for j in 0..<visible { p[j] *= inverse }
     return m + T.log(total)
   }
@@ -60,8 +43,7 @@ enum AttentionRows {
   /// 1, so moving one weight moves the others), ∂L/∂sⱼ = wⱼ·(∂L/∂wⱼ − D).
   @inline(__always)
   static func softmaxBackward<T: FloatElement>(_ w: UnsafePointer<T>, _ dp: UnsafeMutablePointer<T>, _ n: Int) {
-    var d: T = 0
-    for j in 0..<n { d += w[j] * dp[j] }
+    let d = RowSums.sumAndMoment(w, dp, n, around: 0).1
     for j in 0..<n { dp[j] = w[j] * (dp[j] - d) }
   }
 }
