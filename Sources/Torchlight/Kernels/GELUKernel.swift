@@ -52,8 +52,8 @@ enum GELUKernel {
           }
         } else {
           for i in i0..<i1 {
-            let v = xf[i], (cdf, gauss) = vectorNormalCDFAndGauss(v)
-            df[i] = gf[i] * (cdf + v * d * gauss)
+            let v = xf[i]
+            df[i] = gf[i] * (vectorNormalCDF(v) + v * d * vectorExp(-0.5 * v * v))
           }
         }
       } else {
