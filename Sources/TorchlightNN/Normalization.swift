@@ -8,6 +8,8 @@
 ///
 /// All are compositions of tensor ops, so their backward (for batch norm, the full gradient
 /// through the batch statistics) comes from autograd and is checked numerically in the tests.
+/// Two run as fused ops for speed, each keeping its op-by-op form as the reference it is tested
+/// against: batch norm in training (`batchNormTraining`) and `layerNorm` (LayerNormOp.swift).
 
 /// x̂·γ + β with x̂ = (x − mean)/√(var + ε); `weight` and `bias` broadcast against x.
 func normalized(_ x: Tensor, mean: Tensor, variance: Tensor, eps: Double, weight: Tensor?, bias: Tensor?) -> Tensor {

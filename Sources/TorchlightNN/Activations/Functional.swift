@@ -8,7 +8,8 @@ import Foundation
 /// the backward right under the forward: `erf`, whose values Torchlight has no kernel for;
 /// `elu` and `softplus`, whose composed forms would lose precision near 0 and far left
 /// (they need `expm1` and `log1p`); and `hardtanh`, whose gradient PyTorch cuts off at the
-/// bounds themselves, where `clamp` lets it through.
+/// bounds themselves, where `clamp` lets it through. `gelu`, the Transformer's activation, runs
+/// as one fused op for speed (GELUOp.swift), with `geluReference` as its op-by-op definition.
 
 // MARK: Piecewise linear
 
