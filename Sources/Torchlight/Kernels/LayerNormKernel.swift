@@ -56,10 +56,9 @@ enum LayerNormKernel {
         let gp = g + r * n, xp = x + r * n
         let m = mean[r], inv = rstd[r]
         if wantSums {
-          for i in 0..<n {
-            sums[i] += gp[i] * (xp[i] - m) * inv
-            sums[n + i] += gp[i]
-          }
+          let sumGX = sums, sumG = sums + n   // separate pointers: no index arithmetic in the loop
+          for i in 0..<n { sumGX[i] += gp[i] * (xp[i] - m) * inv }
+          for i in 0..<n { sumG[i] += gp[i] }
         }
         guard let dx else { continue }
         // mean(ĝ) and mean(ĝ ⊙ x̂), with ĝ = γ ⊙ g (ĝ in the row's scratch, after the sums).

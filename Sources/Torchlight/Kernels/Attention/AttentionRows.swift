@@ -16,17 +16,21 @@ enum AttentionRows {
   /// returns the row's log Σⱼ e^(sⱼ), the logsumexp that backward recomputes the weights from.
   /// With m the largest score, wⱼ = e^(sⱼ − m) / Σ e^(sₖ − m) and logsumexp = m + log Σ e^(sₖ − m).
   /// A row with no visible key, or only −∞ scores, gets weights 0 and logsumexp −∞.
+  /// The hidden scores up to the next multiple of 8 are set to −∞ and go through the same loops
+  /// (their weight is e^(−∞) = 0): causal rows of every length then run in whole vectors.
   @inline(__always)
   static func softmax<T: FloatElement>(_ p: UnsafeMutablePointer<T>, visible: Int, width: Int) -> T {
-    (p + visible).update(repeating: 0, count: width - visible)
-    let m = RowSums.max(p, visible)
+    let run = padded(visible, width)
+    (p + visible).update(repeating: -T.infinity, count: run - visible)
+    (p + run).update(repeating: 0, count: width - run)
+    let m = RowSums.max(p, run)
     guard m > -T.infinity else {
-      p.update(repeating: 0, count: visible)
+      p.update(repeating: 0, count: run)
       return -T.infinity
     }
-    for j in 0..<visible { p[j] = exp(p[j] - m) }
-    let total = RowSums.sum(p, visible), inverse = 1 / total
-    for j in 0..<visible { p[j] *= inverse }
+    for j in 0..<run { p[j] = exp(p[j] - m) }
+    let total = RowSums.sum(p, run), inverse = 1 / total
+    for j in 0..<run { p[j] *= inverse }
     return m + T.log(total)
   }
 
@@ -35,9 +39,15 @@ enum AttentionRows {
   @inline(__always)
   static func weights<T: FloatElement>(_ p: UnsafeMutablePointer<T>, visible: Int, width: Int, logSumExp: T) {
     guard logSumExp > -T.infinity else { p.update(repeating: 0, count: width); return }
-    for j in 0..<visible { p[j] = exp(p[j] - logSumExp) }
-    (p + visible).update(repeating: 0, count: width - visible)
+    let run = padded(visible, width)
+    (p + visible).update(repeating: -T.infinity, count: run - visible)
+    for j in 0..<run { p[j] = exp(p[j] - logSumExp) }
+    (p + run).update(repeating: 0, count: width - run)
   }
+
+  /// `visible` rounded up to a multiple of 8, at most `width`.
+  @inline(__always)
+  static func padded(_ visible: Int, _ width: Int) -> Int { Swift.min(width, (visible + 7) & ~7) }
 
   /// Softmax backward for one row, in place in `dp`: with D = Σⱼ wⱼ·∂L/∂wⱼ (the weights sum to
   /// 1, so moving one weight moves the others), ∂L/∂sⱼ = wⱼ·(∂L/∂wⱼ − D).
