@@ -88,7 +88,7 @@ func benchTransformerCharLM(threads: Int, steps: Int = 500) {
          ["threads": Double(threads), "tokens_per_sec": perChunk / fastest, "tokens_per_sec_median": perChunk / median,
           "ms_per_step_median": 1000 * median / Double(chunk),
           "train_perplexity": Foundation.exp(last.reduce(0, +) / Double(last.count))],
-         extra: ["d_model": "64", "layers": "2"])
+         extra: ["d_model": "64", "layers": "2", "params": "\(parameters.reduce(0) { $0 + $1.count })"])
 }
 
 /// Where one step of the char Transformer spends its time: forward (with the loss), backward,
