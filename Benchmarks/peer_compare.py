@@ -32,6 +32,7 @@ README_ROWS = {
     "classifier.py --model lenet": "LeNet, sigmoid, SGD 0.9",
     "classifier.py --model lenet-bn": "BatchNorm LeNet, SGD 1.0",
     "charlm.py --cell lstm": "char LSTM",
+    "transformer_charlm.py": "2-layer Transformer",
 }
 
 
@@ -101,7 +102,7 @@ def main():
     ours_cmd = sys.argv[split + 1:] + ["--threads", threads]
     threads = int(threads)
     epochs = os.environ.get("EPOCHS", "3")
-    throughput = peer.startswith("charlm.py")  # language models report tokens/s, not s/epoch
+    throughput = peer.startswith(("charlm.py", "transformer_charlm.py"))  # language models report tokens/s, not s/epoch
     if not throughput and "torchlight-bench" not in ours_cmd[0]:
         ours_cmd += ["--epochs", epochs]
 

@@ -34,4 +34,5 @@ for threads in 1 2; do
   compare lenet_bn_epoch "classifier.py --model lenet-bn" "$threads" bn-lenet -- .build/release/normalization --only bn-lenet --batch-size 256 --lr 1 --output out/bench-bn-lenet
   compare lstm_charlm "charlm.py --cell lstm" "$threads" lstm_charlm -- .build/release/torchlight-bench --only lstm-charlm
   compare gru_charlm "charlm.py --cell gru" "$threads" gru_charlm -- .build/release/torchlight-bench --only gru-charlm
+  compare transformer_charlm "transformer_charlm.py" "$threads" transformer_charlm -- .build/release/torchlight-bench --only transformer-charlm
 done

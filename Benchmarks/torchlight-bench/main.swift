@@ -4,7 +4,7 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|blas-core]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|blas-core]
 var threadCounts: [Int] = []
 var only: String?
 var skipCharLM = false
@@ -43,4 +43,6 @@ for threads in threadCounts {
   if (only == nil && !skipCharLM) || only == "gru-charlm" { benchCharLM(threads: threads, cell: .gru) }
   if only == "lstm-profile" { profileCharLM(threads: threads, cell: .lstm) }
   if only == "gru-profile" { profileCharLM(threads: threads, cell: .gru) }
+  if (only == nil && !skipCharLM) || only == "transformer-charlm" { benchTransformerCharLM(threads: threads) }
+  if only == "transformer-profile" { profileTransformerCharLM(threads: threads) }
 }

@@ -8,6 +8,8 @@
 ///
 /// All are compositions of tensor ops, so their backward (for batch norm, the full gradient
 /// through the batch statistics) comes from autograd and is checked numerically in the tests.
+/// Two run as fused ops for speed, each keeping its op-by-op form as the reference it is tested
+/// against: batch norm in training (`batchNormTraining`) and `layerNorm` (LayerNormOp.swift).
 
 /// x̂·γ + β with x̂ = (x − mean)/√(var + ε); `weight` and `bias` broadcast against x.
 func normalized(_ x: Tensor, mean: Tensor, variance: Tensor, eps: Double, weight: Tensor?, bias: Tensor?) -> Tensor {
@@ -122,15 +124,36 @@ public final class BatchNorm2d: BatchNorm {
 
 /// Layer normalization (`F.layer_norm`): standardises each example over its trailing axes,
 /// those of `normalizedShape`, with the biased variance; `weight` and `bias` have that shape.
+/// Runs as one fused op (LayerNormOp.swift); `layerNormReference` is the same op by op.
 public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+  checkLayerNorm("layerNorm", x, normalizedShape, weight, bias)
+  return layerNormFused(x, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
+}
+
+/// `layerNorm` op by op (mean, variance, subtract, divide, scale, shift): the readable
+/// definition, and the reference that the fused op is tested against and differentiates for
+/// second derivatives.
+public func layerNormReference(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
+                               eps: Double = 1e-5) -> Tensor {
+  checkLayerNorm("layerNormReference", x, normalizedShape, weight, bias)
   let k = normalizedShape.count
-  guard k >= 1, x.rank >= k, Array(x.shape.suffix(k)) == normalizedShape else {
-    fatalError("layerNorm: input of shape \(x.shape) does not end with the normalized shape \(normalizedShape)")
-  }
   let axes = Array((x.rank - k)..<x.rank)
   let mean = x.mean(axes: axes, keepDims: true)
   let variance = x.variance(axes: axes, correction: 0, keepDims: true)
   return normalized(x, mean: mean, variance: variance, eps: eps, weight: weight, bias: bias)
+}
+
+/// Stops naming `op` unless x ends with `normalizedShape` and weight and bias have that shape.
+func checkLayerNorm(_ op: String, _ x: Tensor, _ normalizedShape: [Int], _ weight: Tensor?, _ bias: Tensor?) {
+  let k = normalizedShape.count
+  guard k >= 1, x.rank >= k, Array(x.shape.suffix(k)) == normalizedShape else {
+    fatalError("\(op): input of shape \(x.shape) does not end with the normalized shape \(normalizedShape)")
+  }
+  for (name, t) in [("weight", weight), ("bias", bias)] {
+    if let t, t.shape != normalizedShape {
+      fatalError("\(op): \(name) of shape \(t.shape) must have the normalized shape \(normalizedShape) (input \(x.shape))")
+    }
+  }
 }
 
 /// Layer normalization over the trailing axes `normalizedShape` (`nn.LayerNorm`), with

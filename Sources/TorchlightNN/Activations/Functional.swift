@@ -8,7 +8,8 @@ import Foundation
 /// the backward right under the forward: `erf`, whose values Torchlight has no kernel for;
 /// `elu` and `softplus`, whose composed forms would lose precision near 0 and far left
 /// (they need `expm1` and `log1p`); and `hardtanh`, whose gradient PyTorch cuts off at the
-/// bounds themselves, where `clamp` lets it through.
+/// bounds themselves, where `clamp` lets it through. `gelu`, the Transformer's activation, runs
+/// as one fused op for speed (GELUOp.swift), with `geluReference` as its op-by-op definition.
 
 // MARK: Piecewise linear
 
@@ -140,7 +141,15 @@ public enum GELUApproximation: String, Sendable {
 /// standard normal variable lies below it.
 /// - `.none`: Φ(x) = ½(1 + erf(x/√2)), exact.
 /// - `.tanh`: Φ(x) ≈ ½(1 + tanh(√(2/π)·(x + 0.044715x³))).
+/// Runs as one fused op on float tensors (GELUOp.swift); `geluReference` is the same op by op.
 public func gelu(_ x: Tensor, approximate: GELUApproximation = .none) -> Tensor {
+  guard x.dtype.isFloatingPoint else { return geluReference(x, approximate: approximate) }
+  return geluFused(x, approximate: approximate)
+}
+
+/// `gelu` op by op, as written above: the readable definition, and the reference that the fused
+/// op is tested against and differentiates for second derivatives.
+public func geluReference(_ x: Tensor, approximate: GELUApproximation = .none) -> Tensor {
   switch approximate {
   case .none:
     return 0.5 * x * (1 + erf(x * (1 / 2.0.squareRoot())))

@@ -123,14 +123,26 @@ public final class MultiheadAttention: Module {
       if let b { y = y + b }
       return y.reshaped(n, x.shape[1], numHeads, headDim).transposed(1, 2)
     }
-    let bias = combinedMask(keyPaddingMask: keyPaddingMask, attnMask: attnMask, isCausal: isCausal, batched: batched,
-                            n: n, l: l, s: s, dtype: q.dtype, name: name)
-    let (attended, weights) = attend(heads(q, 0), heads(k, 1), heads(v, 2), bias: bias, scale: 1 / Double(headDim).squareRoot(),
-                                     dropout: isTraining ? dropout : 0, generator: dropoutGenerator)
+    // Without weights to return or dropout to apply, attention runs as one fused op, and a causal
+    // mask of its own is a flag for the kernel rather than an L × S tensor.
+    let p = isTraining ? dropout : 0
+    let fused = !needWeights && p == 0
+    let causalFlag = fused && isCausal && attnMask == nil
+    let bias = combinedMask(keyPaddingMask: keyPaddingMask, attnMask: attnMask, isCausal: isCausal && !causalFlag,
+                            batched: batched, n: n, l: l, s: s, dtype: q.dtype, name: name)
+    let scale = 1 / Double(headDim).squareRoot()
+    let attended: Tensor, weights: Tensor?
+    if fused {
+      attended = attendFused(heads(q, 0), heads(k, 1), heads(v, 2), bias: bias, causal: causalFlag, scale: scale)
+      weights = nil
+    } else {
+      (attended, weights) = attend(heads(q, 0), heads(k, 1), heads(v, 2), bias: bias, scale: scale, dropout: p,
+                                   generator: dropoutGenerator)
+    }
     // Join the heads back: [N, heads, L, E/heads] → [N, L, E], then mix them.
     var output = outProj(attended.transposed(1, 2).reshaped(n, l, embedDim))
     output = !batched ? output.squeezed(axis: 0) : (batchFirst ? output : output.transposed(0, 1))
-    guard needWeights else { return (output, nil) }
+    guard needWeights, let weights else { return (output, nil) }
     var w = averageAttnWeights ? weights.mean(axis: 1) : weights
     if !batched { w = w.squeezed(axis: 0) }
     return (output, w)
