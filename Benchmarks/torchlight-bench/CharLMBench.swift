@@ -17,24 +17,15 @@ func benchCharLM(threads: Int, cell: RecurrentMode, steps: Int = 500) {
   let tokens = tokenize(book.text, .char, lettersOnly: true)
   let vocabulary = Vocabulary(tokens)
   let ids = trainValidationSplit(vocabulary.indices(for: tokens)).train.map { Int64($0) }
-  let v = vocabulary.count, hidden = 256, numSteps = 35, batch = 32, chunk = 100
+  let v = vocabulary.count, hidden = 256, numSteps = 35, batch = 32
   let g = Generator(seed: 0)
   let recurrent: RNNBase = cell == .lstm ? LSTM(inputSize: v, hiddenSize: hidden, generator: g)
                                          : GRU(inputSize: v, hiddenSize: hidden, generator: g)
   let output = Linear(inFeatures: hidden, outFeatures: v, generator: g)
   let parameters = recurrent.parameters() + output.parameters()
   let optimizer = Adam(parameters: parameters, lr: 1e-2)
-  let starts = Tensor.randint(0, ids.count - numSteps - 1, [steps, batch], generator: g).toArray(Int64.self)
-
-  var chunkSeconds: [Double] = [], losses: [Double] = []
-  var chunkStart = DispatchTime.now().uptimeNanoseconds
-  for step in 0..<steps {
-    var xs: [Int64] = [], ys: [Int64] = []
-    for b in 0..<batch {
-      let s = Int(starts[step * batch + b])
-      xs += ids[s..<(s + numSteps)]
-      ys += ids[(s + 1)...(s + numSteps)]
-    }
+  timeCharLMTraining(name: "\(cell == .lstm ? "lstm" : "gru")_charlm", ids: ids, numSteps: numSteps, batch: batch, steps: steps,
+                     threads: threads, parameters: parameters, optimizer: optimizer, generator: g, extra: ["hidden": "\(hidden)"]) { xs, ys in
     let x = oneHot(Tensor(xs, shape: [batch, numSteps]).t(), numClasses: v)   // [steps, batch, v]
     let y = Tensor(ys, shape: [batch, numSteps]).t().reshaped(-1)
     let states: Tensor
@@ -43,26 +34,8 @@ func benchCharLM(threads: Int, cell: RecurrentMode, steps: Int = 500) {
     case let gru as GRU: states = gru(x).output
     default: preconditionFailure("benchCharLM: LSTM or GRU only")
     }
-    let loss = crossEntropy(logits: output(states).reshaped(-1, v), targets: y)
-    optimizer.zeroGrad()
-    loss.backward()
-    _ = clipGradNorm(parameters, maxNorm: 1)
-    optimizer.step()
-    losses.append(loss.item())
-    if (step + 1) % chunk == 0 {
-      let now = DispatchTime.now().uptimeNanoseconds
-      chunkSeconds.append(Double(now - chunkStart) / 1e9)
-      chunkStart = now
-    }
+    return crossEntropy(logits: output(states).reshaped(-1, v), targets: y)
   }
-  guard let fastest = chunkSeconds.min() else { return }
-  let median = chunkSeconds.sorted()[chunkSeconds.count / 2], perChunk = Double(chunk * batch * numSteps)
-  let last = losses.suffix(50)
-  report("\(cell == .lstm ? "lstm" : "gru")_charlm",
-         ["threads": Double(threads), "tokens_per_sec": perChunk / fastest, "tokens_per_sec_median": perChunk / median,
-          "ms_per_step_median": 1000 * median / Double(chunk),
-          "train_perplexity": Foundation.exp(last.reduce(0, +) / Double(last.count))],
-         extra: ["hidden": "\(hidden)"])
 }
 
 /// Where one step of the char model spends its time: the recurrent layer's forward and

@@ -52,43 +52,16 @@ func benchTransformerCharLM(threads: Int, steps: Int = 500) {
   }
   let ids = peerCharacterIDs(book.text)
   let train = Array(ids[..<(ids.count * 95 / 100)])
-  let v = 28, t = 64, batch = 32, chunk = 100
+  let v = 28, t = 64, batch = 32
   let g = Generator(seed: 0)
   let model = CharTransformer(vocabulary: v, generator: g)
   let parameters = model.parameters()
   let optimizer = Adam(parameters: parameters, lr: 3e-3)
-  let starts = Tensor.randint(0, train.count - t - 1, [steps, batch], generator: g).toArray(Int64.self)
-
-  var chunkSeconds: [Double] = [], losses: [Double] = []
-  var chunkStart = DispatchTime.now().uptimeNanoseconds
-  for step in 0..<steps {
-    var xs: [Int64] = [], ys: [Int64] = []
-    for b in 0..<batch {
-      let s = Int(starts[step * batch + b])
-      xs += train[s..<(s + t)]
-      ys += train[(s + 1)...(s + t)]
-    }
-    let x = Tensor(xs, shape: [batch, t]), y = Tensor(ys, shape: [batch * t])
-    let loss = crossEntropy(logits: model(x).reshaped(-1, v), targets: y)
-    optimizer.zeroGrad()
-    loss.backward()
-    _ = clipGradNorm(parameters, maxNorm: 1)
-    optimizer.step()
-    losses.append(loss.item())
-    if (step + 1) % chunk == 0 {
-      let now = DispatchTime.now().uptimeNanoseconds
-      chunkSeconds.append(Double(now - chunkStart) / 1e9)
-      chunkStart = now
-    }
+  timeCharLMTraining(name: "transformer_charlm", ids: train, numSteps: t, batch: batch, steps: steps, threads: threads,
+                     parameters: parameters, optimizer: optimizer, generator: g,
+                     extra: ["d_model": "64", "layers": "2", "params": "\(parameters.reduce(0) { $0 + $1.count })"]) { xs, ys in
+    crossEntropy(logits: model(Tensor(xs, shape: [batch, t])).reshaped(-1, v), targets: Tensor(ys, shape: [batch * t]))
   }
-  guard let fastest = chunkSeconds.min() else { return }
-  let median = chunkSeconds.sorted()[chunkSeconds.count / 2], perChunk = Double(chunk * batch * t)
-  let last = losses.suffix(50)
-  report("transformer_charlm",
-         ["threads": Double(threads), "tokens_per_sec": perChunk / fastest, "tokens_per_sec_median": perChunk / median,
-          "ms_per_step_median": 1000 * median / Double(chunk),
-          "train_perplexity": Foundation.exp(last.reduce(0, +) / Double(last.count))],
-         extra: ["d_model": "64", "layers": "2", "params": "\(parameters.reduce(0) { $0 + $1.count })"])
 }
 
 /// Where one step of the char Transformer spends its time: forward (with the loss), backward,
