@@ -9,8 +9,8 @@ fresh zero state each), with cross-entropy, gradient-norm clipping at 1 and Adam
 training tokens per second, timed over chunks of 100 steps (the fastest chunk), and the held-out
 perplexity on the last 10% of the text.
 """
-import math, statistics, time
-from common import busy_others, options, result, sherlock_letters, start_torch
+import math, statistics
+from common import options, result, sherlock_letters, start_torch, timed_char_training
 
 args = options(steps=500, more=lambda p: (p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"]),
                                             p.add_argument("--hidden", type=int, default=256)))
@@ -39,24 +39,9 @@ class CharModel(nn.Module):
 model = CharModel()
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
 starts = torch.randint(0, len(train) - T - 1, (args.steps, B), generator=torch.Generator().manual_seed(args.seed))
-steps_ahead = torch.arange(T)
-losses, chunk_seconds, chunk_others, chunk = [], [], [], 100
-t0, others = time.perf_counter(), busy_others()
-for step in range(args.steps):
-    rows = starts[step][:, None] + steps_ahead[None, :]
-    x, y = train[rows], train[rows + 1]
-    loss = F.cross_entropy(model(x).reshape(-1, V), y.T.reshape(-1))
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
-    losses.append(loss.item())
-    if (step + 1) % chunk == 0:
-        chunk_seconds.append(time.perf_counter() - t0)
-        chunk_others.append(others())
-        print(f"# step {step + 1}: {chunk_seconds[-1]:.3f} s per {chunk} steps, train perplexity "
-              f"{math.exp(sum(losses[-chunk:]) / chunk):.3f}, others_cpu {chunk_others[-1]:.2f}", flush=True)
-        t0, others = time.perf_counter(), busy_others()
+chunk = 100
+losses, chunk_seconds, chunk_others = timed_char_training(
+    torch, model, optimizer, train, starts, T, lambda m, x, y: F.cross_entropy(m(x).reshape(-1, V), y.T.reshape(-1)), chunk)
 
 model.eval()
 with torch.no_grad():

@@ -4,7 +4,7 @@ The scripts do the same work as a Torchlight chapter, in PyTorch on the CPU, so 
 put the two side by side in one run. Nothing here imports torch at module load: the thread
 variables must be set before torch starts its thread pools.
 """
-import argparse, gzip, os, re, struct, time
+import argparse, gzip, math, os, re, struct, time
 
 FASHION_MNIST = os.environ.get("TORCHLIGHT_DATA", "/usr/share/datasets/fashion-mnist")
 SHERLOCK = "/usr/share/gocode/src/github.com/bkaradzic/go-lz4/testdata/pg1661.txt"
@@ -125,3 +125,28 @@ class EpochClock:
     def __exit__(self, *exc):
         self.seconds.append(time.perf_counter() - self.t0)
         self.others.append(self.stop_others())
+
+
+def timed_char_training(torch, model, optimizer, train, starts, window, loss_of, chunk=100):
+    """The character benchmarks' training loop: for each row of `starts`, windows of `window`
+    characters of `train` (targets shifted by one), `loss_of(model, x, y)`, backward, clipping at
+    norm 1, one step. Timed in chunks of `chunk` steps, with the other processes' CPU share in
+    each; returns (losses, chunk_seconds, chunk_others)."""
+    ahead = torch.arange(window)
+    losses, chunk_seconds, chunk_others = [], [], []
+    t0, others = time.perf_counter(), busy_others()
+    for step in range(len(starts)):
+        rows = starts[step][:, None] + ahead[None, :]
+        loss = loss_of(model, train[rows], train[rows + 1])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        losses.append(loss.item())
+        if (step + 1) % chunk == 0:
+            chunk_seconds.append(time.perf_counter() - t0)
+            chunk_others.append(others())
+            print(f"# step {step + 1}: {chunk_seconds[-1]:.3f} s per {chunk} steps, train perplexity "
+                  f"{math.exp(sum(losses[-chunk:]) / chunk):.3f}, others_cpu {chunk_others[-1]:.2f}", flush=True)
+            t0, others = time.perf_counter(), busy_others()
+    return losses, chunk_seconds, chunk_others

@@ -10,8 +10,8 @@ with the causal mask -> a final LayerNorm -> Linear(64, 28). Each step trains on
 windows of 64 characters with cross-entropy, gradient-norm clipping at 1 and Adam at 3e-3.
 Reports training tokens per second over chunks of 100 steps (the fastest and the median chunk).
 """
-import math, statistics, time
-from common import busy_others, options, result, sherlock_letters, start_torch
+import math, statistics
+from common import options, result, sherlock_letters, start_torch, timed_char_training
 
 args = options(steps=500)
 torch = start_torch(args.threads, args.seed)
@@ -46,24 +46,9 @@ class CharTransformer(nn.Module):
 model = CharTransformer()
 optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
 starts = torch.randint(0, len(train) - T - 1, (args.steps, B), generator=torch.Generator().manual_seed(args.seed))
-steps_ahead = torch.arange(T)
-losses, chunk_seconds, chunk_others, chunk = [], [], [], 100
-t0, others = time.perf_counter(), busy_others()
-for step in range(args.steps):
-    rows = starts[step][:, None] + steps_ahead[None, :]
-    x, y = train[rows], train[rows + 1]
-    loss = F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1))
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
-    losses.append(loss.item())
-    if (step + 1) % chunk == 0:
-        chunk_seconds.append(time.perf_counter() - t0)
-        chunk_others.append(others())
-        print(f"# step {step + 1}: {chunk_seconds[-1]:.3f} s per {chunk} steps, train perplexity "
-              f"{math.exp(sum(losses[-chunk:]) / chunk):.3f}, others_cpu {chunk_others[-1]:.2f}", flush=True)
-        t0, others = time.perf_counter(), busy_others()
+chunk = 100
+losses, chunk_seconds, chunk_others = timed_char_training(
+    torch, model, optimizer, train, starts, T, lambda m, x, y: F.cross_entropy(m(x).reshape(-1, V), y.reshape(-1)), chunk)
 
 tokens = chunk * B * T
 result("torch_transformer_charlm", threads=args.threads, steps=args.steps, d_model=D, layers=LAYERS,
