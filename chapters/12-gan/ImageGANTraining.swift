@@ -110,18 +110,17 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
     run.log.trainingDone()
     if !recipe.wasserstein { run.realProbability.append(realSum / Double(seen)); run.fakeProbability.append(fakeSum / Double(seen)) }
     measure()
-    var metrics: KeyValuePairs<String, Double> = ["loss_D": run.lossD.last ?? .nan, "loss_G": run.lossG.last ?? .nan,
-                                                  "fid": run.fid.last!, "inception_score": run.inceptionScore.last!]
-    if !recipe.wasserstein {
-      metrics = ["loss_D": run.lossD.last ?? .nan, "loss_G": run.lossG.last ?? .nan, "D(x)": run.realProbability.last!,
-                 "D(G(z))": run.fakeProbability.last!, "fid": run.fid.last!, "inception_score": run.inceptionScore.last!]
+    let (lossD, lossG) = (run.lossD.last ?? .nan, run.lossG.last ?? .nan)
+    if recipe.wasserstein {      // a critic's scores are not probabilities: no D(x), D(G(z))
+      run.log.endEpoch(["loss_D": lossD, "loss_G": lossG, "fid": run.fid.last!, "inception_score": run.inceptionScore.last!])
+    } else {
+      run.log.endEpoch(["loss_D": lossD, "loss_G": lossG, "D(x)": run.realProbability.last!, "D(G(z))": run.fakeProbability.last!,
+                        "fid": run.fid.last!, "inception_score": run.inceptionScore.last!])
     }
-    run.log.endEpoch(metrics)
   }
   print(String(format: "  Fréchet distance %.2f (floor: real training images %.2f, ratio %.1f), Inception Score %.2f",
                run.fid.last!, quality.floor, run.fid.last! / max(quality.floor, 1e-12), run.inceptionScore.last!))
-  run.log.result(["fid": run.fid.last!, "inception_score": run.inceptionScore.last!, "fid_floor": quality.floor,
-                  "sec_per_epoch": run.log.fastestEpochSeconds],
+  run.log.result(["fid": run.fid.last!, "inception_score": run.inceptionScore.last!, "fid_floor": quality.floor],
                  extra: ["width": "\(chapter.width)", "threads": "\(options.threads)"])
   return run
 }
