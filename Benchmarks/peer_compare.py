@@ -4,7 +4,7 @@
     peer_compare.py NAME "REFERENCE [ARGS]" THREADS MODEL -- CHAPTER_COMMAND...
 
 Runs the chapter (its RESULT line for MODEL gives sec_per_epoch, or tokens_per_sec for language
-models), then the PyTorch reference script of Benchmarks/pytorch/ with the same thread count, and
+models and images_per_sec for single training steps of image models), then the PyTorch reference script of Benchmarks/pytorch/ with the same thread count, and
 prints one line:
 
     BENCH name=mlp_epoch threads=1 sec_per_epoch=0.62 pytorch_sec_per_epoch=0.74 ratio=0.84
@@ -34,6 +34,11 @@ README_ROWS = {
     "charlm.py --cell lstm": "char LSTM",
     "transformer_charlm.py": "2-layer Transformer",
 }
+
+
+# Rates a benchmark may report instead of seconds per epoch (higher is faster); the PyTorch script
+# reports the same rate with a `_max` suffix (its fastest chunk of steps).
+THROUGHPUTS = ("tokens_per_sec", "images_per_sec")
 
 
 def cpu_jiffies():
@@ -102,8 +107,7 @@ def main():
     ours_cmd = sys.argv[split + 1:] + ["--threads", threads]
     threads = int(threads)
     epochs = os.environ.get("EPOCHS", "3")
-    throughput = peer.startswith(("charlm.py", "transformer_charlm.py"))  # language models report tokens/s, not s/epoch
-    if not throughput and "torchlight-bench" not in ours_cmd[0]:
+    if "torchlight-bench" not in ours_cmd[0]:   # a chapter: time whole epochs
         ours_cmd += ["--epochs", epochs]
 
     stdout, ours_others = run_measured(ours_cmd)
@@ -112,7 +116,9 @@ def main():
         sys.exit(f"peer_compare: {name}: no RESULT line for model={model} from {' '.join(ours_cmd)}")
     core = re.search(r"core=(\S+)", subprocess.run([os.path.join(HERE, "..", ".build", "release", "torchlight-bench"), "--only", "blas-core"],
                                                     stdout=subprocess.PIPE, text=True).stdout or "")
-    key = "tokens_per_sec" if throughput else "sec_per_epoch"
+    # Language models report tokens/s, image models' single steps images/s, chapters s/epoch.
+    key = next((k for k in THROUGHPUTS if k in fields), "sec_per_epoch")
+    throughput = key != "sec_per_epoch"
     ours = float(fields[key])
     line = f"BENCH name={name} threads={threads} {key}={fields[key]}"
 
@@ -122,7 +128,7 @@ def main():
     peer_cmd = [PY] + peer.split() + ["--threads", str(threads)] + ([] if throughput else ["--epochs", epochs])
     peer_out, torch_others = run_measured(peer_cmd, cwd=REFERENCES)
     pf = result_fields(peer_out)
-    torch_value = float(pf["tokens_per_sec_max"] if throughput else pf["sec_per_epoch_min"])
+    torch_value = float(pf[f"{key}_max"] if throughput else pf["sec_per_epoch_min"])
     # ratio: Torchlight's time over PyTorch's for the same work.
     ratio = torch_value / ours if throughput else ours / torch_value
     info = torch_info(threads)
@@ -135,7 +141,7 @@ def main():
     if listed:
         slow = torch_value < listed / 1.3 if throughput else torch_value > listed * 1.3
         if slow:
-            unit = "tokens/s" if throughput else "s/epoch"
+            unit = key.replace("_per_sec", "/s") if throughput else "s/epoch"
             print(f"# note: the reference looks slow: PyTorch ran at {torch_value:.4g} {unit} here, "
                   f"the peers' README lists {listed:.4g} {unit} for this machine kind; treat ratio={ratio:.2f} with care")
 

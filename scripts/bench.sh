@@ -20,7 +20,7 @@ swift build -c release --product cnn >/dev/null
 swift build -c release --product normalization >/dev/null
 awk -F': ' '/^model name/ && !m {m=$2} /^cpu family/ && !f {f=$2} /^model\t/ && !n {n=$2}
   END {print "# cpu: " m " (family " f ", model " n ")"}' /proc/cpuinfo
-.build/release/torchlight-bench --skip-charlm
+.build/release/torchlight-bench --skip-compared
 
 # Each chapter against the same work in PyTorch, back to back with the same thread count; the line
 # also names PyTorch's version, threads and MKL/oneDNN use, how busy the machine was during each
@@ -35,4 +35,5 @@ for threads in 1 2; do
   compare lstm_charlm "charlm.py --cell lstm" "$threads" lstm_charlm -- .build/release/torchlight-bench --only lstm-charlm
   compare gru_charlm "charlm.py --cell gru" "$threads" gru_charlm -- .build/release/torchlight-bench --only gru-charlm
   compare transformer_charlm "transformer_charlm.py" "$threads" transformer_charlm -- .build/release/torchlight-bench --only transformer-charlm
+  compare dcgan_step "dcgan_step.py" "$threads" dcgan_step -- .build/release/torchlight-bench --only dcgan-step
 done

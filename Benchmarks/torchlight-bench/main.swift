@@ -4,10 +4,10 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|blas-core]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|dcgan-step|dcgan-profile|blas-core]
 var threadCounts: [Int] = []
 var only: String?
-var skipCharLM = false
+var skipCompared = false
 var args = CommandLine.arguments.dropFirst()
 while let arg = args.popFirst() {
   switch arg {
@@ -18,8 +18,8 @@ while let arg = args.popFirst() {
     threadCounts.append(v)
   case "--only":
     only = args.popFirst()
-  case "--skip-charlm":   // make bench times the char models beside PyTorch's, one at a time
-    skipCharLM = true
+  case "--skip-compared":   // make bench times these beside PyTorch's, one at a time (peer_compare.py)
+    skipCompared = true
   default:
     FileHandle.standardError.write(Data("torchlight-bench: unknown argument '\(arg)' (use --threads N, --only NAME)\n".utf8)); exit(2)
   }
@@ -39,10 +39,12 @@ for threads in threadCounts {
   if only == nil || only == "lenet" { benchLeNet(threads: threads) }
   if only == nil || only == "lenet-bn" { benchLeNetBN(threads: threads) }
   if only == "lenet-profile" { profileLeNet(threads: threads) }
-  if (only == nil && !skipCharLM) || only == "lstm-charlm" { benchCharLM(threads: threads, cell: .lstm) }
-  if (only == nil && !skipCharLM) || only == "gru-charlm" { benchCharLM(threads: threads, cell: .gru) }
+  if (only == nil && !skipCompared) || only == "lstm-charlm" { benchCharLM(threads: threads, cell: .lstm) }
+  if (only == nil && !skipCompared) || only == "gru-charlm" { benchCharLM(threads: threads, cell: .gru) }
   if only == "lstm-profile" { profileCharLM(threads: threads, cell: .lstm) }
   if only == "gru-profile" { profileCharLM(threads: threads, cell: .gru) }
-  if (only == nil && !skipCharLM) || only == "transformer-charlm" { benchTransformerCharLM(threads: threads) }
+  if (only == nil && !skipCompared) || only == "transformer-charlm" { benchTransformerCharLM(threads: threads) }
   if only == "transformer-profile" { profileTransformerCharLM(threads: threads) }
+  if (only == nil && !skipCompared) || only == "dcgan-step" { benchDCGAN(threads: threads) }
+  if only == "dcgan-profile" { profileDCGAN(threads: threads) }
 }
