@@ -14,7 +14,7 @@ import TorchlightOptim
 ///       → flatten 3136 → linear 128 → ReLU (the features) → linear 10 (the class scores)
 public final class FashionFeatureNetwork: Module {
   /// Names the architecture in the checkpoint's metadata: a checkpoint of another one is refused.
-  public static let architecture = "fashion-features-v2 conv32-bn-pool-conv64-bn-pool-fc128-fc10"
+  public static let architecture = "fashion-features-v3 conv32-bn-pool-conv64-bn-pool-fc128-fc10"
   public static let featureCount = 128
 
   public let convolutions: Sequential

@@ -1,10 +1,13 @@
-/// Runs layers one after another (`nn.Sequential`); parameters are named `layers.0.weight`, ….
-/// `layers` may be changed: replace a layer (a new head for fine-tuning), append, remove.
+/// Runs layers one after another (`nn.Sequential`). As in PyTorch, the layers are named by their
+/// position: parameters `0.weight`, `0.bias`, `2.weight`, …, so a state dict moves between the
+/// two by name. `layers` may be changed: replace a layer (a new head for fine-tuning), append, remove.
 public final class Sequential: Module {
   public var layers: [Module]
 
   public init(_ layers: [Module]) { self.layers = layers }
   public convenience init(_ layers: Module...) { self.init(layers) }
+
+  public override func namedChildren() -> [(String, Module)] { layers.enumerated().map { ("\($0)", $1) } }
 
   public override func forward(_ x: Tensor) -> Tensor { layers.reduce(x) { $1($0) } }
 

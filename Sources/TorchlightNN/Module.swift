@@ -4,7 +4,7 @@
 ///
 /// Subclasses store their parameters as `Tensor` properties and their sublayers as `Module`
 /// properties (or arrays of them), and override `forward`. Everything else is found by
-/// reflection (`Mirror`): `namedParameters()` gives names such as `layers.0.weight` without any
+/// reflection (`Mirror`): `namedParameters()` gives names such as `blocks.0.weight` without any
 /// registration code, so a new layer cannot silently forget to expose a parameter.
 ///
 /// Every `Tensor` property is a **parameter**: trained when it requires grad, frozen when not
@@ -103,7 +103,7 @@ open class Module {
     namedModules().flatMap { prefix, m in local(m).map { (prefix.isEmpty ? $0 : "\(prefix).\($0)", $1) } }
   }
 
-  /// Every parameter, trainable or frozen, with dotted names such as `layers.0.weight`
+  /// Every parameter, trainable or frozen, with dotted names such as `blocks.0.weight`
   /// (`named_parameters()`), in a stable order.
   public func namedParameters() -> [(String, Tensor)] { collect { $0.namedLocalParameters() } }
   /// Every parameter (`parameters()`). Optimizers skip the ones that get no gradient.

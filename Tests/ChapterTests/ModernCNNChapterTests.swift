@@ -43,7 +43,7 @@ import Testing
     #expect(checkpoint.count > 8)
     let headerLength = checkpoint.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
     let header = String(decoding: checkpoint.dropFirst(8).prefix(headerLength), as: UTF8.self)
-    #expect(header.contains("\"backbone.layers.0.weight\"") && header.contains("\"head.weight\""), "\(header.prefix(200))")
+    #expect(header.contains("\"backbone.0.weight\"") && header.contains("\"head.weight\""), "\(header.prefix(200))")
     #expect(text.contains("frozen backbone after fine-tuning vs checkpoint: max difference 0.0e+00"), "\(text)")
     let frozen = try #require(run.result(model: "transfer-frozen")), fineTune = try #require(run.result(model: "transfer-finetune"))
     let scratch = try #require(run.result(model: "transfer-scratch"))

@@ -263,7 +263,7 @@ let activationCases: [ActivationCase] = [
     #expect(layers.allSatisfy { $0.parameterCount == 0 })
     let net = Sequential(Linear(inFeatures: 3, outFeatures: 4), PReLU(numParameters: 4), Linear(inFeatures: 4, outFeatures: 2), GELU())
     #expect(net.parameterCount == 3 * 4 + 4 + 4 + 4 * 2 + 2)
-    #expect(net.namedParameters().map(\.0).contains("layers.1.weight"))
+    #expect(net.namedParameters().map(\.0).contains("1.weight"))
   }
 
   @Test func preluChannelMismatchNamesTheShapes() async {

@@ -34,8 +34,8 @@ private func makeModel(dtype: DType = .float32, seed: UInt64) -> Sequential {
                     Linear(inFeatures: 3, outFeatures: 2, dtype: dtype, generator: g))
 }
 
-private let modelNames = ["layers.0.weight", "layers.0.bias", "layers.1.scale", "layers.2.weight", "layers.2.bias",
-                          "layers.1.runningMean", "layers.1.steps", "layers.1.mask"]
+private let modelNames = ["0.weight", "0.bias", "1.scale", "2.weight", "2.bias",
+                          "1.runningMean", "1.steps", "1.mask"]
 
 /// The raw bytes of a tensor's values, row-major: equal bytes mean bit-identical tensors.
 private func rawBytes(_ t: Tensor) -> [UInt8] {
@@ -262,12 +262,12 @@ private func jsonBool(_ value: Any) -> Bool? {
     let model = makeModel(seed: 5)
     let before = Snapshot(model)
     var state = makeModel(seed: 6).stateDict()
-    state.removeAll { $0.0 == "layers.2.bias" || $0.0 == "layers.1.steps" }
-    state.append(("layers.3.weight", Tensor.zeros([1])))
+    state.removeAll { $0.0 == "2.bias" || $0.0 == "1.steps" }
+    state.append(("3.weight", Tensor.zeros([1])))
     let error = expectCheckpointError(.keyMismatch, "strict") { try model.load(stateDict: state) }
     let text = error?.description ?? ""
-    #expect(text.contains("missing keys 'layers.2.bias', 'layers.1.steps'"), "\(text)")
-    #expect(text.contains("unexpected keys 'layers.3.weight'"), "\(text)")
+    #expect(text.contains("missing keys '2.bias', '1.steps'"), "\(text)")
+    #expect(text.contains("unexpected keys '3.weight'"), "\(text)")
     #expect(text.contains("Sequential") && text.contains("strict: false"), "\(text)")
     #expect(Snapshot(model) == before)
   }
@@ -282,14 +282,14 @@ private func jsonBool(_ value: Any) -> Bool? {
     let model = makeModel(seed: 7), source = makeModel(seed: 8)
     let before = Snapshot(model)
     var state = source.stateDict()
-    state.removeAll { $0.0 == "layers.0.weight" }
+    state.removeAll { $0.0 == "0.weight" }
     state.append(("extra.bias", Tensor.zeros([2])))
     let keys = try model.load(stateDict: state, strict: false)
-    #expect(keys == IncompatibleKeys(missing: ["layers.0.weight"], unexpected: ["extra.bias"]))
+    #expect(keys == IncompatibleKeys(missing: ["0.weight"], unexpected: ["extra.bias"]))
     #expect(!keys.isEmpty)
     let after = Snapshot(model), wanted = Snapshot(source)
     for (index, entry) in after.entries.enumerated() {
-      let expected = entry.name == "layers.0.weight" ? before.entries[index].bytes : wanted.entries[index].bytes
+      let expected = entry.name == "0.weight" ? before.entries[index].bytes : wanted.entries[index].bytes
       #expect(entry.bytes == expected, "\(entry.name)")
     }
   }
@@ -299,7 +299,7 @@ private func jsonBool(_ value: Any) -> Bool? {
     let before = Snapshot(model)
     let state = makeModel(seed: 10).stateDict()
     let error = expectCheckpointError(.invalidName, "duplicate") { try model.load(stateDict: state + [state[0]]) }
-    #expect(error?.description.contains("'layers.0.weight'") == true)
+    #expect(error?.description.contains("'0.weight'") == true)
     #expect(Snapshot(model) == before)
   }
 
@@ -309,17 +309,17 @@ private func jsonBool(_ value: Any) -> Bool? {
     let model = makeModel(seed: 11)
     let before = Snapshot(model)
     var state = makeModel(seed: 12).stateDict()
-    state[7] = ("layers.1.mask", Tensor([true, true, true, false]))
+    state[7] = ("1.mask", Tensor([true, true, true, false]))
     let shape = expectCheckpointError(.shapeMismatch, "shape") { try model.load(stateDict: state) }
-    #expect(shape?.description.contains("'layers.1.mask'") == true && shape?.description.contains("[4]") == true
+    #expect(shape?.description.contains("'1.mask'") == true && shape?.description.contains("[4]") == true
             && shape?.description.contains("[3]") == true, "\(shape?.description ?? "")")
     #expect(Snapshot(model) == before)
 
     state = makeModel(seed: 12).stateDict()
-    state[5] = ("layers.1.runningMean", Tensor.zeros([3], dtype: .float64))
-    state[6] = ("layers.1.steps", state[6].1)
+    state[5] = ("1.runningMean", Tensor.zeros([3], dtype: .float64))
+    state[6] = ("1.steps", state[6].1)
     let dtype = expectCheckpointError(.dtypeMismatch, "dtype") { try model.load(stateDict: state) }
-    #expect(dtype?.description.contains("'layers.1.runningMean'") == true && dtype?.description.contains("float64") == true,
+    #expect(dtype?.description.contains("'1.runningMean'") == true && dtype?.description.contains("float64") == true,
             "\(dtype?.description ?? "")")
     #expect(Snapshot(model) == before)
     // Also when the mismatch comes through a file: the message starts with its path.

@@ -29,9 +29,9 @@ func leaf64(_ shape: [Int], seed: UInt64, transposed: Bool = true) -> Tensor {
 
   @Test func parametersAreNamedLikePyTorch() {
     let net = Sequential(Linear(inFeatures: 4, outFeatures: 3), Linear(inFeatures: 3, outFeatures: 1, bias: false))
-    #expect(net.namedParameters().map(\.0) == ["layers.0.weight", "layers.0.bias", "layers.1.weight"])
+    #expect(net.namedParameters().map(\.0) == ["0.weight", "0.bias", "1.weight"])
     #expect(net.children().count == 2)
-    #expect(net.namedModules().map(\.0) == ["", "layers.0", "layers.1"])
+    #expect(net.namedModules().map(\.0) == ["", "0", "1"])
   }
 
   @Test func subclassFieldsAndBuffersAreFound() {

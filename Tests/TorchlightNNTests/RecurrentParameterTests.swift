@@ -45,8 +45,8 @@ import Testing
     #expect(LSTMCell(inputSize: 3, hiddenSize: 5).namedParameters().map(\.0) == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"])
     // Inside a model the usual prefixes apply.
     let model = Sequential(Embedding(numEmbeddings: 10, embeddingDim: 4), RNN(inputSize: 4, hiddenSize: 3))
-    #expect(model.namedParameters().map(\.0) == ["layers.0.weight", "layers.1.weight_ih_l0", "layers.1.weight_hh_l0",
-                                                 "layers.1.bias_ih_l0", "layers.1.bias_hh_l0"])
+    #expect(model.namedParameters().map(\.0) == ["0.weight", "1.weight_ih_l0", "1.weight_hh_l0",
+                                                 "1.bias_ih_l0", "1.bias_hh_l0"])
   }
 
   /// Every weight and bias uniform on ±1/√H: inside the bound, and spread over it.
