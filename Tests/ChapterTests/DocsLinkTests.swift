@@ -11,7 +11,7 @@ import Testing
   @Test func everyLinkAnchorAndQuotedBlockMatchesTheRepository() throws {
     let docs = Self.root.appendingPathComponent("docs")
     let pages = try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }.sorted()
-      .map { docs.appendingPathComponent($0) } + [Self.root.appendingPathComponent("README.md")]
+      .map { docs.appendingPathComponent($0) } + ["README.md", "CONTRIBUTING.md"].map { Self.root.appendingPathComponent($0) }
     #expect(pages.count > 10)
     var problems: [String] = [], anchors = 0
     for page in pages {
