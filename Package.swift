@@ -55,7 +55,7 @@ let package = Package(
     ], swiftSettings: fastFlags),
 
     // MARK: Chapters (one executable each)
-    .executableTarget(name: "tensors", dependencies: ["ChapterKit"], path: "chapters/01-tensors",
+    .executableTarget(name: "tensors", dependencies: ["ChapterKit", "TorchlightPlot"], path: "chapters/01-tensors",
                       swiftSettings: fastFlags),
     .executableTarget(name: "autograd", dependencies: ["ChapterKit", "TorchlightPlot"], path: "chapters/02-autograd",
                       swiftSettings: fastFlags),

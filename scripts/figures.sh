@@ -6,7 +6,7 @@
 #   bash scripts/figures.sh cnn normalization      (or: make figures CHAPTERS="cnn normalization")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt gan)
+all=(tensors autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt gan)
 chapters=("${@:-${all[@]}}")
 for chapter in "${chapters[@]}"; do
   [[ " ${all[*]} " == *" $chapter "* ]] || { echo "figures.sh: no chapter '$chapter'; choose from: ${all[*]}" >&2; exit 2; }
@@ -15,10 +15,11 @@ swift build -c release
 mkdir -p docs/figures
 for chapter in "${chapters[@]}"; do
   echo "== $chapter"
-  binary="$chapter" extra=()
+  binary="$chapter" extra=() threads=(--threads 1)
   if [ "$chapter" = attention-gpt ]; then binary=attention extra=(--part gpt); fi
+  if [ "$chapter" = tensors ]; then threads=(); fi   # chapter 01 computes nothing worth threading
   rm -rf "out/$chapter"
-  ".build/release/$binary" "${extra[@]}" --output "out/$chapter" --seed 0 --threads 1 | tee "out/$chapter.log"
+  ".build/release/$binary" "${extra[@]}" --output "out/$chapter" --seed 0 "${threads[@]}" | tee "out/$chapter.log"
   for png in "out/$chapter"/*.png; do
     [ -e "$png" ] || continue
     cp "$png" "docs/figures/$binary-$(basename "$png")"

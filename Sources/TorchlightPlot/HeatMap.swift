@@ -99,7 +99,11 @@ public struct HeatMap: CanvasFigure {
       lines.append("set ytics 1")
     }
     let file = Theme.file(dataFile) + (block.map { " index \($0)" } ?? "")
-    var plot = "plot \(file) using 1:2:3 with image notitle"
+    // gnuplot's `with image` needs at least 2 × 2 cells; a single row or column (a vector) is
+    // drawn as filled boxes instead, which look the same.
+    var plot = rows >= 2 && cols >= 2
+      ? "plot \(file) using 1:2:3 with image notitle"
+      : "plot \(file) using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 noborder notitle"
     if showValues {
       // Font size by cell count; white text on dark cells, near-black on light ones.
       let size = max(6, min(11, Int(140 / Double(max(rows, cols)))))

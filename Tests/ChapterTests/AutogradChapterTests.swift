@@ -22,15 +22,18 @@ import Testing
 
 @Suite("Chapter 01: tensors") struct TensorsChapterTests {
   @Test func walksThroughEverySection() throws {
-    let run = try runChapter("tensors", [])
+    let out = temporaryFolder("tensors")
+    let run = try runChapter("tensors", ["--output", out])
     #expect(run.status == 0)
     #expect(run.result()?["sections"] == "8")
     #expect(run.stdout.contains("view reads slots: [0, 3, 1, 4, 2, 5]"))
+    expectFigure(out, "views")
   }
 
   @Test func runsRepeatExactly() throws {
-    let a = try runChapter("tensors", ["--seed", "3"]), b = try runChapter("tensors", ["--seed", "3"])
+    let out = temporaryFolder("tensors-repeat")
+    let a = try runChapter("tensors", ["--seed", "3", "--output", out]), b = try runChapter("tensors", ["--seed", "3", "--output", out])
     #expect(a.stdout == b.stdout)
-    #expect(try runChapter("tensors", ["--seed", "x"]).status == 2)
+    #expect(try runChapter("tensors", ["--seed", "x", "--output", out]).status == 2)
   }
 }

@@ -13,6 +13,13 @@ struct TensorsChapter: ParsableCommand {
   @Option(help: "Seed of the random tensors.")
   var seed: UInt64 = 0
 
+  @Option(help: "Where the figure views.png goes.")
+  var output = "out/tensors"
+
+  func validate() throws {
+    guard !output.isEmpty else { throw ValidationError("--output needs a directory") }
+  }
+
   func run() throws {
     let sections: [(String, () -> Void)] = [
       ("Making tensors", sectionMaking),
@@ -28,6 +35,13 @@ struct TensorsChapter: ParsableCommand {
     for (number, (title, body)) in sections.enumerated() {
       heading(number + 1, title)
       body()
+    }
+    heading(sections.count + 1, "The picture")
+    do {
+      try drawViews(outputDirectory: output)
+      say("  one storage and five views of it, each cell labelled with the storage slot it reads: \(output)/views.png")
+    } catch {
+      throw ChapterError("could not draw the figure: \(error)")
     }
     printResult(chapter: "tensors", extra: ["sections": "\(sections.count)"])
   }
