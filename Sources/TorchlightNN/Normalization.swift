@@ -220,6 +220,14 @@ public final class GroupNorm: Module {
   }
 }
 
+/// Instance normalization (`F.instance_norm` without running statistics): each channel of each
+/// example of `[N, C, …]` standardised over its own positions, y = (x − μ_nc)/√(σ²_nc + ε), then
+/// per-channel γ and β. It is group normalization with one channel per group.
+public func instanceNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+  guard x.rank >= 3 else { fatalError("instanceNorm: expected input [N, C, …] with at least one position axis, got shape \(x.shape)") }
+  return groupNorm(x, numGroups: x.shape[1], weight: weight, bias: bias, eps: eps)
+}
+
 /// Instance normalization for images `[N, C, H, W]` (`nn.InstanceNorm2d`): each channel of each
 /// example standardised over its own pixels. As in PyTorch, no affine parameters and no running
 /// statistics by default.
@@ -239,7 +247,7 @@ public final class InstanceNorm2d: Module {
     guard x.rank == 4, x.shape[1] == numFeatures else {
       fatalError("InstanceNorm2d(\(numFeatures)): expected input [N, \(numFeatures), H, W], got shape \(x.shape)")
     }
-    return groupNorm(x, numGroups: numFeatures, weight: weight, bias: bias, eps: eps)
+    return instanceNorm(x, weight: weight, bias: bias, eps: eps)
   }
 }
 

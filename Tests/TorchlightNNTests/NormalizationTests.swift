@@ -130,6 +130,28 @@ private func moments(_ values: [Double], _ indices: [Int]) -> (Double, Double) {
     #expect(gg.passed, "layerNorm gradgrad: \(gg)")
   }
 
+  @Test func functionalInstanceNormMatchesItsDefinitionAndGradients() {
+    // [N, C, L] (a sequence, not an image): one mean and variance per example and channel.
+    let x = Tensor.randn([2, 3, 5], dtype: .float64, generator: Generator(seed: 21)) * 3 + 1
+    let w = Tensor.randn([3], dtype: .float64, generator: Generator(seed: 22)), b = Tensor.randn([3], dtype: .float64, generator: Generator(seed: 23))
+    let y = instanceNorm(x, weight: w, bias: b).toDoubles(), xs = x.toDoubles(), ws = w.toDoubles(), bs = b.toDoubles()
+    for start in stride(from: 0, to: 30, by: 5) {
+      let (m, v) = moments(xs, Array(start..<(start + 5)))
+      let channel = (start / 5) % 3
+      for i in start..<(start + 5) {
+        #expect(Swift.abs(y[i] - ((xs[i] - m) / (v + 1e-5).squareRoot() * ws[channel] + bs[channel])) < 1e-12)
+      }
+    }
+    // Gradients in the input (a non-contiguous view) and the affine parameters, first and second order.
+    let leaf = scrambledLeaf([2, 3, 2, 2], seed: 24)
+    let gw = Tensor.randn([3], dtype: .float64, generator: Generator(seed: 25)).requiringGrad()
+    let gb = Tensor.randn([3], dtype: .float64, generator: Generator(seed: 26)).requiringGrad()
+    let first = gradientCheck({ v in instanceNorm(v[0], weight: v[1], bias: v[2]) }, inputs: [leaf, gw, gb])
+    #expect(first.passed, "instanceNorm: \(first)")
+    let second = gradgradCheck({ v in instanceNorm(v[0], weight: v[1]) }, inputs: [scrambledLeaf([2, 3, 4], seed: 27), gw], seed: 28)
+    #expect(second.passed, "instanceNorm gradgrad: \(second)")
+  }
+
   @Test func localResponseNormMatchesPyTorchsDefinition() {
     // b_c = a_c / (k + α/n Σ a²)^β over channels c − ⌊n/2⌋ … c + ⌊(n−1)/2⌋, n = 3, α = 0.3, β = 0.5, k = 2.
     let a: [Double] = [1, 2, 3, 4]
