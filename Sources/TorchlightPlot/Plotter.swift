@@ -27,6 +27,22 @@ public final class Plotter: @unchecked Sendable {
   /// True when gnuplot was found, so `save` draws PNGs and `terminal` returns text.
   public var hasGnuplot: Bool { gnuplotPath != nil }
 
+  private let lock = NSLock()
+  private var drawnNames: [String] = [], scriptNames: [String] = []
+
+  /// The PNG files drawn so far, in order (`loss.png`, …).
+  public var drawn: [String] { lock.withLock { drawnNames } }
+
+  /// One line saying what is in the folder: the PNGs drawn, or, when none could be drawn (no
+  /// gnuplot), the data and scripts that were written and how to draw them later.
+  public func summary() -> String {
+    let (drawn, scripts) = lock.withLock { (drawnNames, scriptNames) }
+    if !drawn.isEmpty { return "Figures in \(directory)/: " + drawn.joined(separator: ", ") }
+    if scripts.isEmpty { return "No figures were written to \(directory)/" }
+    return "No PNGs drawn (gnuplot was not found); data and scripts of \(scripts.count) figures in \(directory)/: "
+      + "install gnuplot-nox, then run `gnuplot name.gp` there"
+  }
+
   /// - Parameters:
   ///   - directory: the folder for the figures.
   ///   - gnuplot: the gnuplot executable; by default the first `gnuplot` on `PATH`.
@@ -73,6 +89,7 @@ public final class Plotter: @unchecked Sendable {
     try Self.writeAtomically(figure.data(), to: path("\(name).dat"), figure: name)
     try Self.writeAtomically(pngScript(figure, name: name, output: "\(name).png", width: width, height: height),
                              to: path("\(name).gp"), figure: name)
+    lock.withLock { scriptNames.append("\(name).gp") }
     guard let gnuplot = gnuplotPath else {
       warnMissingGnuplot()
       return
@@ -102,6 +119,7 @@ public final class Plotter: @unchecked Sendable {
     if rename(path(temporaryPNG), path("\(name).png")) != 0 {
       throw PlotError("figure \(name): cannot write \(path("\(name).png")): \(String(cString: strerror(errno)))")
     }
+    lock.withLock { if !drawnNames.contains("\(name).png") { drawnNames.append("\(name).png") } }
     // A figure that drew but lost something (a series with nothing to show on a log axis…).
     for warning in messages {
       FileHandle.standardError.write(Data("figure \(name): gnuplot: \(warning)\n".utf8))

@@ -109,6 +109,9 @@ let everyFigure: [(String, any Figure)] = {
       #expect(!script.contains(folder), "the script must not depend on where it was written")
     }
     #expect(try leftovers(plotter.directory).isEmpty, "temporary files left behind")
+    // The summary a chapter prints lists exactly the PNGs drawn, in order.
+    #expect(plotter.drawn == everyFigure.map { "\($0.0).png" })
+    #expect(plotter.summary() == "Figures in \(plotter.directory)/: " + everyFigure.map { "\($0.0).png" }.joined(separator: ", "))
   }
 
   @Test(needsGnuplot) func theWrittenScriptRedrawsTheFigureOnItsOwn() throws {
@@ -142,6 +145,10 @@ let everyFigure: [(String, any Figure)] = {
     #expect(!plotter.missingGnuplotNote.dropLast().contains("\n"), "one line")
     #expect(plotter.terminal(everyFigure[0].1) == nil)
     #expect(try leftovers(folder).isEmpty)
+    // A chapter must not claim PNGs it could not draw.
+    #expect(plotter.drawn.isEmpty)
+    #expect(!plotter.summary().contains(".png") && plotter.summary().contains("gnuplot was not found")
+            && plotter.summary().contains("\(everyFigure.count) figures"), "\(plotter.summary())")
   }
 
   @Test(needsGnuplot) func aGnuplotErrorCarriesGnuplotsMessage() throws {

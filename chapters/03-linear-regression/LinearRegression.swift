@@ -65,7 +65,7 @@ struct LinearRegression: ParsableCommand {
     try drawFigures(plotter, scratch: scratch, concise: concise,
                     features: (0..<shown).map { features[$0].toDoubles() }, labels: (0..<shown).map { labels[$0].item() },
                     surface: (w1, w2, surface), trueW: Self.trueW, trueB: Self.trueB)
-    print("\nFigures in \(options.output)/: loss.png, epoch-loss.png, fit.png, loss-surface.png")
+    print("\n" + plotter.summary())
 
     for (run, log) in [(scratch, scratchLog), (concise, conciseLog)] {
       let errors = errorsOf(run)

@@ -53,7 +53,7 @@ struct OptimizersChapter: ParsableCommand {
     }
     if part == .all || part == .mlp { try runMLPComparison(plotter) }
     if part == .all || part == .lenet { try runLeNetSchedules(plotter) }
-    print("\nFigures in \(options.output)/")
+    print("\n" + plotter.summary())
   }
 
   func runPaths(_ plotter: Plotter, generator g: Generator) throws {

@@ -74,7 +74,7 @@ struct CNNChapter: ParsableCommand {
     try drawKernels(plotter, firstNet, name: firstChoice.rawValue)
     try drawFeatureMaps(plotter, firstNet, image: test.images[0..<1], name: firstChoice.rawValue)
     try drawMistakes(plotter, firstNet, test: test, name: firstChoice.rawValue)
-    print("\nFigures in \(options.output)/: edges, curves, kernels, feature-maps, mistakes")
+    print("\n" + plotter.summary())
 
     print("\nmodel        parameters   epochs   test accuracy   textbook (full size): parameters, accuracy")
     for (choice, history, _, net) in runs {

@@ -112,7 +112,7 @@ struct NormalizationChapter: ParsableCommand {
 
     section("Batch size: batch norm against group norm")
     let rows = try runBatchSizes(plotter, train: train, test: test)
-    print("\nFigures in \(options.output)/: bn-lenet-curves, activations, axes, comparison, batch-size")
+    print("\n" + plotter.summary())
 
     for (choice, run) in runs {
       guard let last = run.history.last else { continue }

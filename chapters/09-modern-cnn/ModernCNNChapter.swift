@@ -118,7 +118,7 @@ struct ModernCNNChapter: ParsableCommand {
     if transfer {
       try runTransfer(train: train, test: test, plotter: plotter)
     }
-    print("\nFigures in \(options.output)/: " + (model.models.flatMap { ["curves-\($0.rawValue)", "cam-\($0.rawValue)"] } + (transfer ? ["transfer"] : [])).joined(separator: ", "))
+    print("\n" + plotter.summary())
   }
 
   /// CAM and Grad-CAM for the first test images, drawn over them, with the check that the CAM

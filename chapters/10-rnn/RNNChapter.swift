@@ -97,6 +97,6 @@ struct RNNChapter: ParsableCommand {
     if runs(.gradients) { try runGradientsPart(self, plotter) }
     if let corpus, runs(.compare) { try runComparePart(self, plotter, corpus: corpus) }
 
-    print("\nFigures in \(options.output)/")
+    print("\n" + plotter.summary())
   }
 }

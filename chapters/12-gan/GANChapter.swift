@@ -67,6 +67,6 @@ struct GANChapter: ParsableCommand {
       if images.contains(.wganGP) { curves.append(try runWGANPart(self, plotter, quality)) }
       if curves.count > 1 { try drawFrechetCurves(curves, quality: quality, plotter) }
     }
-    print("\nFigures in \(options.output)/")
+    print("\n" + plotter.summary())
   }
 }
