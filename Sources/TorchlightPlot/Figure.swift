@@ -117,7 +117,7 @@ enum Theme {
   /// Title and axis labels. In text, where gnuplot cannot turn the y label on its side (and
   /// would run it into the tic labels), the y label sits above the top of the y axis.
   static func header(title: String, xLabel: String, yLabel: String, canvas: Canvas = .png) -> [String] {
-    var lines = ["set title \(quoted(title))", "set xlabel \(quoted(xLabel))"]
+    var lines = ["set title \(quoted(fitted(title: title, canvas: canvas)))", "set xlabel \(quoted(xLabel))"]
     if canvas.isText {
       lines.append("unset ylabel")
       if !yLabel.isEmpty { lines.append("set label 100 \(quoted(yLabel)) at graph 0, graph 1 right offset -1, 1") }
@@ -125,6 +125,19 @@ enum Theme {
       lines.append("set ylabel \(quoted(yLabel))")
     }
     return lines
+  }
+
+  /// Titles are set larger than labels: about 9 pixels a character.
+  static let titleCharWidth = 9.0
+
+  /// The title, broken into two lines at the space nearest its middle when one line would run
+  /// past the edges of the picture (gnuplot centres it and cuts what does not fit).
+  static func fitted(title: String, canvas: Canvas) -> String {
+    guard !canvas.isText, !title.contains("\n"), Double(title.count) * titleCharWidth > canvas.width - 60 else { return title }
+    let characters = Array(title), middle = characters.count / 2
+    let spaces = characters.indices.filter { characters[$0] == " " }
+    guard let cut = spaces.min(by: { abs($0 - middle) < abs($1 - middle) }) else { return title }
+    return String(characters[..<cut]) + "\n" + String(characters[(cut + 1)...])
   }
 
   /// The characters that mark points in text, one per series.

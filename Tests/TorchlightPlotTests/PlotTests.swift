@@ -225,6 +225,16 @@ let everyFigure: [(String, any Figure)] = {
     }
   }
 
+  @Test func aTitleTooLongForThePictureIsBrokenInTwo() {
+    let long = "Fréchet distance to the test images after each epoch (2000 samples; lower is better)"
+    let fitted = Theme.fitted(title: long, canvas: .png)
+    let lines = fitted.split(separator: "\n")
+    #expect(lines.count == 2 && lines.joined(separator: " ") == long, "\(fitted)")
+    #expect(lines.allSatisfy { Double($0.count) * Theme.titleCharWidth <= 800 - 60 })
+    #expect(Theme.fitted(title: "Loss", canvas: .png) == "Loss")
+    #expect(Theme.fitted(title: long, canvas: Canvas(width: 78, height: 22, isText: true)) == long, "text keeps one line")
+  }
+
   @Test func anEmptySeriesKeepsTheLaterIndices() {
     let plot = LinePlot(title: "t", xLabel: "x", yLabel: "y",
                         series: [Series("a", x: [1], y: [1]), Series("empty", x: [], y: []), Series("c", x: [3], y: [3])])
