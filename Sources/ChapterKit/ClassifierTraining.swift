@@ -47,12 +47,23 @@ public func evaluate(_ model: Classifier, _ data: FashionMNIST) -> (loss: Double
 /// `afterEpoch(epoch)` runs once each epoch has been scored: the place for a per-epoch
 /// learning-rate scheduler's `step()`. A loss that turns NaN or infinite stops training with a
 /// `ChapterError` naming the epoch and step (see `checkFinite`).
+///
+/// With `epochs` 0 nothing is trained: the untrained model is scored on both splits, printed, and
+/// kept as `log.untrained`, so the chapter can still end with a RESULT line (`epochs=0`); the
+/// returned history is empty.
 public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int,
            generator: Generator, log: TrainingLog, afterEpoch: (Int) -> Void = { _ in }) throws -> [EpochStats] {
+  if epochs == 0 {
+    var stats = EpochStats()
+    (stats.trainLoss, stats.trainAccuracy) = evaluate(model, train)
+    (stats.testLoss, stats.testAccuracy) = evaluate(model, test)
+    log.scoredUntrained(stats)
+    return []
+  }
   var lastFinite: Double?
   let loader = DataLoader(train, batchSize: batchSize, shuffle: true, generator: generator)
   var history: [EpochStats] = []
-  for epoch in 1...max(epochs, 1) where epochs > 0 {
+  for epoch in 1...epochs {
     model.setTraining(true)
     log.startEpoch(epoch, of: epochs, batches: loader.count)
     var stats = EpochStats(), seen = 0.0
@@ -104,4 +115,19 @@ extension ChapterOptions {
       throw ChapterError(error.description)
     }
   }
+}
+
+extension TrainingLog {
+  /// The numbers of an untrained model (`--epochs 0`), printed as one line.
+  func scoredUntrained(_ stats: EpochStats) {
+    untrained = stats
+    print((model.map { "[\($0)] " } ?? "") + "no training (--epochs 0): "
+          + [("train_loss", stats.trainLoss), ("train_acc", stats.trainAccuracy), ("test_loss", stats.testLoss), ("test_acc", stats.testAccuracy)]
+            .map { "\($0.0) \(formatMetric($0.1))" }.joined(separator: "  "))
+  }
+}
+
+extension Array where Element == EpochStats {
+  /// The last epoch's numbers, or the untrained model's when nothing was trained (`--epochs 0`).
+  public func last(orUntrainedOf log: TrainingLog) -> EpochStats? { last ?? log.untrained }
 }

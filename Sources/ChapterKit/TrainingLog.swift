@@ -31,6 +31,8 @@ public final class TrainingLog {
   public private(set) var epochSeconds: [Double] = []
   /// Every metric of every finished epoch, in the order first seen.
   public private(set) var history: [(name: String, values: [Double])] = []
+  /// The untrained model's numbers when a classifier was asked for 0 epochs (see `fit`).
+  public internal(set) var untrained: EpochStats?
 
   public init(chapter: String, model: String? = nil, output: String, plotTerminal: Bool = false, rateUnit: String = "ex/s") {
     self.chapter = chapter
@@ -83,6 +85,11 @@ public final class TrainingLog {
 
   /// Training time of the fastest epoch (what `sec_per_epoch` reports, as the peer scripts do).
   public var fastestEpochSeconds: Double { epochSeconds.min() ?? 0 }
+
+  /// `count` examples (an epoch's) over the fastest epoch's seconds; NaN when nothing was trained.
+  public func rate(_ count: Int) -> Double {
+    epochSeconds.isEmpty ? .nan : Double(count) / Swift.max(fastestEpochSeconds, 1e-9)
+  }
 
   /// Prints `RESULT chapter=… [model=…] epochs=… <fields> sec_per_epoch=…`.
   public func result(_ fields: KeyValuePairs<String, Double>, extra: KeyValuePairs<String, String> = [:]) {

@@ -219,7 +219,10 @@ enum Theme {
   static func keySize(_ names: [String], canvas: Canvas) -> (width: Double, height: Double) {
     let longest = names.map { $0.split(separator: "\n").map(\.count).max() ?? 0 }.max() ?? 0
     let lines = names.reduce(0) { $0 + max(1, $1.split(separator: "\n").count) }
-    let width = Double(longest + 7) * canvas.charWidth / canvas.plotWidth
+    // The sample line or marker and gnuplot's spacing take about nine characters, and text
+    // runs wider than the estimate of a character: a narrow estimate put the legend of
+    // chapter 12's scatter panels over a mode of the data.
+    let width = Double(longest + 9) * canvas.charWidth * (canvas.isText ? 1 : 1.15) / canvas.plotWidth
     let height = (Double(lines) * (canvas.isText ? 1 : 1.1) + (canvas.isText ? 2 : 0.8)) * canvas.lineHeight / canvas.plotHeight
     return (min(0.9, width + 0.03), min(0.9, height + 0.03))
   }

@@ -21,6 +21,20 @@ import Testing
     for figure in ["curves", "predictions", "weights", "confusion"] { expectFigure(out, figure) }
   }
 
+  @Test(.enabled(if: dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func zeroEpochsScoresTheUntrainedModel() throws {
+    let run = try runChapter("softmax-regression", ["--quick", "--epochs", "0", "--output", temporaryFolder("softmax-e0"), "--threads", "1"])
+    #expect(run.status == 0, "\(run.stderr)")
+    for model in ["scratch", "concise"] {
+      let result = try #require(run.result(model: model), "a RESULT line for \(model) without training")
+      #expect(result["epochs"] == "0")
+      let accuracy = try #require(Double(result["test_acc"] ?? ""))
+      #expect(accuracy < 0.4, "an untrained \(model) should be near chance (0.1), got \(accuracy)")
+      #expect(result["examples_per_sec"] == "nan", "no epoch, no rate: \(result)")
+    }
+    #expect(run.stdout.contains("no training (--epochs 0)"))
+  }
+
   @Test func missingDataIsOneClearLine() throws {
     let run = try runChapter("softmax-regression", ["--quick", "--data-dir", "/nonexistent", "--output", temporaryFolder("nodata")])
     #expect(run.status == 1)

@@ -11,9 +11,9 @@ struct TrainingRun {
   let log: TrainingLog
 
   func report(trainCount: Int, threads: Int) {
-    guard let last = history.last else { return }
+    guard let last = history.last(orUntrainedOf: log) else { return }
     log.result(["train_loss": last.trainLoss, "train_acc": last.trainAccuracy, "test_loss": last.testLoss,
-                "test_acc": last.testAccuracy, "examples_per_sec": Double(trainCount) / max(log.fastestEpochSeconds, 1e-9)],
+                "test_acc": last.testAccuracy, "examples_per_sec": log.rate(trainCount)],
                extra: ["threads": "\(threads)"])
   }
 }

@@ -118,7 +118,7 @@ struct OptimizersChapter: ParsableCommand {
     // of the last five epochs is printed beside it.
     let lastFive = { (run: ScheduleRun) in
       let tail = run.history.suffix(5).map(\.testAccuracy)
-      return tail.reduce(0, +) / Double(max(tail.count, 1))
+      return tail.isEmpty ? run.log.untrained?.testAccuracy ?? .nan : tail.reduce(0, +) / Double(tail.count)
     }
     for run in runs {
       guard let last = run.history.last else { continue }
@@ -126,7 +126,7 @@ struct OptimizersChapter: ParsableCommand {
             + " mean of the last \(min(run.history.count, 5)) epochs \(String(format: "%.4f", lastFive(run)))   textbook \(run.recipe.textbook)")
     }
     for run in runs {
-      guard let last = run.history.last else { continue }
+      guard let last = run.history.last(orUntrainedOf: run.log) else { continue }
       run.log.result(["train_loss": last.trainLoss, "test_acc": last.testAccuracy, "test_acc_last5_mean": lastFive(run)],
                      extra: ["threads": "\(options.threads)"])
     }
@@ -144,7 +144,7 @@ struct OptimizersChapter: ParsableCommand {
       print("  \(run.name.padding(toLength: 28, withPad: " ", startingAt: 0)) train loss \(formatMetric(last.trainLoss))  test accuracy \(String(format: "%.4f", last.testAccuracy))")
     }
     for run in runs {
-      guard let last = run.history.last else { continue }
+      guard let last = run.history.last(orUntrainedOf: run.log) else { continue }
       run.log.result(["train_loss": last.trainLoss, "test_acc": last.testAccuracy], extra: ["threads": "\(options.threads)"])
     }
   }

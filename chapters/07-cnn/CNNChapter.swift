@@ -83,9 +83,9 @@ struct CNNChapter: ParsableCommand {
             + "\(String(history.count).padding(toLength: 8, withPad: " ", startingAt: 0)) \(accuracy.padding(toLength: 15, withPad: " ", startingAt: 0)) \(choice.textbook.parameters), \(choice.textbook.accuracy)")
     }
     for (choice, history, log, net) in runs {
-      guard let last = history.last else { continue }
+      guard let last = history.last(orUntrainedOf: log) else { continue }
       log.result(["train_loss": last.trainLoss, "train_acc": last.trainAccuracy, "test_loss": last.testLoss, "test_acc": last.testAccuracy,
-                  "parameters": Double(net.parameterCount), "examples_per_sec": Double(train.count) / max(log.fastestEpochSeconds, 1e-9)],
+                  "parameters": Double(net.parameterCount), "examples_per_sec": log.rate(train.count)],
                  extra: ["threads": "\(options.threads)"])
       _ = choice
     }

@@ -115,9 +115,9 @@ struct NormalizationChapter: ParsableCommand {
     print("\n" + plotter.summary())
 
     for (choice, run) in runs {
-      guard let last = run.history.last else { continue }
+      guard let last = run.history.last(orUntrainedOf: run.log) else { continue }
       run.log.result(["train_loss": last.trainLoss, "train_acc": last.trainAccuracy, "test_loss": last.testLoss, "test_acc": last.testAccuracy,
-                      "examples_per_sec": Double(train.count) / max(run.log.fastestEpochSeconds, 1e-9)],
+                      "examples_per_sec": run.log.rate(train.count)],
                      extra: ["threads": "\(options.threads)", "textbook_test_acc": choice == .scratch ? "0.876" : "0.868"])
     }
     for curve in curves {

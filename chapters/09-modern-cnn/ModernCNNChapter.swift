@@ -101,7 +101,7 @@ struct ModernCNNChapter: ParsableCommand {
 
       section("\(choice.rawValue): class activation maps")
       try explainPredictions(net, test: test, model: choice.rawValue, plotter: plotter)
-      if let last = history.last {
+      if let last = history.last(orUntrainedOf: log) {
         log.result(["train_loss": last.trainLoss, "train_acc": last.trainAccuracy, "test_loss": last.testLoss,
                     "test_acc": last.testAccuracy, "parameters": Double(net.parameterCount)],
                    extra: ["threads": "\(options.threads)"])
