@@ -1,0 +1,66 @@
+import ChapterKit
+import Foundation
+import TorchlightData
+import TorchlightNN
+import TorchlightPlot
+
+/// The cosine similarity of each patch's learned position embedding with every other's:
+/// panel (r, c) is a (28/P)×(28/P) map whose cell (r′, c′) is cos(E_pos[r, c], E_pos[r′, c′]),
+/// as in figure 7 of the ViT paper. Nothing told the model that the patches lie on a grid; if
+/// the panels show bright rows, columns or neighbourhoods, it learned the geometry from data.
+func positionSimilarityFigure(_ model: VisionTransformer, title: String) -> HeatMapGrid {
+  let g = model.patchEmbed.gridSize
+  let p = withNoGrad { model.posEmbed.narrow(axis: 0, start: 1, length: g * g).double() }   // the patches' rows, no class token
+  let unit = p / (p * p).sum(axis: 1, keepDims: true).sqrt()
+  let similarity = withNoGrad { unit.matmul(unit.t()) }.toDoubles()                       // [N, N]
+  let panels = (0..<(g * g)).map { i in
+    HeatMap(title: g <= 4 ? "patch (\(i / g), \(i % g))" : "", xLabel: "", yLabel: "",
+            values: (0..<g).map { r in Array(similarity[(i * g * g + r * g)..<(i * g * g + r * g + g)]) },
+            xTickLabels: [], yTickLabels: [])
+  }
+  return HeatMapGrid(title: title, panels: panels, columns: g, sharedColorRange: true)
+}
+
+/// Where the class token looks: test images (top row), then the last block's attention from
+/// the class token to each patch, averaged over heads and then head by head, drawn over the
+/// image. Each map is scaled to its own maximum and spread over its patch's P×P pixels.
+func classTokenAttentionFigure(_ model: VisionTransformer, test: FashionMNIST, count: Int, title: String) -> ImageGrid {
+  let images = test.images.narrow(axis: 0, start: 0, length: count).contiguous()
+  let labels = test.labels.narrow(axis: 0, start: 0, length: count).toArray(Int64.self).map(Int.init)
+  let predicted = withNoGrad { () -> [Int] in
+    model.eval(); defer { model.train() }
+    return model(images).argmax(axis: 1).toArray(Int64.self).map(Int.init)
+  }
+  let weights = model.classTokenAttention(images).double()             // [count, heads, N]
+  let heads = weights.shape[1], g = model.patchEmbed.gridSize, p = model.config.patchSize
+  let perHead = weights.toDoubles(), mean = weights.mean(axis: 1).toDoubles()
+
+  /// N patch weights → a 28×28 map in 0…1, each patch's weight over its P×P pixels.
+  func upsampled(_ w: ArraySlice<Double>) -> [Double] {
+    let top = max(w.max() ?? 1, 1e-12), start = w.startIndex
+    return (0..<(28 * 28)).map { k in w[start + (k / 28 / p) * g + (k % 28) / p] / top }
+  }
+  let pixels = images.double().toDoubles()
+  var shown: [[Double]] = [], overlays: [[Double]?] = [], captions: [String] = [], wrong: [Bool] = []
+  for row in 0..<(heads + 2) {
+    for i in 0..<count {
+      shown.append(Array(pixels[(i * 784)..<((i + 1) * 784)]))
+      wrong.append(row == 0 && predicted[i] != labels[i])
+      switch row {
+      case 0:
+        overlays.append(nil)
+        let name = FashionMNIST.classNames[labels[i]]
+        captions.append(predicted[i] == labels[i] ? name : "\(name) (\(FashionMNIST.classNames[predicted[i]]))")
+      case 1:
+        overlays.append(upsampled(mean[(i * g * g)..<((i + 1) * g * g)]))
+        captions.append("mean of heads")
+      default:
+        let h = row - 2, start = (i * heads + h) * g * g
+        overlays.append(upsampled(perHead[start..<(start + g * g)]))
+        captions.append("head \(h + 1)")
+      }
+    }
+  }
+  return ImageGrid(title: title, images: shown, height: 28, width: 28, columns: count, captions: captions,
+                   highlighted: wrong, overlays: overlays)
+}
