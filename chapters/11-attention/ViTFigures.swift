@@ -4,24 +4,32 @@ import TorchlightData
 import TorchlightNN
 import TorchlightPlot
 
-/// The cosine similarity of each patch's learned position embedding with every other's:
-/// panel (r, c) is a (28/P)×(28/P) map whose cell (r′, c′) is cos(E_pos[r, c], E_pos[r′, c′]),
-/// as in figure 7 of the ViT paper. Nothing told the model that the patches lie on a grid; if
-/// the panels show bright rows, columns or neighbourhoods, it learned the geometry from data.
-func positionSimilarityFigure(_ model: VisionTransformer, title: String) -> HeatMapGrid {
+/// The cosine similarity of each patch's learned position embedding with every other's, as in
+/// figure 7 of the ViT paper: one small (28/P)×(28/P) map per patch, placed where that patch
+/// sits in the image; cell (r′, c′) of the map at (r, c) is cos(E_pos[r, c], E_pos[r′, c′]).
+/// Nothing told the model that the patches lie on a grid; bright rows, columns or
+/// neighbourhoods mean it learned the geometry from the data. The maps are drawn as one
+/// matrix with an empty row and column between neighbours.
+func positionSimilarityFigure(_ model: VisionTransformer, title: String) -> HeatMap {
   let g = model.patchEmbed.gridSize
   let p = withNoGrad { model.posEmbed.narrow(axis: 0, start: 1, length: g * g).double() }   // the patches' rows, no class token
   let unit = p / (p * p).sum(axis: 1, keepDims: true).sqrt()
   let similarity = withNoGrad { unit.matmul(unit.t()) }.toDoubles()                       // [N, N]
-  let panels = (0..<(g * g)).map { i in
-    HeatMap(title: g <= 4 ? "patch (\(i / g), \(i % g))" : "", xLabel: "", yLabel: "",
-            values: (0..<g).map { r in Array(similarity[(i * g * g + r * g)..<(i * g * g + r * g + g)]) },
-            xTickLabels: [], yTickLabels: [])
+  let side = g * g + g - 1
+  var mosaic = [[Double]](repeating: [Double](repeating: .nan, count: side), count: side)
+  for i in 0..<(g * g) {
+    for j in 0..<(g * g) {
+      // Map i sits at block (i / g, i % g); its cell for patch j at (j / g, j % g) inside it.
+      mosaic[(i / g) * (g + 1) + j / g][(i % g) * (g + 1) + j % g] = similarity[i * g * g + j]
+    }
   }
-  return HeatMapGrid(title: title, panels: panels, columns: g, sharedColorRange: true)
+  let blank = [String](repeating: "", count: side)
+  return HeatMap(title: title, xLabel: "column of the patch", yLabel: "row of the patch", values: mosaic,
+                 xTickLabels: blank, yTickLabels: blank)
 }
 
-/// Where the class token looks: test images (top row), then the last block's attention from
+/// Where the class token looks: test images (top row, the prediction and, when wrong, the
+/// truth in brackets), then the last block's attention from
 /// the class token to each patch, averaged over heads and then head by head, drawn over the
 /// image. Each map is scaled to its own maximum and spread over its patch's P×P pixels.
 func classTokenAttentionFigure(_ model: VisionTransformer, test: FashionMNIST, count: Int, title: String) -> ImageGrid {
@@ -49,11 +57,11 @@ func classTokenAttentionFigure(_ model: VisionTransformer, test: FashionMNIST, c
       switch row {
       case 0:
         overlays.append(nil)
-        let name = FashionMNIST.classNames[labels[i]]
-        captions.append(predicted[i] == labels[i] ? name : "\(name) (\(FashionMNIST.classNames[predicted[i]]))")
+        let name = FashionMNIST.classNames[predicted[i]]
+        captions.append(predicted[i] == labels[i] ? name : "\(name) (\(FashionMNIST.classNames[labels[i]]))")
       case 1:
         overlays.append(upsampled(mean[(i * g * g)..<((i + 1) * g * g)]))
-        captions.append("mean of heads")
+        captions.append("mean")
       default:
         let h = row - 2, start = (i * heads + h) * g * g
         overlays.append(upsampled(perHead[start..<(start + g * g)]))

@@ -57,11 +57,11 @@ func runViTPart(_ chapter: AttentionChapter, _ plotter: Plotter, teacher useTeac
   ]
   try plotter.save(LinePlot(title: "\(useTeacher ? "ViT taught by a ResNet" : "ViT"), \(c.patchSize)×\(c.patchSize) patches: loss and test accuracy",
                             xLabel: "epoch", yLabel: "loss / accuracy", series: series), name: "\(name)-curves")
-  try plotter.save(positionSimilarityFigure(model, title: "Cosine similarity of each patch's position embedding with every other's (\(g)×\(g) patches)"),
-                   name: "\(name)-position-similarity")
+  try plotter.save(positionSimilarityFigure(model, title: "Position embeddings: cosine similarity between patches"),
+                   name: "\(name)-position-similarity", width: 640, height: 600)
   try plotter.save(classTokenAttentionFigure(model, test: test, count: 8,
                                              title: "Last block: attention of the class token to each patch (mean of heads, then each head)"),
-                   name: "\(name)-attention")
+                   name: "\(name)-attention", width: 1000, height: 1000)
 
   let imagesPerSecond = Double(train.count) / max(log.fastestEpochSeconds, 1e-9)
   section("Test accuracy")
