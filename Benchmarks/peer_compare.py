@@ -4,7 +4,7 @@
     peer_compare.py NAME "REFERENCE [ARGS]" THREADS MODEL -- CHAPTER_COMMAND...
 
 Runs the chapter (its RESULT line for MODEL gives sec_per_epoch, or tokens_per_sec for language
-models), then the PyTorch reference script of Benchmarks/pytorch/ with the same thread count, and
+models, images_per_sec for the ViT), then the PyTorch reference script of Benchmarks/pytorch/ with the same thread count, and
 prints one line:
 
     BENCH name=mlp_epoch threads=1 sec_per_epoch=0.62 pytorch_sec_per_epoch=0.74 ratio=0.84
@@ -102,7 +102,9 @@ def main():
     ours_cmd = sys.argv[split + 1:] + ["--threads", threads]
     threads = int(threads)
     epochs = os.environ.get("EPOCHS", "3")
-    throughput = peer.startswith(("charlm.py", "transformer_charlm.py"))  # language models report tokens/s, not s/epoch
+    # Language models report tokens/s and the ViT images/s, not s/epoch.
+    unit = "tokens" if peer.startswith(("charlm.py", "transformer_charlm.py")) else "images" if peer.startswith("vit.py") else None
+    throughput = unit is not None
     if not throughput and "torchlight-bench" not in ours_cmd[0]:
         ours_cmd += ["--epochs", epochs]
 
@@ -112,7 +114,7 @@ def main():
         sys.exit(f"peer_compare: {name}: no RESULT line for model={model} from {' '.join(ours_cmd)}")
     core = re.search(r"core=(\S+)", subprocess.run([os.path.join(HERE, "..", ".build", "release", "torchlight-bench"), "--only", "blas-core"],
                                                     stdout=subprocess.PIPE, text=True).stdout or "")
-    key = "tokens_per_sec" if throughput else "sec_per_epoch"
+    key = f"{unit}_per_sec" if throughput else "sec_per_epoch"
     ours = float(fields[key])
     line = f"BENCH name={name} threads={threads} {key}={fields[key]}"
 
@@ -122,7 +124,7 @@ def main():
     peer_cmd = [PY] + peer.split() + ["--threads", str(threads)] + ([] if throughput else ["--epochs", epochs])
     peer_out, torch_others = run_measured(peer_cmd, cwd=REFERENCES)
     pf = result_fields(peer_out)
-    torch_value = float(pf["tokens_per_sec_max"] if throughput else pf["sec_per_epoch_min"])
+    torch_value = float(pf[f"{unit}_per_sec_max"] if throughput else pf["sec_per_epoch_min"])
     # ratio: Torchlight's time over PyTorch's for the same work.
     ratio = torch_value / ours if throughput else ours / torch_value
     info = torch_info(threads)
@@ -135,9 +137,9 @@ def main():
     if listed:
         slow = torch_value < listed / 1.3 if throughput else torch_value > listed * 1.3
         if slow:
-            unit = "tokens/s" if throughput else "s/epoch"
-            print(f"# note: the reference looks slow: PyTorch ran at {torch_value:.4g} {unit} here, "
-                  f"the peers' README lists {listed:.4g} {unit} for this machine kind; treat ratio={ratio:.2f} with care")
+            shown = f"{unit}/s" if throughput else "s/epoch"
+            print(f"# note: the reference looks slow: PyTorch ran at {torch_value:.4g} {shown} here, "
+                  f"the peers' README lists {listed:.4g} {shown} for this machine kind; treat ratio={ratio:.2f} with care")
 
 
 if __name__ == "__main__":

@@ -35,4 +35,5 @@ for threads in 1 2; do
   compare lstm_charlm "charlm.py --cell lstm" "$threads" lstm_charlm -- .build/release/torchlight-bench --only lstm-charlm
   compare gru_charlm "charlm.py --cell gru" "$threads" gru_charlm -- .build/release/torchlight-bench --only gru-charlm
   compare transformer_charlm "transformer_charlm.py" "$threads" transformer_charlm -- .build/release/torchlight-bench --only transformer-charlm
+  compare vit "vit.py" "$threads" vit -- .build/release/torchlight-bench --only vit
 done

@@ -4,7 +4,7 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|blas-core]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|vit|blas-core]
 var threadCounts: [Int] = []
 var only: String?
 var skipCharLM = false
@@ -18,7 +18,7 @@ while let arg = args.popFirst() {
     threadCounts.append(v)
   case "--only":
     only = args.popFirst()
-  case "--skip-charlm":   // make bench times the char models beside PyTorch's, one at a time
+  case "--skip-charlm":   // make bench times the char models and the ViT beside PyTorch's, one at a time
     skipCharLM = true
   default:
     FileHandle.standardError.write(Data("torchlight-bench: unknown argument '\(arg)' (use --threads N, --only NAME)\n".utf8)); exit(2)
@@ -45,4 +45,5 @@ for threads in threadCounts {
   if only == "gru-profile" { profileCharLM(threads: threads, cell: .gru) }
   if (only == nil && !skipCharLM) || only == "transformer-charlm" { benchTransformerCharLM(threads: threads) }
   if only == "transformer-profile" { profileTransformerCharLM(threads: threads) }
+  if (only == nil && !skipCharLM) || only == "vit" { benchViT(threads: threads) }
 }

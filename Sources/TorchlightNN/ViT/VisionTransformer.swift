@@ -65,7 +65,7 @@ public final class VisionTransformer: Module {
     return (all.filter(isDecayed).map(\.1), all.filter { !isDecayed($0.0, $0.1) }.map(\.1))
   }
 
-  /// The input of the first block: class token and patch embeddings plus positions, [N, N_p + 1, E].
+  /// The input of the first block: class token and patch embeddings plus positions, [B, N + 1, E].
   public func embed(_ images: Tensor) -> Tensor {
     let patches = patchEmbed(images)                                     // [B, N, E]
     let b = patches.shape[0], e = config.embedDim
