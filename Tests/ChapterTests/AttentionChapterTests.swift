@@ -114,9 +114,10 @@ import Testing
     let run = try runChapter("attention", ["--part", "vit", "--quick", "--threads", "1", "--output", out])
     #expect(run.status == 0, "\(run.stderr)")
     let result = try #require(run.result(model: "vit"), "RESULT for vit")
-    // One epoch over 500 images: well above the 0.1 of guessing among ten classes.
+    // Two epochs over 300 images: well above the 0.1 of guessing among ten classes (on 200 test
+    // images a guesser's accuracy has a standard deviation of 0.02).
     let accuracy = try #require(Double(result["test_acc"] ?? ""))
-    #expect(accuracy > 0.25, "test_acc \(accuracy)")
+    #expect(accuracy > 0.2, "test_acc \(accuracy)")
     #expect(Double(result["train_loss"] ?? "").map { $0 < log(10.0) } == true, "train_loss \(result)")
     #expect(result["patch"] == "7" && Double(result["images_per_sec"] ?? "").map { $0 > 0 } == true, "\(result)")
     #expect(run.stdout.contains("4×4 = 16 tokens + the class token"), "\(run.stdout)")

@@ -17,7 +17,7 @@ enum ViTReference {
 /// soft targets of chapter 09's ResNet as well as the labels.
 func runViTPart(_ chapter: AttentionChapter, _ plotter: Plotter, teacher useTeacher: Bool) throws {
   let options = chapter.options, o = chapter.vit, quick = options.quick
-  let (train, test) = try options.loadFashionMNIST(quickLimit: (train: 500, test: 200))
+  let (train, test) = try options.loadFashionMNIST(quickLimit: (train: 300, test: 200))
   let s = ViTSettings(o, quick: quick)
   let c = s.config
   let name = useTeacher ? "vit-distilled" : "vit"
