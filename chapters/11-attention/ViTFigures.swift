@@ -11,10 +11,7 @@ import TorchlightPlot
 /// neighbourhoods mean it learned the geometry from the data. The maps are drawn as one
 /// matrix with an empty row and column between neighbours.
 func positionSimilarityFigure(_ model: VisionTransformer, title: String) -> HeatMap {
-  let g = model.patchEmbed.gridSize
-  let p = withNoGrad { model.posEmbed.narrow(axis: 0, start: 1, length: g * g).double() }   // the patches' rows, no class token
-  let unit = p / (p * p).sum(axis: 1, keepDims: true).sqrt()
-  let similarity = withNoGrad { unit.matmul(unit.t()) }.toDoubles()                       // [N, N]
+  let g = model.patchEmbed.gridSize, similarity = positionSimilarities(model)
   let side = g * g + g - 1
   var mosaic = [[Double]](repeating: [Double](repeating: .nan, count: side), count: side)
   for i in 0..<(g * g) {
@@ -26,6 +23,29 @@ func positionSimilarityFigure(_ model: VisionTransformer, title: String) -> Heat
   let blank = [String](repeating: "", count: side)
   return HeatMap(title: title, xLabel: "column of the patch", yLabel: "row of the patch", values: mosaic,
                  xTickLabels: blank, yTickLabels: blank)
+}
+
+/// cos(E_pos[i], E_pos[j]) for every pair of patches i, j (class token left out), row-major [N·N].
+func positionSimilarities(_ model: VisionTransformer) -> [Double] {
+  let n = model.config.numPatches
+  let p = withNoGrad { model.posEmbed.narrow(axis: 0, start: 1, length: n).double() }
+  let unit = p / (p * p).sum(axis: 1, keepDims: true).sqrt()
+  return withNoGrad { unit.matmul(unit.t()) }.toDoubles()
+}
+
+/// The mean similarity of position embeddings of patches that share an edge, and of all other
+/// pairs: one number for how much of the grid the model has learned.
+func neighbourSimilarity(_ model: VisionTransformer) -> (neighbours: Double, others: Double) {
+  let g = model.patchEmbed.gridSize, similarity = positionSimilarities(model)
+  var neighbours: [Double] = [], others: [Double] = []
+  for i in 0..<(g * g) {
+    for j in 0..<(g * g) where j != i {
+      let distance = abs(i / g - j / g) + abs(i % g - j % g)
+      if distance == 1 { neighbours.append(similarity[i * g * g + j]) } else { others.append(similarity[i * g * g + j]) }
+    }
+  }
+  func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
+  return (mean(neighbours), mean(others))
 }
 
 /// Where the class token looks: test images (top row, the prediction and, when wrong, the

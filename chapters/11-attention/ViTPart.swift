@@ -63,6 +63,9 @@ func runViTPart(_ chapter: AttentionChapter, _ plotter: Plotter, teacher useTeac
                                              title: "Last block: attention of the class token to each patch (mean of heads, then each head)"),
                    name: "\(name)-attention", width: 1000, height: 1000)
 
+  let (neighbours, others) = neighbourSimilarity(model)
+  print(String(format: "  position embeddings: mean cosine similarity %.3f between patches that share an edge, %.3f between the others",
+               neighbours, others))
   let imagesPerSecond = Double(train.count) / max(log.fastestEpochSeconds, 1e-9)
   section("Test accuracy")
   print("  this ViT\(useTeacher ? " (taught)" : ""): \(formatMetric(last.testAccuracy)) after \(s.epochs) epochs, \(model.parameterCount.formatted()) parameters")
