@@ -29,6 +29,9 @@ struct Teacher {
     if let saved, saved.metadata == recipe, (try? net.load(stateDict: saved.tensors)) != nil {
       trained = false
     } else {
+      if FileManager.default.fileExists(atPath: checkpoint) {
+        print("  \(checkpoint) holds a teacher trained with other settings (or cannot be read): training a new one")
+      }
       let optimizer = Adam(parameters: net.parameters(), lr: 1e-3)
       let schedule = CosineAnnealingLR(optimizer: optimizer, tMax: epochs)
       let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
