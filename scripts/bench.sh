@@ -36,4 +36,5 @@ for threads in 1 2; do
   compare gru_charlm "charlm.py --cell gru" "$threads" gru_charlm -- .build/release/torchlight-bench --only gru-charlm
   compare transformer_charlm "transformer_charlm.py" "$threads" transformer_charlm -- .build/release/torchlight-bench --only transformer-charlm
   compare dcgan_step "dcgan_step.py" "$threads" dcgan_step -- .build/release/torchlight-bench --only dcgan-step
+  compare vit "vit.py" "$threads" vit -- .build/release/torchlight-bench --only vit
 done

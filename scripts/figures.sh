@@ -2,11 +2,13 @@
 # Regenerates the figures committed under docs/figures/ from real release runs of the chapters.
 # Each chapter writes into out/<chapter>/; its PNGs are copied as docs/figures/<chapter>-<name>.png.
 # All chapters take over an hour on one thread; name some to refresh only those
-# (attention-gpt is chapter 11's `--part gpt`, which the chapter's default run leaves out):
+# (attention-gpt, attention-vit and attention-distill are chapter 11's `--part gpt|vit|distill`,
+# which the chapter's default run leaves out; distill keeps its ResNet teacher in
+# out/attention-distill/ and trains it only when that checkpoint is missing):
 #   bash scripts/figures.sh cnn normalization      (or: make figures CHAPTERS="cnn normalization")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(tensors autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt gan)
+all=(tensors autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt attention-vit attention-distill gan)
 chapters=("${@:-${all[@]}}")
 for chapter in "${chapters[@]}"; do
   [[ " ${all[*]} " == *" $chapter "* ]] || { echo "figures.sh: no chapter '$chapter'; choose from: ${all[*]}" >&2; exit 2; }
@@ -16,9 +18,15 @@ mkdir -p docs/figures
 for chapter in "${chapters[@]}"; do
   echo "== $chapter"
   binary="$chapter" extra=() threads=(--threads 1)
-  if [ "$chapter" = attention-gpt ]; then binary=attention extra=(--part gpt); fi
-  if [ "$chapter" = tensors ]; then threads=(); fi   # chapter 01 computes nothing worth threading
-  rm -rf "out/$chapter"
+  case "$chapter" in
+    attention-gpt | attention-vit | attention-distill) binary=attention extra=(--part "${chapter#attention-}") ;;
+    tensors) threads=() ;;   # chapter 01 computes nothing worth threading
+  esac
+  if [ "$chapter" = attention-distill ]; then
+    find "out/$chapter" -maxdepth 1 -type f ! -name '*.safetensors' -delete 2>/dev/null || true
+  else
+    rm -rf "out/$chapter"
+  fi
   ".build/release/$binary" "${extra[@]}" --output "out/$chapter" --seed 0 "${threads[@]}" | tee "out/$chapter.log"
   for png in "out/$chapter"/*.png; do
     [ -e "$png" ] || continue

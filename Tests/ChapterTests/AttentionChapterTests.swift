@@ -105,4 +105,48 @@ import Testing
     #expect(run.status == 2, "\(run.stderr)")
     #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains(message), "\(run.stderr)")
   }
+
+  // MARK: Parts vit and distill
+
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func vitQuickRunLearnsAndDrawsItsFigures() throws {
+    let out = temporaryFolder("attention-vit")
+    let run = try runChapter("attention", ["--part", "vit", "--quick", "--threads", "1", "--output", out])
+    #expect(run.status == 0, "\(run.stderr)")
+    let result = try #require(run.result(model: "vit"), "RESULT for vit")
+    // Two epochs over 300 images: well above the 0.1 of guessing among ten classes (on 200 test
+    // images a guesser's accuracy has a standard deviation of 0.02).
+    let accuracy = try #require(Double(result["test_acc"] ?? ""))
+    #expect(accuracy > 0.2, "test_acc \(accuracy)")
+    #expect(Double(result["train_loss"] ?? "").map { $0 < log(10.0) } == true, "train_loss \(result)")
+    #expect(result["patch"] == "7" && Double(result["images_per_sec"] ?? "").map { $0 > 0 } == true, "\(result)")
+    #expect(run.stdout.contains("4×4 = 16 tokens + the class token"), "\(run.stdout)")
+    for name in ["vit-curves", "vit-position-similarity", "vit-attention"] { expectFigure(out, name) }
+  }
+
+  @Test(.enabled(if: SoftmaxRegressionChapterTests.dataInstalled, "Fashion-MNIST is not installed (make setup installs dataset-fashion-mnist)"))
+  func distillTrainsTheTeacherOnceThenReusesIt() throws {
+    let out = temporaryFolder("attention-distill")
+    var results: [[String: String]] = []
+    for attempt in 1...2 {
+      let run = try runChapter("attention", ["--part", "distill", "--quick", "--patch-size", "14", "--threads", "1", "--output", out])
+      #expect(run.status == 0, "\(run.stderr)")
+      let teacher = try #require(run.result(model: "resnet-teacher"), "RESULT for the teacher")
+      #expect(teacher["trained"] == (attempt == 1 ? "yes" : "no"), "run \(attempt): \(teacher)")
+      results.append(try #require(run.result(model: "vit-distilled"), "RESULT for the taught ViT"))
+    }
+    #expect(FileManager.default.fileExists(atPath: out + "/resnet-teacher-quick.safetensors"))
+    // The reloaded teacher gives the same soft targets, so the second run repeats the first.
+    #expect(results[0]["test_acc"] == results[1]["test_acc"] && results[0]["train_loss"] == results[1]["train_loss"], "\(results)")
+    #expect(results[0]["alpha"] == "0.5" && results[0]["temperature"] == "4" && results[0]["patch"] == "14", "\(results[0])")
+    expectFigure(out, "vit-distilled-attention")
+  }
+
+  @Test(arguments: [(["--patch-size", "5"], "--patch-size 5 does not divide"), (["--vit-heads", "3"], "--vit-heads 3"),
+                    (["--distill-temperature", "0"], "--distill-temperature"), (["--distill-alpha", "1.5"], "--distill-alpha")])
+  func vitRefusesBadSettingsInOneLine(arguments: [String], message: String) throws {
+    let run = try runChapter("attention", ["--part", "vit"] + arguments + ["--output", temporaryFolder("attention-vit-bad")])
+    #expect(run.status == 2, "\(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains(message), "\(run.stderr)")
+  }
 }

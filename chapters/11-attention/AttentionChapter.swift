@@ -19,24 +19,30 @@ enum Defaults: ChapterDefaults {
 /// scoring functions and the masked softmax (§11.3), multi-head attention and positional
 /// encoding (§11.5–11.6), then translation with an RNN encoder–decoder (§10.7), with Bahdanau
 /// attention (§11.4) and with a Transformer (§11.7). `all` runs these; the character GPT
-/// (`gpt`, about seven minutes) runs only when asked for.
+/// (`gpt`, about seven minutes), the Vision Transformer (`vit`, §11.8) and the ViT taught by a
+/// ResNet (`distill`) run only when asked for.
 enum Part: String, ExpressibleByArgument, CaseIterable {
-  case all, nadarayaWatson = "nadaraya-watson", scoring, multihead, seq2seq, bahdanau, transformer, gpt
+  case all, nadarayaWatson = "nadaraya-watson", scoring, multihead, seq2seq, bahdanau, transformer, gpt, vit, distill
+
+  /// Parts that `all` leaves out: each trains for minutes on its own.
+  var isStandalone: Bool { [.gpt, .vit, .distill].contains(self) }
 }
 
 /// `swift run -c release attention`: Nadaraya–Watson regression as attention, attention scoring
 /// functions, multi-head attention and positional encoding, then English → German translation
 /// with three encoder–decoders on the same budget, scored by BLEU on 500 held-out sentences.
 /// `--part gpt`: a character-level GPT on Sherlock Holmes, and text sampled from it.
+/// `--part vit`: a Vision Transformer on Fashion-MNIST; `--part distill`: the same ViT with
+/// chapter 09's ResNet as its teacher.
 struct AttentionChapter: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "attention",
-    abstract: "Attention: Nadaraya–Watson kernel regression, additive and dot-product scoring, multi-head attention, positional encoding, and English→German translation with a GRU encoder–decoder, Bahdanau attention and a Transformer, scored by BLEU; with --part gpt, a character-level GPT trained on Sherlock Holmes with nanoGPT's CPU recipe (chapter 11).")
+    abstract: "Attention: Nadaraya–Watson kernel regression, additive and dot-product scoring, multi-head attention, positional encoding, and English→German translation with a GRU encoder–decoder, Bahdanau attention and a Transformer, scored by BLEU; with --part gpt, a character-level GPT trained on Sherlock Holmes with nanoGPT's CPU recipe; with --part vit, a Vision Transformer on Fashion-MNIST, and with --part distill the same ViT taught by chapter 09's ResNet (chapter 11).")
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
 
-  @Option(help: "Which part to run: all, nadaraya-watson (kernel regression as attention), scoring (masked softmax, additive and dot-product attention), multihead (multi-head attention shapes and weights, positional encoding), seq2seq (GRU encoder–decoder), bahdanau (the same with additive attention), transformer; or gpt (a character GPT on Sherlock Holmes, set by the CHARACTER GPT options; not part of all). (default: all)",
+  @Option(help: "Which part to run: all, nadaraya-watson (kernel regression as attention), scoring (masked softmax, additive and dot-product attention), multihead (multi-head attention shapes and weights, positional encoding), seq2seq (GRU encoder–decoder), bahdanau (the same with additive attention), transformer; or gpt (a character GPT on Sherlock Holmes, set by the CHARACTER GPT options), vit (a Vision Transformer on Fashion-MNIST) or distill (the ViT with a ResNet teacher), set by the VISION TRANSFORMER options; these three are not part of all. (default: all)",
           transform: choice(Part.self))
   var part: Part = .all
 
@@ -66,6 +72,8 @@ struct AttentionChapter: ParsableCommand {
 
   @OptionGroup(title: "Character GPT (--part gpt)") var gpt: GPTOptions
 
+  @OptionGroup(title: "Vision Transformer (--part vit, --part distill)") var vit: ViTOptions
+
   func validate() throws {
     guard hiddens >= 1 else { throw ValidationError("--hiddens must be at least 1, got \(hiddens)") }
     guard layers >= 1 else { throw ValidationError("--layers must be at least 1, got \(layers)") }
@@ -86,7 +94,7 @@ struct AttentionChapter: ParsableCommand {
   func run() throws {
     options.apply()
     let plotter = Plotter(directory: options.output)
-    let runs = { (p: Part) in (part == .all && p != .gpt) || part == p }
+    let runs = { (p: Part) in (part == .all && !p.isStandalone) || part == p }
     let translation = [Part.seq2seq, .bahdanau, .transformer].filter(runs)
 
     // The sentence pairs first, so a missing file stops the run before anything is printed.
@@ -97,6 +105,8 @@ struct AttentionChapter: ParsableCommand {
     if runs(.multihead) { try runMultiheadPart(self, plotter) }
     if let data { try runTranslationParts(translation.map { TranslationModelKind($0) }, self, plotter, data: data) }
     if runs(.gpt) { try runGPTPart(self, plotter) }
+    if runs(.vit) { try runViTPart(self, plotter, teacher: false) }
+    if runs(.distill) { try runViTPart(self, plotter, teacher: true) }
 
     print("\nFigures in \(options.output)/")
   }

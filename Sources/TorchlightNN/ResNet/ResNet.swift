@@ -1,16 +1,14 @@
-import TorchlightNN
-
 /// A residual block: two 3×3 convolutions with batch norm, whose output is *added* to the
 /// block's input, y = ReLU(F(x) + x). If F is not needed the block can learn F ≈ 0 and pass x
 /// through, and the gradient reaches x through the `+ x` unchanged (∂y/∂x = ∂F/∂x + I).
 ///
 /// When the block changes the shape (more channels, or stride 2) x no longer fits F(x), so the
 /// shortcut becomes a 1×1 convolution with the same stride (a *projection*): y = ReLU(F(x) + Wx).
-final class Residual: Module {
-  let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d
-  let shortcut: Conv2d?, shortcutBN: BatchNorm2d?
+public final class Residual: Module {
+  public let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d
+  public let shortcut: Conv2d?, shortcutBN: BatchNorm2d?
 
-  init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, projection: Bool? = nil) {
+  public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, projection: Bool? = nil) {
     conv1 = Conv2d(inChannels, outChannels, kernelSize: 3, stride: Size2(stride), padding: 1, bias: false)
     bn1 = BatchNorm2d(outChannels)
     conv2 = Conv2d(outChannels, outChannels, kernelSize: 3, padding: 1, bias: false)
@@ -22,7 +20,7 @@ final class Residual: Module {
     shortcutBN = project ? BatchNorm2d(outChannels) : nil
   }
 
-  override func forward(_ x: Tensor) -> Tensor {
+  public override func forward(_ x: Tensor) -> Tensor {
     let f = bn2(conv2(bn1(conv1(x)).relu()))
     let skip = shortcut.map { shortcutBN!($0(x)) } ?? x
     return (f + skip).relu()
@@ -31,40 +29,46 @@ final class Residual: Module {
 
 /// The widths and depth of a ResNet: `stages[i]` residual blocks of `widths[i + 1]` channels
 /// after a stem of `widths[0]` channels. ResNet-18 is widths 64-64-128-256-512, 2 blocks a stage.
-struct ResNetShape {
-  var widths: [Int]
-  var blocksPerStage: Int
+public struct ResNetShape: Sendable {
+  public var widths: [Int]
+  public var blocksPerStage: Int
+
+  public init(widths: [Int], blocksPerStage: Int) {
+    precondition(widths.count == 5 && widths.allSatisfy { $0 > 0 } && blocksPerStage > 0,
+                 "ResNetShape: five positive widths (stem and four stages) and at least one block a stage, got \(widths), \(blocksPerStage)")
+    (self.widths, self.blocksPerStage) = (widths, blocksPerStage)
+  }
 
   /// ResNet-18's plan at an eighth of its width, for 28×28 inputs: 8-8-16-32-64. (A quarter,
   /// 16-…-128, costs 2.4× as much: about 6 minutes an epoch on one core.)
-  static let chapter = ResNetShape(widths: [8, 8, 16, 32, 64], blocksPerStage: 2)
+  public static let chapter = ResNetShape(widths: [8, 8, 16, 32, 64], blocksPerStage: 2)
   /// A tiny one for `--quick`: the same four stages, one block each, 4-8 channels.
-  static let quick = ResNetShape(widths: [4, 4, 8, 8, 8], blocksPerStage: 1)
+  public static let quick = ResNetShape(widths: [4, 4, 8, 8, 8], blocksPerStage: 1)
 }
 
 /// A network made of a convolutional *backbone* that ends in feature maps A of shape
 /// [N, K, h, w], global average pooling, and one linear *head*: the shape that class
 /// activation maps need (ResNet and DenseNet both have it).
-final class FeatureClassifier: Module {
-  let backbone: Sequential
-  var head: Linear
+public final class FeatureClassifier: Module {
+  public let backbone: Sequential
+  public var head: Linear
 
-  init(backbone: Sequential, features: Int, classes: Int) {
+  public init(backbone: Sequential, features: Int, classes: Int) {
     self.backbone = backbone
     head = Linear(inFeatures: features, outFeatures: classes)
   }
 
   /// Scores from feature maps: the spatial mean of each map, then the linear layer.
-  func scores(fromFeatures a: Tensor) -> Tensor { head(a.mean(axes: [2, 3])) }
+  public func scores(fromFeatures a: Tensor) -> Tensor { head(a.mean(axes: [2, 3])) }
 
-  override func forward(_ x: Tensor) -> Tensor { scores(fromFeatures: backbone(x)) }
+  public override func forward(_ x: Tensor) -> Tensor { scores(fromFeatures: backbone(x)) }
 }
 
 /// ResNet-18's structure for 28×28 grey images: a 3×3 stem (no 7×7 stride-2 convolution and no
 /// max pool: the images are small already), four stages of residual blocks, the first keeping
 /// the size and each later one halving it with a stride-2 projection block (28 → 14 → 7 → 4),
 /// then global average pooling and a linear layer.
-func resNet(_ shape: ResNetShape = .chapter, classes: Int = 10) -> FeatureClassifier {
+public func resNet(_ shape: ResNetShape = .chapter, classes: Int = 10) -> FeatureClassifier {
   let w = shape.widths
   let body = Sequential(Conv2d(1, w[0], kernelSize: 3, padding: 1, bias: false), BatchNorm2d(w[0]), ReLU())
   for stage in 0..<4 {
