@@ -35,4 +35,5 @@ for threads in 1 2; do
   compare lstm_charlm "charlm.py --cell lstm" "$threads" lstm_charlm -- .build/release/torchlight-bench --only lstm-charlm
   compare gru_charlm "charlm.py --cell gru" "$threads" gru_charlm -- .build/release/torchlight-bench --only gru-charlm
   compare transformer_charlm "transformer_charlm.py" "$threads" transformer_charlm -- .build/release/torchlight-bench --only transformer-charlm
+  compare unet_step "unet_step.py" "$threads" unet_step -- .build/release/torchlight-bench --only unet-step
 done

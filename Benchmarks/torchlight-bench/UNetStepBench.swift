@@ -1,0 +1,31 @@
+import Foundation
+import Torchlight
+import TorchlightNN
+import TorchlightOptim
+
+/// One training step of chapter 13's class-conditional U-Net (channels 32/64, attention at 7×7)
+/// on a batch of 64 noisy 28×28 images: forward, the simplified loss, backward, AdamW. The same
+/// network and step in PyTorch: Benchmarks/pytorch/unet_step.py. Reported per step and as an
+/// epoch of 937 steps (60,000 images), the figure `peer_compare.py` compares.
+func benchUNetStep(threads: Int, steps: Int = 10) {
+  let g = Generator(seed: 21)
+  let batch = 64, stepsPerEpoch = 60_000 / 64
+  let unet = DiffusionUNet(channels: 32, generator: g)
+  let schedule = NoiseSchedule.linear(steps: 1000)
+  let optimizer = AdamW(parameters: unet.parameters(), lr: 1e-3, weightDecay: 0)
+  let x0 = Tensor.rand([batch, 1, 28, 28], generator: g) * 2 - 1
+  let labels = Tensor.randint(0, 11, [batch], generator: g)
+  func step() {
+    let t = Tensor.randint(0, 1000, [batch], generator: g).toArray(Int64.self).map(Int.init)
+    let noise = Tensor.randn(x0.shape, generator: g)
+    let loss = mseLoss(unet(schedule.noised(x0, steps: t, noise: noise), steps: t.map(Double.init), labels: labels), noise)
+    optimizer.zeroGrad()
+    loss.backward()
+    optimizer.step()
+    blackHole(loss.item())
+  }
+  for _ in 0..<2 { step() }   // warm up the buffer pool
+  let best = bestTime(repeats: 2) { for _ in 0..<steps { step() } } / Double(steps)
+  report("unet_step", ["threads": Double(threads), "sec_per_epoch": best * Double(stepsPerEpoch), "ms_per_step": best * 1e3],
+         extra: ["batch": "64", "parameters": "\(unet.parameterCount)"])
+}
