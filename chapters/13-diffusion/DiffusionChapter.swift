@@ -4,11 +4,11 @@ import Foundation
 import TorchlightPlot
 
 /// The defaults shown by `--help`: `--epochs`, `--batch-size` and `--lr` set the image model
-/// (DDPM trains with Adam 2e-4 and batch 128 for 800k steps; a few epochs of a small U-Net at
+/// (DDPM trains with Adam 2e-4 and batch 128 for 800k steps; two epochs of a small U-Net at
 /// 1e-3 with batch 64 is what fits the chapter's half-hour budget on two CPU cores).
 enum Defaults: ChapterDefaults {
   static let chapter = "diffusion"
-  static let epochs = 3
+  static let epochs = 2
   static let batchSize = 64
   static let lr = 1e-3
 }
@@ -44,7 +44,7 @@ struct DiffusionChapter: ParsableCommand {
   var channels = 32
 
   @Option(parsing: .unconditional, help: "Generated images scored by the Fréchet distance per setting (and real ones for its floor).")
-  var fidSamples = 1000
+  var fidSamples = 300
 
   @Option(parsing: .unconditional, help: "Show only this class (0–9) in the guidance grid, eight samples per scale; all ten classes when not given.")
   var guidanceClass: Int?

@@ -14,6 +14,8 @@ final class SampleQuality {
   /// Fréchet distance of a finite sample is biased upwards by about 1/N.
   let samples: Int
   let floor: Double
+  let train: FashionMNIST
+  private var floors: [Int: Double] = [:]
 
   init(_ chapter: DiffusionChapter, train: FashionMNIST, test: FashionMNIST) throws {
     let options = chapter.options
@@ -30,7 +32,17 @@ final class SampleQuality {
     print((checkpoint.trained ? "  trained and saved to " : "  read from ") + path + String(format: " (test accuracy %.4f)", networkAccuracy))
     scorer = SampleScorer(network: checkpoint.network, referenceImages: test.images)
     samples = min(options.quick ? 100 : chapter.fidSamples, test.count, train.count)
+    self.train = train
     floor = scorer.frechetDistance(train.images.narrow(axis: 0, start: 0, length: samples))
+    floors[samples] = floor
     print(String(format: "  floor: %d real training images are at Fréchet distance %.3f from the test images", samples, floor))
+  }
+
+  /// The floor for a set of `count` images (smaller sets sit further from the test images).
+  func floor(count: Int) -> Double {
+    if let known = floors[count] { return known }
+    let value = scorer.frechetDistance(train.images.narrow(axis: 0, start: 0, length: min(count, train.count)))
+    floors[count] = value
+    return value
   }
 }
