@@ -20,7 +20,7 @@ import Testing
   /// q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I): means and variances within a few standard errors.
   @Test(arguments: [NoiseSchedule.linear(steps: 200), .cosine(steps: 200)])
   func theChainMatchesTheClosedForm(_ schedule: NoiseSchedule) {
-    let chains = 20_000
+    let chains = 4000
     let x0 = Tensor([-1.0, -0.3, 0.2, 0.9], shape: [1, 4])
     let g = Generator(seed: 21)
     var x = x0.expanded([chains, 4]).contiguous()

@@ -39,7 +39,7 @@ func runForwardPart(_ chapter: DiffusionChapter, _ plotter: Plotter, image: Tens
                    name: "forward-noising", width: 1000, height: 330)
 
   // The chain, step by step, against the closed form.
-  let check = closedFormCheck(linear, x0: x0.reshaped([784]).narrow(axis: 0, start: 300, length: 8), chains: options.quick ? 2000 : 20_000,
+  let check = closedFormCheck(linear, x0: x0.reshaped([784]).narrow(axis: 0, start: 300, length: 8), chains: options.quick ? 1000 : 20_000,
                               upTo: [100, 500, 999], generator: Generator(seed: options.seed &+ 1301))
   print("  \(check.chains) chains of 8 pixels run step by step vs the closed form:")
   for row in check.rows {

@@ -11,15 +11,15 @@ func runToyPart(_ chapter: DiffusionChapter, _ plotter: Plotter) throws {
   let options = chapter.options
   let total = chapter.toySteps
   let schedule = NoiseSchedule.scaledLinear(steps: total)
-  let passes = options.quick ? 40 : 300, batch = 128
+  let passes = options.quick ? 20 : 300, batch = 128
   section("A 2-D toy: two moons, T = \(total) (linear β \(formatNumber(schedule.betas[0])) → \(formatNumber(schedule.betas[total - 1]))), "
-          + "MLP denoiser, Adam 1e-3, batch \(batch), \(passes) passes over 8,000 points")
+          + "MLP denoiser, Adam 3e-3, batch \(batch), \(passes) passes over 8,000 points")
   let g = Generator(seed: options.seed &+ 1310)
   let data = twoMoons(count: 8000, generator: g)
   let model = ToyDenoiser(generator: g)
-  let optimizer = Adam(parameters: model.parameters(), lr: 1e-3)
+  let optimizer = Adam(parameters: model.parameters(), lr: 3e-3)
   let log = TrainingLog(chapter: Defaults.chapter, model: "toy", output: options.output, plotTerminal: options.plotTerminal)
-  let stepsPerPass = data.shape[0] / batch, reportEvery = options.quick ? 10 : 30
+  let stepsPerPass = data.shape[0] / batch, reportEvery = options.quick ? 5 : 30
   var losses: [Double] = [], lastFinite: Double?
   for pass in 1...passes {
     if (pass - 1) % reportEvery == 0 { log.startEpoch(pass / reportEvery + 1, of: passes / reportEvery, batches: stepsPerPass * reportEvery) }
