@@ -34,11 +34,11 @@ func runDDIMPart(_ chapter: DiffusionChapter, _ plotter: Plotter, _ model: Image
     printResult(chapter: Defaults.chapter, model: "ddim", ["fid": fid, "fid_floor": floor, "sec_per_sample": seconds],
                 extra: ["steps": "\(count)", "samples": "\(m)", "threads": "\(options.threads)"])
   }
-  try plotter.save(ImageGrid(title: "The same ten starting noises sampled by DDIM in 10 … 1000 steps (one row per step count)",
+  try plotter.save(ImageGrid(title: "The same ten noises by DDIM in \(counts.map(String.init).joined(separator: ", ")) steps (rows)",
                              images: shown, height: 28, width: 28, columns: 10, captions: captions),
                    name: "ddim-steps", width: 900, height: 110 * counts.count + 60)
   let steps = rows.map { Double($0.steps) }
-  try plotter.save(LinePlot(title: "DDIM: Fréchet distance against the number of sampling steps (\(n) samples)", xLabel: "steps",
+  try plotter.save(LinePlot(title: "DDIM: Fréchet distance against the number of sampling steps, and the floor", xLabel: "steps",
                             yLabel: "Fréchet distance", series: [
                               Series("DDIM", x: steps, y: rows.map(\.fid), style: .linesPoints, color: 0),
                               Series("floor: as many real training images", x: steps, y: rows.map(\.floor), style: .dashed, color: 7)],

@@ -35,8 +35,8 @@ func runGuidancePart(_ chapter: DiffusionChapter, _ plotter: Plotter, _ model: I
       captions.append(k == 0 ? "w = \(formatNumber(scale))" : (chapter.guidanceClass == nil ? classNames[k] : ""))
     }
   }
-  let what = chapter.guidanceClass.map { "eight samples of class \($0) (\(classNames[$0]))" } ?? "one sample of each class"
-  try plotter.save(ImageGrid(title: "Classifier-free guidance: \(what) at scales w = 0 (unconditional), 1, 3, 5 (one row each, same noise)",
+  let what = chapter.guidanceClass.map { "eight samples of class \($0) (\(classNames[$0]))" } ?? "one sample per class"
+  try plotter.save(ImageGrid(title: "Guidance scales w = 0, 1, 3, 5 (rows): \(what), the same noise",
                              images: grid, height: 28, width: 28, columns: shownClasses.count, captions: captions),
                    name: "guidance", width: 900, height: 110 * scales.count + 60)
 }
