@@ -4,7 +4,7 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|unet-step|blas-core]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|unet-step|unet-profile|blas-core]
 var threadCounts: [Int] = []
 var only: String?
 var skipCharLM = false
@@ -46,4 +46,5 @@ for threads in threadCounts {
   if (only == nil && !skipCharLM) || only == "transformer-charlm" { benchTransformerCharLM(threads: threads) }
   if only == "transformer-profile" { profileTransformerCharLM(threads: threads) }
   if (only == nil && !skipCharLM) || only == "unet-step" { benchUNetStep(threads: threads) }
+  if only == "unet-profile" { profileUNet(threads: threads) }
 }

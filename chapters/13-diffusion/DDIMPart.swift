@@ -6,7 +6,7 @@ import TorchlightPlot
 /// Part `ddim`: the same trained model sampled by deterministic DDIM in 10, 20, 50, 100 and 1000
 /// steps from the same starting noise: the samples side by side, and each step count's Fréchet
 /// distance and seconds per sample. (Labels 0…9 in turn, no guidance.) The 1000-step sampler
-/// costs as much as all the others together, so it draws a tenth of the images (at least 100)
+/// costs as much as all the others together, so it draws a tenth of the images (at least 50)
 /// and is compared with the floor of that many real images.
 func runDDIMPart(_ chapter: DiffusionChapter, _ plotter: Plotter, _ model: ImageDiffusion, _ quality: SampleQuality) throws {
   let options = chapter.options
@@ -18,7 +18,7 @@ func runDDIMPart(_ chapter: DiffusionChapter, _ plotter: Plotter, _ model: Image
   var shown: [[Double]] = [], captions: [String] = []
   var rows: [(steps: Int, samples: Int, fid: Double, floor: Double, secondsPerSample: Double)] = []
   for count in counts {
-    let m = count >= 1000 ? min(n, max(100, n / 10)) : n
+    let m = count >= 1000 ? min(n, max(50, n / 10)) : n
     let began = Date()
     let images = model.sample(start: start.narrow(axis: 0, start: 0, length: m), labels: Array(labels.prefix(m)), steps: count, scale: 1)
     let seconds = Date().timeIntervalSince(began) / Double(m)
