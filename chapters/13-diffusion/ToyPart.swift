@@ -86,16 +86,18 @@ func drawScoreField(_ model: ToyDenoiser, _ schedule: NoiseSchedule, _ data: Ten
   let panels = [total * 3 / 5, total / 4, total / 20].map { t -> VectorFieldGrid.Panel in
     let score = withNoGrad { model(grid, steps: Array(repeating: Double(t), count: xs.count)) * (-1 / (1 - schedule.alphaBars[t]).squareRoot()) }
       .toDoubles()
-    // Arrow lengths scaled so the longest spans 0.9 grid cells: the figure shows directions and relative sizes.
-    let longest = stride(from: 0, to: score.count, by: 2).map { hypot(score[$0], score[$0 + 1]) }.max() ?? 1
-    let k = 0.9 * spacing / max(longest, 1e-12)
-    return VectorFieldGrid.Panel(title: "t = \(t)  (longest arrow: |s| = \(String(format: "%.2g", longest)))", x: xs, y: ys,
-                                 dx: stride(from: 0, to: score.count, by: 2).map { score[$0] * k },
-                                 dy: stride(from: 1, to: score.count, by: 2).map { score[$0] * k },
+    // Arrow length ∝ √|s|, the longest 0.9 grid cells: far from the data the score is large, and
+    // proportional arrows would hide the small ones near it.
+    let norms = stride(from: 0, to: score.count, by: 2).map { hypot(score[$0], score[$0 + 1]) }
+    let longest = max(norms.max() ?? 1, 1e-12)
+    let k = norms.map { 0.9 * spacing * ($0 / longest).squareRoot() / max($0, 1e-12) }
+    return VectorFieldGrid.Panel(title: "t = \(t)  (largest |s| = \(String(format: "%.2g", longest)))", x: xs, y: ys,
+                                 dx: norms.indices.map { score[2 * $0] * k[$0] },
+                                 dy: norms.indices.map { score[2 * $0 + 1] * k[$0] },
                                  pointsX: stride(from: 0, to: background.count, by: 2).map { background[$0] },
                                  pointsY: stride(from: 1, to: background.count, by: 2).map { background[$0] })
   }
-  try plotter.save(VectorFieldGrid(title: "The learned score −ε̂(x, t)/√(1 − ᾱ_t): where the density of x_t rises fastest",
+  try plotter.save(VectorFieldGrid(title: "The learned score s = −ε̂(x, t)/√(1 − ᾱ_t) (arrow length ∝ √|s|): where the density of x_t rises fastest",
                                    panels: panels, columns: 3, xRange: -range...range, yRange: -range...range),
                    name: "toy-score", width: 1200, height: 460)
 }
