@@ -34,7 +34,7 @@ struct DiffusionChapter: ParsableCommand {
           transform: choice(Part.self))
   var part: Part = .all
 
-  @Option(parsing: .unconditional, help: "DDIM steps for the image samples of the images and guidance parts (1 to \(imageSteps)).")
+  @Option(parsing: .unconditional, help: "DDIM steps of the guidance part's samples (1 to \(imageSteps)).")
   var steps = 50
 
   @Option(parsing: .unconditional, help: "Steps T of the toy model's forward process (2 to 1000).")
