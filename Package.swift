@@ -81,6 +81,8 @@ let package = Package(
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "gan", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics"],
                       path: "chapters/12-gan", swiftSettings: fastFlags),
+    .executableTarget(name: "diffusion", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics"],
+                      path: "chapters/13-diffusion", swiftSettings: fastFlags),
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],
                       path: "Benchmarks/torchlight-bench", swiftSettings: fastFlags),
 

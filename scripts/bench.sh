@@ -37,4 +37,5 @@ for threads in 1 2; do
   compare transformer_charlm "transformer_charlm.py" "$threads" transformer_charlm -- .build/release/torchlight-bench --only transformer-charlm
   compare dcgan_step "dcgan_step.py" "$threads" dcgan_step -- .build/release/torchlight-bench --only dcgan-step
   compare vit "vit.py" "$threads" vit -- .build/release/torchlight-bench --only vit
+  compare unet_step "unet_step.py" "$threads" unet_step -- .build/release/torchlight-bench --only unet-step
 done

@@ -1,0 +1,56 @@
+import Foundation
+import Torchlight
+import TorchlightNN
+import TorchlightOptim
+
+/// One training step of chapter 13's class-conditional U-Net (channels 32/64, attention at 7×7)
+/// on a batch of 64 noisy 28×28 images: forward, the simplified loss, backward, AdamW. The same
+/// network and step in PyTorch: Benchmarks/pytorch/unet_step.py. Reported per step and as an
+/// epoch of 937 steps (60,000 images), the figure `peer_compare.py` compares.
+func benchUNetStep(threads: Int, steps: Int = 10) {
+  let g = Generator(seed: 21)
+  let batch = 64, stepsPerEpoch = 60_000 / 64
+  let unet = DiffusionUNet(channels: 32, generator: g)
+  let schedule = NoiseSchedule.linear(steps: 1000)
+  let optimizer = AdamW(parameters: unet.parameters(), lr: 1e-3, weightDecay: 0)
+  let x0 = Tensor.rand([batch, 1, 28, 28], generator: g) * 2 - 1
+  let labels = Tensor.randint(0, 11, [batch], generator: g)
+  func step() {
+    let t = Tensor.randint(0, 1000, [batch], generator: g).toArray(Int64.self).map(Int.init)
+    let noise = Tensor.randn(x0.shape, generator: g)
+    let loss = mseLoss(unet(schedule.noised(x0, steps: t, noise: noise), steps: t.map(Double.init), labels: labels), noise)
+    optimizer.zeroGrad()
+    loss.backward()
+    optimizer.step()
+    blackHole(loss.item())
+  }
+  for _ in 0..<2 { step() }   // warm up the buffer pool
+  let best = bestTime(repeats: 2) { for _ in 0..<steps { step() } } / Double(steps)
+  report("unet_step", ["threads": Double(threads), "sec_per_epoch": best * Double(stepsPerEpoch), "ms_per_step": best * 1e3],
+         extra: ["batch": "64", "parameters": "\(unet.parameterCount)"])
+}
+
+/// Where a U-Net step goes: the forward and backward time of each kind of layer at the sizes
+/// the network uses them (batch 64), one layer at a time (`--only unet-profile`).
+func profileUNet(threads: Int, repeats: Int = 5) {
+  let g = Generator(seed: 22)
+  let cases: [(String, Module, [Int])] = [
+    ("conv 32→32 3×3 at 14×14", Conv2d(32, 32, kernelSize: 3, padding: 1, generator: g), [64, 32, 14, 14]),
+    ("conv 64→32 3×3 at 14×14", Conv2d(64, 32, kernelSize: 3, padding: 1, generator: g), [64, 64, 14, 14]),
+    ("conv 128→64 3×3 at 7×7", Conv2d(128, 64, kernelSize: 3, padding: 1, generator: g), [64, 128, 7, 7]),
+    ("conv 32→32 3×3 stride 2 from 28×28", Conv2d(32, 32, kernelSize: 3, stride: 2, padding: 1, generator: g), [64, 32, 28, 28]),
+    ("groupnorm 8 groups, 32 ch at 14×14", GroupNorm(numGroups: 8, numChannels: 32), [64, 32, 14, 14]),
+    ("groupnorm 8 groups, 64 ch at 28×28", GroupNorm(numGroups: 8, numChannels: 64), [64, 64, 28, 28]),
+    ("silu, 32 ch at 14×14", SiLU(), [64, 32, 14, 14]),
+    ("silu, 64 ch at 28×28", SiLU(), [64, 64, 28, 28]),
+    ("attention, 64 ch at 7×7", SelfAttention2d(64, generator: g), [64, 64, 7, 7]),
+  ]
+  for (name, layer, shape) in cases {
+    let input = Tensor.randn(shape, generator: g).requiringGrad()
+    let forward = bestTime(repeats: repeats) { _ = withNoGrad { layer(input) } }
+    let gradient = Tensor.ones(like: withNoGrad { layer(input) })
+    let both = bestTime(repeats: repeats) { layer(input).backward(gradient: gradient) }
+    report("unet_layer", ["threads": Double(threads), "forward_ms": forward * 1e3, "backward_ms": (both - forward) * 1e3],
+           extra: ["layer": "\"\(name)\""])
+  }
+}

@@ -1,0 +1,174 @@
+import ChapterKit
+import Foundation
+import TorchlightData
+import TorchlightNN
+import TorchlightOptim
+import TorchlightPlot
+
+/// The class-conditional image model: the U-Net, the schedule it was trained with, and what
+/// training recorded.
+final class ImageDiffusion {
+  /// The label that means "no label" (the unconditional model of classifier-free guidance).
+  static let noLabel = 10
+  let unet: DiffusionUNet
+  let schedule = NoiseSchedule.linear(steps: imageSteps)
+  /// Mean loss of every 50 training steps, and the ten-class snapshot after each epoch.
+  var losses: [Double] = [], snapshots: [[Double]] = []
+  var secondsPerEpoch = 0.0, finalLoss = Double.nan
+
+  init(unet: DiffusionUNet) { self.unet = unet }
+
+  /// ε̂ with classifier-free guidance at scale w: ε̂ = ε̂(x, t, ∅) + w·(ε̂(x, t, y) − ε̂(x, t, ∅)).
+  /// w = 0 is the unconditional model, w = 1 the conditional one; larger w pushes further
+  /// toward what distinguishes class y (two network passes, done as one batch).
+  func predictor(labels: [Int], scale: Double) -> NoisePredictor {
+    let n = labels.count
+    let conditional = Tensor(labels.map(Int64.init), shape: [n])
+    let unconditional = Tensor([Int64](repeating: Int64(Self.noLabel), count: n), shape: [n])
+    return { [unet] x, t in
+      let steps = [Double](repeating: Double(t), count: n)
+      if scale == 0 { return unet(x, steps: steps, labels: unconditional) }
+      if scale == 1 { return unet(x, steps: steps, labels: conditional) }
+      let both = unet(Tensor.cat([x, x], axis: 0), steps: steps + steps, labels: Tensor.cat([conditional, unconditional], axis: 0))
+      let (withLabel, without) = (both.narrow(axis: 0, start: 0, length: n), both.narrow(axis: 0, start: n, length: n))
+      return without + (withLabel - without) * scale
+    }
+  }
+
+  /// Images [N, 1, 28, 28] in [0, 1] by DDIM in `steps` steps from the noise `start` [N, 1, 28, 28],
+  /// in batches of `batchSize`, in evaluation mode.
+  func sample(start: Tensor, labels: [Int], steps: Int, scale: Double, batchSize: Int = 250) -> Tensor {
+    unet.eval()
+    defer { unet.train() }
+    var parts: [Tensor] = []
+    for first in stride(from: 0, to: labels.count, by: batchSize) {
+      let n = min(batchSize, labels.count - first)
+      let x = ddimSample(schedule, start: start.narrow(axis: 0, start: first, length: n), count: steps, clip: -1...1,
+                         predictor(labels: Array(labels[first..<(first + n)]), scale: scale))
+      parts.append(x)
+    }
+    return ((Tensor.cat(parts, axis: 0) + 1) * 0.5).clamp(min: 0, max: 1)
+  }
+}
+
+/// The trained image model: read from the output folder when a checkpoint of the same settings
+/// is there (and `forceTraining` is false, i.e. part `images` is not run), else trained now.
+func trainedImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, _ quality: SampleQuality, _ plotter: Plotter,
+                       forceTraining: Bool) throws -> ImageDiffusion {
+  let options = chapter.options
+  let epochs = options.quick ? 1 : options.epochs
+  let settings = "unet-c\(chapter.channels)-e\(epochs)-b\(options.batchSize)-lr\(formatNumber(options.lr))-s\(options.seed)\(options.quick ? "-quick" : "")"
+  let path = (options.output as NSString).appendingPathComponent("diffusion-unet.safetensors")
+  if !forceTraining, FileManager.default.fileExists(atPath: path) {
+    let unet = DiffusionUNet(channels: chapter.channels)
+    if let (tensors, metadata) = try? SafeTensors.readWithMetadata(path), metadata["settings"] == settings,
+       (try? unet.load(stateDict: tensors)) != nil {
+      print("\n  U-Net (averaged weights) read from \(path) (\(settings))")
+      return ImageDiffusion(unet: unet)
+    }
+    print("\n  \(path) holds another model; training one with these settings")
+  }
+  let model = try trainImageModel(chapter, train, epochs: epochs, plotter)
+  try model.unet.save(to: path, metadata: ["settings": settings])
+  print("  averaged weights saved to \(path)")
+  return model
+}
+
+/// Trains the class-conditional U-Net with the simplified loss: for each batch, a step t ~ U{0…T−1},
+/// noise ε, x_t in one jump, and ‖ε − ε̂(x_t, t, y)‖², with the label replaced by "none" for 10% of
+/// the images. AdamW; an exponential moving average of the weights (decay 0.999) is what samples.
+func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs: Int, _ plotter: Plotter) throws -> ImageDiffusion {
+  let options = chapter.options
+  let g = Generator(seed: options.seed &+ 1320)
+  let unet = DiffusionUNet(channels: chapter.channels, generator: g)
+  let model = ImageDiffusion(unet: unet)
+  let optimizer = AdamW(parameters: unet.parameters(), lr: options.lr, weightDecay: 0)
+  let average = ExponentialMovingAverage(parameters: unet.parameters(), decay: 0.999)
+  let batch = options.batchSize, labelDropout = 0.1
+  section("Images: a class-conditional U-Net with \(unet.parameterCount.formatted()) parameters (channels \(chapter.channels)/\(2 * chapter.channels), "
+          + "attention at 7×7), T = \(imageSteps) linear, AdamW \(formatNumber(options.lr)), batch \(batch), label dropout \(formatNumber(labelDropout)), "
+          + "EMA 0.999, \(epochs) epoch\(epochs == 1 ? "" : "s") of \(train.count) images")
+  let log = TrainingLog(chapter: Defaults.chapter, model: "unet", output: options.output, plotTerminal: options.plotTerminal, rateUnit: "img/s")
+  let loader = DataLoader(train, batchSize: batch, shuffle: true, dropLast: true, prefetch: true, generator: Generator(seed: options.seed &+ 1321))
+  let snapshotNoise = Tensor.randn([10, 1, 28, 28], generator: Generator(seed: options.seed &+ 1322))
+  var lastFinite: Double?, window: [Double] = []
+  for epoch in 1...epochs {
+    log.startEpoch(epoch, of: epochs, batches: loader.count)
+    var sum = 0.0, count = 0
+    for (step, next) in loader.enumerated() {
+      let x0 = next.inputs * 2 - 1
+      let keep = Tensor.rand([batch], generator: g).toDoubles().map { $0 >= labelDropout }
+      let labels = zip(next.labels.toArray(Int64.self), keep).map { $1 ? $0 : Int64(ImageDiffusion.noLabel) }
+      let t = Tensor.randint(0, imageSteps, [batch], generator: g).toArray(Int64.self).map(Int.init)
+      let noise = Tensor.randn(x0.shape, generator: g)
+      let xt = model.schedule.noised(x0, steps: t, noise: noise)
+      let loss = mseLoss(unet(xt, steps: t.map(Double.init), labels: Tensor(labels, shape: [batch])), noise)
+      optimizer.zeroGrad(); loss.backward(); optimizer.step()
+      average.update()
+      let value = loss.item()
+      try checkFinite(value, epoch: epoch, step: step + 1, lastFinite: lastFinite)
+      lastFinite = value; sum += value; count += 1
+      window.append(value)
+      if window.count == 50 { model.losses.append(window.reduce(0, +) / 50); window.removeAll() }
+      log.batchDone(examples: batch)
+    }
+    log.trainingDone()
+    average.withAveragedParameters {
+      model.snapshots.append(model.sample(start: snapshotNoise, labels: Array(0..<10), steps: 20, scale: 3).toDoubles())
+    }
+    model.finalLoss = sum / Double(max(count, 1))
+    log.endEpoch(["loss": model.finalLoss])
+  }
+  model.secondsPerEpoch = log.fastestEpochSeconds
+  average.copyToParameters()
+  try drawTraining(model, plotter)
+  try drawDenoisingChain(model, seed: options.seed, plotter)
+  log.result(["loss": model.finalLoss], extra: ["channels": "\(chapter.channels)", "threads": "\(options.threads)"])
+  return model
+}
+
+/// The loss curve and one row of ten classes after each epoch.
+func drawTraining(_ model: ImageDiffusion, _ plotter: Plotter) throws {
+  if !model.losses.isEmpty {
+    try plotter.save(LinePlot(title: "U-Net: the simplified loss, mean of every 50 steps", xLabel: "training step", yLabel: "loss",
+                              series: [Series("loss", x: model.losses.indices.map { Double(50 * ($0 + 1)) }, y: model.losses)]),
+                     name: "images-loss")
+  }
+  var images: [[Double]] = [], captions: [String] = []
+  for (epoch, snapshot) in model.snapshots.enumerated() {
+    for k in 0..<10 {
+      images.append(Array(snapshot[(k * 784)..<((k + 1) * 784)]))
+      captions.append(k == 0 ? "epoch \(epoch + 1)" : "")
+    }
+  }
+  try plotter.save(ImageGrid(title: "One sample of each class after each epoch (same noise, DDIM 20 steps, guidance 3, averaged weights)",
+                             images: images, height: 28, width: 28, columns: 10, captions: captions),
+                   name: "images-epochs", width: 900, height: 110 * model.snapshots.count + 60)
+}
+
+/// Four samples on their way: x_t (top of each pair) and the model's estimate x̂₀ of the clean
+/// image at that step (below), along a 50-step DDIM chain.
+func drawDenoisingChain(_ model: ImageDiffusion, seed: UInt64, _ plotter: Plotter) throws {
+  let labels = [0, 1, 7, 9]
+  let start = Tensor.randn([labels.count, 1, 28, 28], generator: Generator(seed: seed &+ 1323))
+  var states: [(t: Int, x: [Double], x0: [Double])] = []
+  model.unet.eval()
+  _ = ddimSample(model.schedule, start: start, count: 50, clip: -1...1, model.predictor(labels: labels, scale: 3)) { t, x, x0 in
+    states.append((t, ((x + 1) * 0.5).clamp(min: 0, max: 1).toDoubles(), ((x0 + 1) * 0.5).clamp(min: 0, max: 1).toDoubles()))
+  }
+  model.unet.train()
+  let shown = [0, 10, 20, 30, 38, 44, 47, 49]
+  var images: [[Double]] = [], captions: [String] = []
+  for k in labels.indices {
+    for predicted in [false, true] {
+      for i in shown {
+        let pixels = predicted ? states[i].x0 : states[i].x
+        images.append(Array(pixels[(k * 784)..<((k + 1) * 784)]))
+        captions.append(k == 0 ? (predicted ? "x̂₀" : "t = \(states[i].t)") : "")
+      }
+    }
+  }
+  try plotter.save(ImageGrid(title: "Denoising: x_t after each shown DDIM step (odd rows) and the clean image x̂₀ predicted there (even rows)",
+                             images: images, height: 28, width: 28, columns: shown.count, captions: captions),
+                   name: "images-chain", width: 900, height: 900)
+}
