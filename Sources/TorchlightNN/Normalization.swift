@@ -183,10 +183,24 @@ public final class LayerNorm: Module {
 /// Group normalization (`F.group_norm`): the C channels of `[N, C, …]` split into `numGroups`
 /// groups, each example standardised over each group's channels and positions; then per-channel
 /// γ and β. One group is layer norm over (C, H, W); C groups is instance norm.
+///
+/// Standardising a group is layer normalization of one row of `[N·G, (C/G)·…]`, so it runs as
+/// the fused `layerNorm` kernel (one pass for the statistics, one to write, a closed-form
+/// backward); γ and β follow as two broadcast ops. `groupNormReference` is the same op by op.
 public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
-  guard x.rank >= 2, numGroups > 0, x.shape[1] % numGroups == 0 else {
-    fatalError("groupNorm: \(x.rank >= 2 ? x.shape[1] : 0) channels of input \(x.shape) cannot be split into \(numGroups) groups")
-  }
+  checkGroupNorm("groupNorm", x, numGroups)
+  let n = x.shape[0], c = x.shape[1], groupSize = x.count / Swift.max(n * numGroups, 1)
+  let shape = [1, c] + Array(repeating: 1, count: x.rank - 2)
+  var y = layerNorm(x.reshaped([n, numGroups, groupSize]), normalizedShape: [groupSize], eps: eps).reshaped(x.shape)
+  if let weight { y = y * weight.reshaped(shape) }
+  if let bias { y = y + bias.reshaped(shape) }
+  return y
+}
+
+/// `groupNorm` op by op (mean, variance, subtract, divide, scale, shift): the definition the
+/// fused path is tested against.
+public func groupNormReference(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+  checkGroupNorm("groupNormReference", x, numGroups)
   let n = x.shape[0], c = x.shape[1]
   let grouped = x.reshaped([n, numGroups, -1])
   let mean = grouped.mean(axis: 2, keepDims: true)
@@ -196,6 +210,13 @@ public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: 
   if let weight { y = y * weight.reshaped(shape) }
   if let bias { y = y + bias.reshaped(shape) }
   return y
+}
+
+/// Stops naming `op` unless x is `[N, C, …]` with C divisible by `numGroups`.
+func checkGroupNorm(_ op: String, _ x: Tensor, _ numGroups: Int) {
+  guard x.rank >= 2, numGroups > 0, x.shape[1] % numGroups == 0 else {
+    fatalError("\(op): \(x.rank >= 2 ? x.shape[1] : 0) channels of input \(x.shape) cannot be split into \(numGroups) groups")
+  }
 }
 
 /// Group normalization with `numGroups` groups of the `numChannels` channels (`nn.GroupNorm`).

@@ -130,6 +130,23 @@ private func moments(_ values: [Double], _ indices: [Int]) -> (Double, Double) {
     #expect(gg.passed, "layerNorm gradgrad: \(gg)")
   }
 
+  @Test func fusedGroupNormMatchesTheOpByOpReference() {
+    // A non-contiguous [N, C, H, W] input, groups of two channels, affine; and a rank-3 input.
+    for (shape, groups) in [([3, 4, 2, 3], 2), ([2, 6, 5], 3), ([2, 4], 4)] {
+      let x = scrambledLeaf(shape, seed: 31)
+      let w = Tensor.randn([shape[1]], dtype: .float64, generator: Generator(seed: 32)).requiringGrad()
+      let b = Tensor.randn([shape[1]], dtype: .float64, generator: Generator(seed: 33)).requiringGrad()
+      let fused = groupNorm(x, numGroups: groups, weight: w, bias: b), reference = groupNormReference(x, numGroups: groups, weight: w, bias: b)
+      #expect((fused - reference).abs().max().item() < 1e-12, "\(shape)")
+      let probe = Tensor.randn(shape, dtype: .float64, generator: Generator(seed: 34))
+      let gf = grad(of: (fused * probe).sum(), with: [x, w, b]), gr = grad(of: (reference * probe).sum(), with: [x, w, b])
+      for (a, r) in zip(gf, gr) { #expect((a! - r!).abs().max().item() < 1e-12, "gradient, \(shape)") }
+    }
+    let second = gradgradCheck({ v in groupNorm(v[0], numGroups: 2, weight: v[1]) },
+                               inputs: [scrambledLeaf([2, 4, 3], seed: 35), Tensor.randn([4], dtype: .float64, generator: Generator(seed: 36)).requiringGrad()], seed: 37)
+    #expect(second.passed, "groupNorm gradgrad: \(second)")
+  }
+
   @Test func functionalInstanceNormMatchesItsDefinitionAndGradients() {
     // [N, C, L] (a sequence, not an image): one mean and variance per example and channel.
     let x = Tensor.randn([2, 3, 5], dtype: .float64, generator: Generator(seed: 21)) * 3 + 1
