@@ -15,8 +15,8 @@ final class QualityMeter {
   /// Images scored per set: the same number for generated sets and for the floor, because the
   /// Fréchet distance of a finite sample is biased upwards by about 1/N.
   let samples: Int
-  /// μ and Σ of the features of the test images.
-  let testStatistics: GaussianStatistics
+  /// The features' statistics of the test images, and distances to them.
+  let scorer: SampleScorer
   /// The distance of `samples` real training images to the test images: the best a generator
   /// of `samples` images can hope for.
   let floor: Double
@@ -24,28 +24,19 @@ final class QualityMeter {
   init(_ chapter: GANChapter, train: FashionMNIST, test: FashionMNIST) throws {
     let options = chapter.options
     (self.train, self.test) = (train, test)
-    let path = (options.output as NSString).appendingPathComponent("feature-network.safetensors")
     section("The yardstick: a Fashion-MNIST classifier whose 128 penultimate features stand in for Inception's")
-    let checkpoint: FeatureNetworkCheckpoint
-    do {
-      checkpoint = try FashionFeatureNetwork.loadOrTrain(path: path, train: train, test: test, seed: options.seed,
-                                                        epochs: options.quick ? 1 : 3) { print("  " + $0) }
-    } catch let error as DataError {
-      throw ChapterError(error.description)
-    }
+    let checkpoint = try loadFeatureNetwork(options, train: train, test: test)
     network = checkpoint.network
     networkAccuracy = checkpoint.testAccuracy
-    print((checkpoint.trained ? "  trained and saved to " : "  read from ") + path
-          + String(format: " (test accuracy %.4f)", networkAccuracy))
     samples = min(options.quick ? 250 : chapter.fidSamples, test.count, train.count)
-    testStatistics = GaussianStatistics(features: network.measure(test.images).features)
-    floor = frechetDistance(testStatistics, GaussianStatistics(features: network.measure(train.images.narrow(axis: 0, start: 0, length: samples)).features))
+    scorer = SampleScorer(network: network, referenceImages: test.images)
+    floor = scorer.frechetDistance(train.images.narrow(axis: 0, start: 0, length: samples))
   }
 
   /// Fréchet distance of images [N, 1, 28, 28] in [0, 1] to the test set, and their Inception Score.
   func score(_ images: Tensor) -> (fid: Double, inceptionScore: Double) {
     let measured = network.measure(images)
-    return (frechetDistance(testStatistics, GaussianStatistics(features: measured.features)),
+    return (frechetDistance(scorer.reference, GaussianStatistics(features: measured.features)),
             inceptionScore(probabilities: measured.probabilities, splits: 10).mean)
   }
 }

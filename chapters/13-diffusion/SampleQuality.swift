@@ -19,17 +19,9 @@ final class SampleQuality {
 
   init(_ chapter: DiffusionChapter, train: FashionMNIST, test: FashionMNIST) throws {
     let options = chapter.options
-    let path = (options.output as NSString).appendingPathComponent("feature-network.safetensors")
     section("The yardstick: chapter 12's Fashion-MNIST classifier, its 128 features and its class scores")
-    let checkpoint: FeatureNetworkCheckpoint
-    do {
-      checkpoint = try FashionFeatureNetwork.loadOrTrain(path: path, train: train, test: test, seed: options.seed,
-                                                        epochs: options.quick ? 1 : 3) { print("  " + $0) }
-    } catch let error as DataError {
-      throw ChapterError(error.description)
-    }
+    let checkpoint = try loadFeatureNetwork(options, train: train, test: test)
     networkAccuracy = checkpoint.testAccuracy
-    print((checkpoint.trained ? "  trained and saved to " : "  read from ") + path + String(format: " (test accuracy %.4f)", networkAccuracy))
     scorer = SampleScorer(network: checkpoint.network, referenceImages: test.images)
     samples = min(options.quick ? 100 : chapter.fidSamples, test.count, train.count)
     self.train = train
