@@ -108,6 +108,6 @@ struct AttentionChapter: ParsableCommand {
     if runs(.vit) { try runViTPart(self, plotter, teacher: false) }
     if runs(.distill) { try runViTPart(self, plotter, teacher: true) }
 
-    print("\nFigures in \(options.output)/")
+    print("\n" + plotter.summary())
   }
 }

@@ -76,6 +76,6 @@ struct DiffusionChapter: ParsableCommand {
       if runs(.ddim) { try runDDIMPart(self, plotter, model, quality) }
       if runs(.guidance) { try runGuidancePart(self, plotter, model, quality) }
     }
-    print("\nFigures in \(options.output)/")
+    print("\n" + plotter.summary())
   }
 }
