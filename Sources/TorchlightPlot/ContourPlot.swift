@@ -15,15 +15,18 @@ public struct ContourPlot: CanvasFigure {
   /// like a loss that spans several orders of magnitude. Values ≤ 0 get the lowest colour.
   public let logLevels: Bool
   public let overlays: [Series]
+  /// What the colours mean, written beside the colour bar ("loss", "f(x)").
+  public let colorLabel: String
 
   public init(title: String, xLabel: String, yLabel: String, x: [Double], y: [Double], z: [[Double]],
-              levels: Int = 15, logLevels: Bool = false, overlays: [Series] = []) {
+              levels: Int = 15, logLevels: Bool = false, overlays: [Series] = [], colorLabel: String = "") {
     precondition(x.count >= 2 && y.count >= 2, "ContourPlot: need at least 2 x and 2 y values, got \(x.count) and \(y.count)")
     precondition(z.count == y.count && z.allSatisfy { $0.count == x.count },
                  "ContourPlot: z must have \(y.count) rows (one per y) of \(x.count) values (one per x)")
     precondition(levels > 0, "ContourPlot: levels must be positive, not \(levels)")
     self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
     self.x = x; self.y = y; self.z = z; self.levels = levels; self.logLevels = logLevels; self.overlays = overlays
+    self.colorLabel = colorLabel
   }
 
   /// The colour range: finite values, and on a log scale positive ones, with the floor at most
@@ -96,10 +99,11 @@ public struct ContourPlot: CanvasFigure {
       "set cbtics scale 0.5 nomirror out",
     ]
     if logLevels { lines += ["set logscale cb", "set format cb '%g'"] }
+    if !colorLabel.isEmpty { lines.append("set cblabel \(Theme.quoted(colorLabel)) offset 0.5,0") }
     lines += [
       "set xrange [\(Theme.short(xs.0)):\(Theme.short(xs.1))]",
       "set yrange [\(Theme.short(ys.0)):\(Theme.short(ys.1))]",
-      "set rmargin 11",
+      "set rmargin \(colorLabel.isEmpty ? 11 : 13)",
       "set border 15 lw 1 lc rgb '#4d4d4d'",
       "set tics front",
       "unset grid",
@@ -119,8 +123,9 @@ public struct ContourPlot: CanvasFigure {
     var plots = ["\(file) index 0 using 1:2:\(clamp) with image notitle"]
     if !isFlat { plots.append("$contours using 1:2 with lines lw 1 lc rgb '#80ffffff' notitle") }
     // Paths in colours that stand out on both the dark and the bright end of the palette,
-    // each drawn over a thin dark outline.
-    let overlayColors = ["#ffffff", "#00e5ff", "#7CFC00", "#ff4081"]
+    // each drawn over a thin dark outline. A long path (hundreds of small steps that zigzag)
+    // is drawn thin, so it does not cover the paths beside it.
+    let overlayColors = ["#ffffff", "#00e5ff", "#7CFC00", "#ffe600", "#ff4081"]
     for (i, s) in overlays.enumerated() {
       let color = overlayColors[i % overlayColors.count]
       let source = "\(file) index \(i + 1) using 1:2"
@@ -129,8 +134,16 @@ public struct ContourPlot: CanvasFigure {
         plots.append("\(source) with points pt 7 ps 1.6 lc rgb '#202020' notitle")
         plots.append("\(source) with points pt 7 ps 1.1 lc rgb '\(color)' \(Theme.title(s.name))")
       case .lines, .dashed:
-        plots.append("\(source) with lines lw 4 lc rgb '#a0202020' notitle")
-        plots.append("\(source) \(Theme.plotStyle(s.style, color: color, index: i, canvas: canvas)) \(Theme.title(s.name))")
+        // A long path is drawn thin and a little transparent, so paths that share a valley show
+        // through each other; a dot marks where it ended.
+        let long = s.x.count > 60
+        let shown = long ? "#40" + color.dropFirst() : color
+        plots.append("\(source) with lines lw \(long ? 2.5 : 4) lc rgb '#a0202020' notitle")
+        plots.append("\(source) \(Theme.plotStyle(s.style, color: shown, index: i, count: long ? 5000 : 0, canvas: canvas)) \(Theme.title(s.name))")
+        if long, let x = s.x.last, let y = s.y.last {
+          plots.append("'+' using (\(Theme.short(x))):(\(Theme.short(y))) every ::0::0 with points pt 7 ps 1.5 lc rgb '#202020' notitle")
+          plots.append("'+' using (\(Theme.short(x))):(\(Theme.short(y))) every ::0::0 with points pt 7 ps 1.0 lc rgb '\(color)' notitle")
+        }
       case .linesPoints:
         plots.append("\(source) with linespoints lw 4 pt 7 ps 1.0 lc rgb '#a0202020' notitle")
         plots.append("\(source) with linespoints lw 2 pt 7 ps 0.6 lc rgb '\(color)' \(Theme.title(s.name))")

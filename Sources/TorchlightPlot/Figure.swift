@@ -50,10 +50,16 @@ public struct Series: Sendable {
   /// Give two series the same colour to pair them (a model's train and test loss, a function
   /// and its derivative), and tell them apart by style.
   public let color: Int?
+  /// Which y axis the series is read against: the left one, or the right one (a second
+  /// quantity of another scale, such as accuracy beside a loss).
+  public let axis: Axis
 
-  public init(_ name: String, x: [Double], y: [Double], style: Style = .lines, color: Int? = nil) {
+  /// The y axis a series belongs to.
+  public enum Axis: Sendable { case left, right }
+
+  public init(_ name: String, x: [Double], y: [Double], style: Style = .lines, color: Int? = nil, axis: Axis = .left) {
     precondition(x.count == y.count, "Series \"\(name)\": \(x.count) x values but \(y.count) y values")
-    self.name = name; self.x = x; self.y = y; self.style = style; self.color = color
+    self.name = name; self.x = x; self.y = y; self.style = style; self.color = color; self.axis = axis
   }
 }
 
@@ -277,6 +283,40 @@ enum Theme {
     if hi <= lo { lo -= 0.5; hi += 0.5 }
     let (l, span) = (lo, hi - lo)
     return { v in t(v).map { ($0 - l) / span } }
+  }
+
+  /// A tic spacing of 1, 2 or 5 × 10^k that puts at most `maxTicks` tics on a span: gnuplot's
+  /// own choice assumes a full-size plot and runs long labels together on narrow ones.
+  static func tickStep(span: Double, maxTicks: Double) -> Double? {
+    guard span.isFinite, span > 0, maxTicks >= 1 else { return nil }
+    var unit = pow(10, (log10(span / maxTicks)).rounded(.down))
+    while true {
+      for m in [1.0, 2, 5] where span / (m * unit) <= maxTicks { return m * unit }
+      unit *= 10
+    }
+  }
+
+  /// The widest tic label a linear axis over `lo…hi` prints (gnuplot's `%g`), in characters.
+  static func tickLabelWidth(lo: Double, hi: Double, step: Double) -> Int {
+    let digits = max(0, -Int(log10(step).rounded(.down)))
+    return [lo, hi].map { v in String(format: "%.\(digits)f", v).count }.max() ?? 1
+  }
+
+  /// The tic command for a linear axis (`xtics`, `ytics`, `y2tics`) over these values, spaced
+  /// so its labels do not touch: across, each label needs its width and three characters; down,
+  /// two lines.
+  static func ticks(_ axis: String, values: [Double], range: ClosedRange<Double>?, length: Double, across: Bool,
+                    canvas: Canvas) -> String? {
+    let shown = values.filter(\.isFinite)
+    guard let lo = range?.lowerBound ?? shown.min(), let hi = range?.upperBound ?? shown.max(), hi > lo else { return nil }
+    // Two passes: the label width depends on the step.
+    var step = tickStep(span: hi - lo, maxTicks: across ? length / (8 * canvas.charWidth) : length / (2 * canvas.lineHeight))
+    if across, let first = step {
+      let width = Double(tickLabelWidth(lo: lo, hi: hi, step: first) + 3) * canvas.charWidth
+      step = tickStep(span: hi - lo, maxTicks: length / width)
+    }
+    // Labels with as many decimals as the step has, and no more (0.02, 0.04, not 0.0200000).
+    return step.map { "set \(axis) \(short($0))\nset format \(axis.dropLast(4)) '%.\(max(0, -Int(log10($0).rounded(.down))))f'" }
   }
 
   /// Enough digits to tell apart the values of a colour bar or a cell.

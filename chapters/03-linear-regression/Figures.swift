@@ -33,6 +33,7 @@ func drawFigures(_ plotter: Plotter, scratch: RegressionRun, concise: Regression
     title: "Loss surface over (w1, w2) with the SGD path", xLabel: "w1", yLabel: "w2",
     x: surface.w1, y: surface.w2, z: surface.loss, levels: 18, logLevels: true,
     overlays: [Series("SGD path (from scratch)", x: scratch.path.map(\.0), y: scratch.path.map(\.1), style: .linesPoints),
-               Series("true w", x: [trueW[0]], y: [trueW[1]], style: .points)]),
+               Series("true w", x: [trueW[0]], y: [trueW[1]], style: .points)],
+    colorLabel: "mean squared loss (log scale)"),
     name: "loss-surface")
 }

@@ -24,15 +24,26 @@ func activationCurves(xs: [Double], functions: [NamedActivation]) -> [(name: Str
   }
 }
 
+/// The three classic activations in one plot; the six modern ones as small multiples, one panel
+/// each on a shared y axis, since twelve curves in one panel cannot be told apart.
 func drawActivations(_ plotter: Plotter) throws {
-  for (functions, name, range) in [(classicActivations, "activations", -8.0...8.0), (modernActivations, "activations-more", -4.0...3.0)] {
-    let xs = (0...160).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / 160 }
-    var series: [Series] = []
-    for (i, c) in activationCurves(xs: xs, functions: functions).enumerated() {
-      series.append(Series(c.name, x: xs, y: c.values, color: i))
-      series.append(Series("\(c.name)′", x: xs, y: c.derivative, style: .dashed, color: i))
-    }
-    try plotter.save(LinePlot(title: "Activation functions (solid) and their derivatives by autograd (dashed)",
-                              xLabel: "x", yLabel: "f(x), f′(x)", series: series, yRange: -2...3.2), name: name)
+  let title = "Activation functions (solid) and their derivatives by autograd (dashed)"
+  func grid(_ range: ClosedRange<Double>) -> [Double] {
+    (0...160).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / 160 }
   }
+  let xs = grid(-8...8)
+  var series: [Series] = []
+  for (i, c) in activationCurves(xs: xs, functions: classicActivations).enumerated() {
+    series.append(Series(c.name, x: xs, y: c.values, color: i))
+    series.append(Series("\(c.name)′", x: xs, y: c.derivative, style: .dashed, color: i))
+  }
+  try plotter.save(LinePlot(title: title, xLabel: "x", yLabel: "f(x), f′(x)", series: series, yRange: -2...3.2), name: "activations")
+
+  let modern = grid(-4...3)
+  let panels = activationCurves(xs: modern, functions: modernActivations).enumerated().map { i, c in
+    LinePlot(title: c.name, xLabel: "x", yLabel: "f(x), f′(x)",
+             series: [Series("f", x: modern, y: c.values, color: i), Series("f′", x: modern, y: c.derivative, style: .dashed, color: i)],
+             yRange: -2...3.2)
+  }
+  try plotter.save(PlotGrid(title: title, panels: panels, columns: 3), name: "activations-more", width: 1100, height: 650)
 }

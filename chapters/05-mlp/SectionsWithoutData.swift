@@ -31,8 +31,9 @@ func runSectionsWithoutData(_ plotter: Plotter, generator g: Generator, quick: B
     print("  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) train loss \(formatMetric(fit.train.last!))  test loss \(formatMetric(fit.test.last!))"
           + "  w[0..<4] = \(fit.weights.prefix(4).map { String(format: "%.3f", $0) })")
     let epochs = fit.train.indices.map { Double($0 + 1) }
-    polySeries += [Series("\(name): train", x: epochs, y: fit.train, color: i),
-                   Series("\(name): test", x: epochs, y: fit.test, style: .dashed, color: i)]
+    // One legend entry per model: the title says which line is train and which is test.
+    polySeries += [Series(name, x: epochs, y: fit.train, color: i),
+                   Series("", x: epochs, y: fit.test, style: .dashed, color: i)]
   }
   print("  (true weights: [5.0, 1.2, -3.4, 5.6, 0, …]; the noise alone gives a loss of 0.01)")
   try plotter.save(LinePlot(title: "Polynomial regression: train (solid) and test (dashed) loss", xLabel: "epoch",

@@ -67,7 +67,8 @@ struct OptimizersChapter: ParsableCommand {
             + " f = \(String(format: "%.3e", bowl.value(end[0], end[1])))")
       lrRuns.append(("lr \(fmt(lr)) (\(verdict.split(separator: ":").first!))", path))
     }
-    try drawTrajectories(plotter, bowl, lrRuns, name: "learning-rate", title: "Gradient descent on 0.1·x1² + 2·x2² with three learning rates")
+    try drawTrajectories(plotter, bowl, lrRuns, name: "learning-rate", title: "Gradient descent on 0.1·x1² + 2·x2² with three learning rates",
+                         widened: true)
     try plotter.save(LinePlot(title: "f(x) after each step of gradient descent", xLabel: "step", yLabel: "f (log scale)",
                               series: lrRuns.map { name, path in
                                 Series(name, x: path.indices.map(Double.init), y: path.map { bowl.value($0[0], $0[1]) }, style: .linesPoints)

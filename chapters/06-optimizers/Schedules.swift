@@ -55,6 +55,6 @@ func drawSchedules(_ plotter: Plotter, _ curves: [(name: String, lr: [Double])])
     LinePlot(title: c.name, xLabel: "epoch", yLabel: "lr",
              series: [Series("", x: c.lr.indices.map(Double.init), y: c.lr, color: i)])
   }
-  try plotter.save(PlotGrid(title: "Learning rate per epoch, base rate 0.1", panels: panels, columns: 4),
+  try plotter.save(PlotGrid(title: "Learning rate per epoch, base rate 0.1 (one y scale for all panels)", panels: panels, columns: 4, sharedY: true),
                    name: "schedules", width: 1400, height: 900)
 }

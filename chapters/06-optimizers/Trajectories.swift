@@ -68,19 +68,28 @@ func trajectory(_ recipe: OptimizerRecipe, on function: TestFunction, steps: Int
   return path
 }
 
-/// The contour map of `function` with one path per optimizer drawn on it.
-func drawTrajectories(_ plotter: Plotter, _ function: TestFunction, _ runs: [(String, [[Double]])], name: String, title: String) throws {
-  let xs = (0...120).map { function.xRange.lowerBound + Double($0) / 120 * (function.xRange.upperBound - function.xRange.lowerBound) }
-  let ys = (0...120).map { function.yRange.lowerBound + Double($0) / 120 * (function.yRange.upperBound - function.yRange.lowerBound) }
+/// The contour map of `function` with one path per optimizer drawn on it. With `widened`, the
+/// map grows to hold every path (a diverging run shown to its end); otherwise it keeps the
+/// function's own view, and points outside it are clipped to its edge.
+func drawTrajectories(_ plotter: Plotter, _ function: TestFunction, _ runs: [(String, [[Double]])], name: String, title: String,
+                      widened: Bool = false) throws {
+  func cover(_ r: ClosedRange<Double>, _ values: [Double]) -> ClosedRange<Double> {
+    guard widened, let lo = values.min(), let hi = values.max() else { return r }
+    let margin = 0.05 * (Swift.max(hi, r.upperBound) - Swift.min(lo, r.lowerBound))
+    return Swift.min(r.lowerBound, lo - margin)...Swift.max(r.upperBound, hi + margin)
+  }
+  let xRange = cover(function.xRange, runs.flatMap { $0.1.map { $0[0] } })
+  let yRange = cover(function.yRange, runs.flatMap { $0.1.map { $0[1] } })
+  let xs = (0...120).map { xRange.lowerBound + Double($0) / 120 * (xRange.upperBound - xRange.lowerBound) }
+  let ys = (0...120).map { yRange.lowerBound + Double($0) / 120 * (yRange.upperBound - yRange.lowerBound) }
   let z = function.values(xs: xs, ys: ys)
-  // Points outside the map (a diverging run) are clipped to its edge so the figure stays readable.
   func clip(_ v: Double, _ r: ClosedRange<Double>) -> Double { Swift.min(Swift.max(v, r.lowerBound), r.upperBound) }
   var overlays = runs.map { label, path in
-    Series(label, x: path.map { clip($0[0], function.xRange) }, y: path.map { clip($0[1], function.yRange) }, style: path.count > 60 ? .lines : .linesPoints)
+    Series(label, x: path.map { clip($0[0], xRange) }, y: path.map { clip($0[1], yRange) }, style: path.count > 60 ? .lines : .linesPoints)
   }
   overlays.append(Series("minimum", x: [function.minimum[0]], y: [function.minimum[1]], style: .points))
   try plotter.save(ContourPlot(title: title, xLabel: "x1", yLabel: "x2", x: xs, y: ys, z: z, levels: 14, logLevels: true,
-                               overlays: overlays), name: name)
+                               overlays: overlays, colorLabel: "f(x1, x2), log scale"), name: name)
 }
 
 /// The optimizers of the chapter on the 2-D functions, with learning rates that suit each

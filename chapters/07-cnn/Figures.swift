@@ -9,10 +9,11 @@ func drawCurves(_ plotter: Plotter, _ runs: [(String, [EpochStats])]) throws {
   var series: [Series] = []
   for (i, (name, history)) in runs.enumerated() {
     series.append(Series("\(name): train loss", x: epochs(history), y: history.map(\.trainLoss), style: .dashed, color: i))
-    series.append(Series("\(name): test accuracy", x: epochs(history), y: history.map(\.testAccuracy), style: .linesPoints, color: i))
+    series.append(Series("\(name): test accuracy", x: epochs(history), y: history.map(\.testAccuracy), style: .linesPoints, color: i,
+                         axis: .right))
   }
-  try plotter.save(LinePlot(title: "Training loss (dashed) and test accuracy (solid) per epoch", xLabel: "epoch",
-                            yLabel: "loss / accuracy", series: series), name: "curves")
+  try plotter.save(LinePlot(title: "Training loss (dashed, left axis) and test accuracy (solid, right axis) per epoch", xLabel: "epoch",
+                            yLabel: "training loss", series: series, y2Label: "test accuracy"), name: "curves")
 }
 
 /// The first convolution's kernels, one image per (output channel, input channel) pair.
@@ -23,7 +24,7 @@ func drawKernels(_ plotter: Plotter, _ net: Module, name: String) throws {
   let count = min(w.shape[0], 32)
   try plotter.save(ImageGrid(title: "\(name): the \(w.shape[0]) kernels of the first convolution (\(kh)×\(kw))",
                              images: (0..<count).map { w[$0, 0].toDoubles() }, height: kh, width: kw, columns: min(count, 8),
-                             captions: (0..<count).map { "channel \($0)" }),
+                             captions: (0..<count).map { "channel \($0)" }, colorScale: .signed, colorLabel: "weight"),
                    name: "kernels", width: 900, height: count > 8 ? 520 : 260)
 }
 
@@ -43,27 +44,30 @@ func drawFeatureMaps(_ plotter: Plotter, _ net: Module, image: Tensor, name: Str
   net.train()
   for h in handles { h.remove() }
   guard !captured.isEmpty else { return }
-  // Every map is shown at the size of the largest, each pixel repeated (nearest neighbour). One
-  // row per layer: its first cell is the input image on the first row and blank after, so each
-  // row starts with the layer's name and its channels line up in columns.
-  let side = captured.map { $0.1.shape[2] }.max()!
+  // Every map is shown at the size of the largest, each pixel repeated (nearest neighbour). The
+  // input is the first row, then one row per layer, named at its left with its range of values;
+  // each row on its own signed colour scale (blue below zero, red above), since the layers'
+  // ranges differ tenfold.
+  let side = max(28, captured.map { $0.1.shape[2] }.max()!)
   func resized(_ values: [Double], _ h: Int, _ w: Int) -> [Double] {
     (0..<(side * side)).map { k in values[(k / side) * h / side * w + (k % side) * w / side] }
   }
   let perLayer = 4
-  var images: [[Double]] = [], captions: [String] = []
-  for (row, (label, maps)) in captured.enumerated() {
+  var images: [[Double]] = [resized(image.reshaped(28, 28).toDoubles(), 28, 28)] + Array(repeating: [], count: perLayer - 1)
+  func largest(_ t: Tensor) -> String { String(format: "|v| ≤ %.2g", t.abs().max().item()) }
+  var captions = ["28×28"] + Array(repeating: "", count: perLayer - 1), rows = ["input\n\(largest(image))"]
+  for (label, maps) in captured {
     let channels = maps.shape[1], h = maps.shape[2], w = maps.shape[3]
-    images.append(row == 0 ? resized(image.reshaped(28, 28).toDoubles(), 28, 28) : [Double](repeating: 0, count: side * side))
-    captions.append(row == 0 ? "input → \(label)" : "→ \(label)")
+    rows.append("\(label)\n\(channels)×\(h)×\(w)\n\(largest(maps[0, 0..<min(channels, perLayer)]))")
     for c in 0..<perLayer {
-      images.append(c < channels ? resized(maps[0, c].toDoubles(), h, w) : [Double](repeating: 0, count: side * side))
+      images.append(c < channels ? resized(maps[0, c].toDoubles(), h, w) : [])
       captions.append(c < channels ? "channel \(c)" : "")
     }
   }
   try plotter.save(ImageGrid(title: "\(name): one image through the layers (first \(perLayer) channels of each)", images: images,
-                             height: side, width: side, columns: perLayer + 1, captions: captions),
-                   name: "feature-maps", width: 1000, height: 220 * ((images.count + perLayer) / (perLayer + 1)) + 60)
+                             height: side, width: side, columns: perLayer, captions: captions,
+                             colorScale: .signedPerRow, colorLabel: "value ÷ the row's largest |value|", rowLabels: rows),
+                   name: "feature-maps", width: 1000, height: 200 * rows.count + 60)
 }
 
 /// Test images the network got wrong, with its guess and the truth.

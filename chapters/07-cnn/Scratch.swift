@@ -61,7 +61,8 @@ func runScratchConvolution(_ plotter: Plotter, sampleImage: Tensor?) throws {
   }
   try plotter.save(ImageGrid(title: "Cross-correlation with [1, −1] and its transpose: vertical and horizontal edges",
                              images: [p.toDoubles(), padded(vertical), padded(horizontal)], height: 28, width: 28, columns: 3,
-                             captions: ["image", "K = [1, −1]", "K = [1, −1]ᵀ"]), name: "edges", width: 900, height: 380)
+                             captions: ["image", "K = [1, −1]", "K = [1, −1]ᵀ"], colorScale: .signed, colorLabel: "value"),
+                   name: "edges", width: 900, height: 380)
 }
 
 func valuesText(_ t: Tensor) -> String { "[" + t.toDoubles().map { String(format: "%g", ($0 * 1000).rounded() / 1000) }.joined(separator: ", ") + "]" }

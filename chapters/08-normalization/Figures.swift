@@ -10,16 +10,20 @@ func drawLeNetCurves(_ plotter: Plotter, _ runs: [(String, [EpochStats])]) throw
   for (i, (name, history)) in runs.enumerated() {
     let epochs = history.indices.map { Double($0 + 1) }
     series.append(Series("\(name): train loss", x: epochs, y: history.map(\.trainLoss), style: .dashed, color: i))
-    series.append(Series("\(name): test accuracy", x: epochs, y: history.map(\.testAccuracy), style: .linesPoints, color: i))
+    series.append(Series("\(name): test accuracy", x: epochs, y: history.map(\.testAccuracy), style: .linesPoints, color: i, axis: .right))
   }
   try plotter.save(LinePlot(title: "LeNet with batch norm: training loss (dashed) and test accuracy per epoch", xLabel: "epoch",
-                            yLabel: "loss / accuracy", series: series), name: "bn-lenet-curves")
+                            yLabel: "training loss (dashed)", series: series, y2Label: "test accuracy (solid)"), name: "bn-lenet-curves")
 }
 
 /// The four normalizations and none: training loss against examples seen, test accuracy per epoch.
+/// The losses are close, so they go on a log axis, and batch norm, the method the chapter is
+/// about, is drawn last, on top of the others.
 func drawComparison(_ plotter: Plotter, _ curves: [Curve], examplesPerEpoch: Int) throws {
-  let loss = LinePlot(title: "Training loss (mean over recent steps)", xLabel: "examples seen", yLabel: "cross-entropy",
-                      series: curves.enumerated().map { Series($1.name, x: $1.examples, y: $1.losses, color: $0) })
+  let order = curves.indices.sorted { (curves[$0].name == NormKind.batch.rawValue ? 1 : 0, $0) < (curves[$1].name == NormKind.batch.rawValue ? 1 : 0, $1) }
+  let loss = LinePlot(title: "Training loss (mean over recent steps)", xLabel: "examples seen (thousands)", yLabel: "cross-entropy (log scale)",
+                      series: order.map { i in Series(curves[i].name, x: curves[i].examples.map { $0 / 1000 }, y: curves[i].losses, color: i) },
+                      logY: true)
   let accuracy = LinePlot(title: "Test accuracy after each epoch", xLabel: "epoch", yLabel: "accuracy",
                           series: curves.enumerated().map { i, c in
                             Series(c.name, x: c.epochAccuracy.indices.map { Double($0 + 1) }, y: c.epochAccuracy, style: .linesPoints, color: i)
@@ -34,8 +38,12 @@ func drawBatchSizes(_ plotter: Plotter, _ rows: [(kind: NormKind, size: Int, acc
     let mine = rows.filter { $0.kind == kind }
     return Series(kind.rawValue, x: mine.map { Double($0.size) }, y: mine.map(\.accuracy), style: .linesPoints, color: i == 0 ? 1 : 4)
   }
+  // At least ten points of accuracy on the y axis, so a one-point drop does not look like a cliff.
+  let values = rows.map(\.accuracy), middle = ((values.min() ?? 0.5) + (values.max() ?? 0.5)) / 2
+  let half = max(0.05, ((values.max() ?? 0.5) - (values.min() ?? 0.5)) / 2 + 0.01)
   try plotter.save(LinePlot(title: "Batch norm and group norm across batch sizes (same examples seen)", xLabel: "batch size (log scale)",
-                            yLabel: "test accuracy", series: series, logX: true), name: "batch-size")
+                            yLabel: "test accuracy", series: series, logX: true,
+                            yRange: ((middle - half) * 100).rounded(.down) / 100...((middle + half) * 100).rounded(.up) / 100), name: "batch-size")
 }
 
 /// The values entering each sigmoid of LeNet, and the sigmoid's output, with and without batch

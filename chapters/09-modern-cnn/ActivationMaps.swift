@@ -7,6 +7,9 @@ struct ActivationMaps {
   let predicted: [Int]
   /// Class activation maps [N, h, w] and Grad-CAM maps [N, h, w] before upsampling.
   let cam: Tensor, gradCAM: Tensor
+  /// Grad-CAM one layer earlier: on the maps that enter the backbone's last stage [N, h′, w′].
+  /// There the score is no longer linear in the maps, so it is not the CAM any more.
+  let earlyGradCAM: Tensor
   /// The scores the network gave the predicted classes, and those rebuilt from the CAM
   /// (mean of the map plus the head's bias): equal, which is the point of CAM.
   let scores: [Double], scoresFromCAM: [Double]
@@ -24,10 +27,16 @@ struct ActivationMaps {
 func activationMaps(_ net: FeatureClassifier, images: Tensor) -> ActivationMaps {
   net.eval()
   defer { net.train() }
-  let features = net.backbone(images)                                   // A: [N, K, h, w], in the graph
+  // The backbone run in two parts, to keep the maps entering its last stage (its last layer that
+  // is not a batch norm or ReLU) as well.
+  let layers = net.backbone.layers
+  let split = layers.lastIndex { !($0 is BatchNorm2d || $0 is ReLU) } ?? layers.count - 1
+  let early = layers[..<split].reduce(images) { $1($0) }                 // [N, K′, h′, w′]
+  let features = layers[split...].reduce(early) { $1($0) }               // A: [N, K, h, w], in the graph
   let (n, k, h, w) = (features.shape[0], features.shape[1], features.shape[2], features.shape[3])
-  var captured: Tensor?
+  var captured: Tensor?, capturedEarly: Tensor?
   features.registerHook { grad in captured = grad; return nil }
+  early.registerHook { grad in capturedEarly = grad; return nil }
   let scores = net.scores(fromFeatures: features)
   let predicted = withNoGrad { scores.argmax(axis: 1) }.toArray(Int64.self).map { Int($0) }
   let classes = scores.shape[1]
@@ -35,7 +44,7 @@ func activationMaps(_ net: FeatureClassifier, images: Tensor) -> ActivationMaps 
   let oneHot = Tensor(hot, shape: scores.shape, dtype: scores.dtype)
   (scores * oneHot).sum().backward()                                    // each image's own predicted score
   net.zeroGrad()
-  guard let grad = captured else { fatalError("activationMaps: the hook on the feature maps did not run") }
+  guard let grad = captured, let earlyGrad = capturedEarly else { fatalError("activationMaps: the hooks on the feature maps did not run") }
 
   return withNoGrad {
     let a = features.detached().reshaped(n, k, h * w)
@@ -45,10 +54,13 @@ func activationMaps(_ net: FeatureClassifier, images: Tensor) -> ActivationMaps 
     // Grad-CAM: spatially averaged gradients as weights, then ReLU.
     let alpha = grad.mean(axes: [2, 3]).reshaped(n, 1, k)
     let gradCAM = alpha.matmul(a).reshaped(n, h, w).relu()
+    let (k2, h2, w2) = (early.shape[1], early.shape[2], early.shape[3])
+    let earlyAlpha = earlyGrad.mean(axes: [2, 3]).reshaped(n, 1, k2)
+    let earlyGradCAM = earlyAlpha.matmul(early.detached().reshaped(n, k2, h2 * w2)).reshaped(n, h2, w2).relu()
     let bias = net.head.bias!.detached().toDoubles()
     let camMeans = cam.mean(axes: [1, 2]).toDoubles()
     let all = scores.detached().toDoubles()
-    return ActivationMaps(predicted: predicted, cam: cam, gradCAM: gradCAM,
+    return ActivationMaps(predicted: predicted, cam: cam, gradCAM: gradCAM, earlyGradCAM: earlyGradCAM,
                           scores: predicted.enumerated().map { all[$0 * scores.shape[1] + $1] },
                           scoresFromCAM: predicted.enumerated().map { camMeans[$0] + bias[$1] })
   }

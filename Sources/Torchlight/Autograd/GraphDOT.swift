@@ -1,6 +1,7 @@
 /// The recorded graph behind a tensor as Graphviz DOT text: one box per backward node (named and
-/// with its output shape), one ellipse per leaf that requires grad, arrows in the direction the
-/// forward computation ran. `dot -Tpng graph.dot -o graph.png` draws it.
+/// with its output shape), one ellipse per leaf that requires grad, a dashed grey ellipse per
+/// input that needs no gradient (data, targets: the graph keeps only their shape), arrows in the
+/// direction the forward computation ran. `dot -Tpng graph.dot -o graph.png` draws it.
 ///
 /// - Parameter names: labels for leaves, e.g. `[x: "x", w: "w"]` by identity.
 public func graphDOT(of output: Tensor, names: [ObjectIdentifier: String] = [:]) -> String {
@@ -21,10 +22,10 @@ public func graphDOT(of output: Tensor, names: [ObjectIdentifier: String] = [:])
     let n = id(node, prefix: "op")
     lines.append("  \(n) [shape=box, style=filled, fillcolor=\"#dfe9f7\", label=\"\(node.name)\\n\(node.outputShape)\"];")
   }
-  var drawnLeaves = Set<ObjectIdentifier>()
+  var drawnLeaves = Set<ObjectIdentifier>(), constants = 0
   for node in order {
     let n = id(node, prefix: "op")
-    for edge in node.next {
+    for (i, edge) in node.next.enumerated() {
       switch edge {
       case .node(let child):
         lines.append("  \(id(child, prefix: "op")) -> \(n);")
@@ -36,7 +37,12 @@ public func graphDOT(of output: Tensor, names: [ObjectIdentifier: String] = [:])
         }
         lines.append("  \(l) -> \(n);")
       case .none:
-        break
+        // An input that needs no gradient: nothing flows back to it, but it is part of the sum.
+        let c = "const\(constants)"
+        constants += 1
+        let shape = i < node.inputShapes.count ? "\(node.inputShapes[i])" : ""
+        lines.append("  \(c) [shape=ellipse, style=dashed, color=\"#888888\", fontcolor=\"#555555\", label=\"no grad\\n\(shape)\"];")
+        lines.append("  \(c) -> \(n) [style=dashed, color=\"#888888\"];")
       }
     }
   }
