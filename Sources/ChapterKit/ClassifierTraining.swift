@@ -118,8 +118,9 @@ extension ChapterOptions {
 }
 
 extension TrainingLog {
-  /// The numbers of an untrained model (`--epochs 0`), printed as one line.
-  func scoredUntrained(_ stats: EpochStats) {
+  /// Keeps and prints, as one line, the numbers of an untrained model (`--epochs 0`): what `fit`
+  /// does, and what a chapter that writes its own training loop calls when there is no epoch.
+  public func scoredUntrained(_ stats: EpochStats) {
     untrained = stats
     print((model.map { "[\($0)] " } ?? "") + "no training (--epochs 0): "
           + [("train_loss", stats.trainLoss), ("train_acc", stats.trainAccuracy), ("test_loss", stats.testLoss), ("test_acc", stats.testAccuracy)]

@@ -22,12 +22,12 @@ func crossEntropyByHand(_ yHat: Tensor, _ y: Tensor) -> Tensor {
   -yHat.gather(axis: 1, index: y.unsqueezed(axis: 1)).log()
 }
 
-/// Minibatch SGD by hand: θ ← θ − η·∇θ (the loss is already a batch mean).
+/// Minibatch SGD by hand: θ ← θ − η·∇θ (the loss is already a batch mean). The update is not
+/// recorded, and it leaves the gradients for the training loop to clear.
 func sgdByHand(_ params: [Tensor], lr: Double) {
   withNoGrad {
     for p in params where p.grad != nil {
       p -= p.grad! * lr
-      p.zeroGrad()
     }
   }
 }

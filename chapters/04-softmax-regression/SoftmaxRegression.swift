@@ -29,14 +29,16 @@ struct SoftmaxRegression: ParsableCommand {
     print("Fashion-MNIST: \(train.count) training and \(test.count) test images, 10 classes\n")
     showOverflow()
 
+    let data = (train: train, test: test)
     print("\nFrom scratch: softmax, cross-entropy and SGD written by hand")
-    let scratchModel = ScratchSoftmaxModel()
-    let scratch = Classifier(
-      forward: { scratchModel($0) },
-      loss: { crossEntropyByHand($0, $1).mean() },
-      step: { sgdByHand(scratchModel.parameters, lr: options.lr) })
+    let model = ScratchSoftmaxModel()
     let scratchLog = TrainingLog(chapter: Defaults.chapter, model: "scratch", output: options.output, plotTerminal: options.plotTerminal)
-    let scratchHistory = try trainAndReport(scratch, train, test, epochs, scratchLog)
+    let scratchHistory = try trainClassifier(
+      forward: { model($0) },
+      loss: { crossEntropyByHand($0, $1).mean() },
+      zeroGrad: { for p in model.parameters { p.zeroGrad() } },
+      step: { sgdByHand(model.parameters, lr: options.lr) },
+      data: data, epochs: epochs, batchSize: options.batchSize, generator: Generator.global.spawn(), log: scratchLog)
 
     print("\nConcise: Linear(784 → 10) + crossEntropy + SGD")
     let net = Linear(inFeatures: 784, outFeatures: 10)
@@ -45,12 +47,13 @@ struct SoftmaxRegression: ParsableCommand {
       net.bias!.zero()
     }
     let optimizer = SGD(parameters: net.parameters(), lr: options.lr)
-    let concise = Classifier(
+    let conciseLog = TrainingLog(chapter: Defaults.chapter, model: "concise", output: options.output, plotTerminal: options.plotTerminal)
+    let conciseHistory = try trainClassifier(
       forward: { net($0.reshaped(-1, 784)) },
       loss: { crossEntropy(logits: $0, targets: $1) },
-      step: { optimizer.step(); optimizer.zeroGrad() })
-    let conciseLog = TrainingLog(chapter: Defaults.chapter, model: "concise", output: options.output, plotTerminal: options.plotTerminal)
-    let conciseHistory = try trainAndReport(concise, train, test, epochs, conciseLog)
+      zeroGrad: { optimizer.zeroGrad() },
+      step: { optimizer.step() },
+      data: data, epochs: epochs, batchSize: options.batchSize, generator: Generator.global.spawn(), log: conciseLog)
 
     let scores = withNoGrad { net(test.images.reshaped(-1, 784)) }
     let plotter = Plotter(directory: options.output)
@@ -66,10 +69,5 @@ struct SoftmaxRegression: ParsableCommand {
                   "test_acc": last.testAccuracy, "examples_per_sec": log.rate(train.count)],
                  extra: ["threads": "\(options.threads)"])
     }
-  }
-
-  func trainAndReport(_ model: Classifier, _ train: FashionMNIST, _ test: FashionMNIST, _ epochs: Int, _ log: TrainingLog) throws -> [EpochStats] {
-    try fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
-                         generator: Generator.global.spawn(), log: log)
   }
 }
