@@ -226,6 +226,12 @@ public struct ImageGrid: CanvasFigure {
       lines += ["set cbrange [\(Theme.short(lo)):\(Theme.short(hi > lo ? hi : lo + 1))]", "set colorbox",
                 "set cbtics scale 0.5 nomirror out", "set style line 100 lc rgb '#4d4d4d' lw 1", "set colorbox border 100"]
       if !colorLabel.isEmpty { lines.append("set cblabel \(Theme.quoted(colorLabel)) offset 1,0") }
+      // The bar is as tall as the grid is drawn: its tics spaced so that their labels fit.
+      let areaWidth = canvas.width - (leftMargin + rightMargin) * canvas.charWidth, areaHeight = canvas.height - 3.5 * canvas.lineHeight
+      let drawnHeight = min(areaHeight, areaWidth * layout.totalHeight / max(1, layout.totalWidth))
+      if let tics = Theme.ticks("cbtics", values: [lo, hi], range: lo...(hi > lo ? hi : lo + 1), length: drawnHeight, across: false, canvas: canvas) {
+        lines.append(tics)
+      }
     } else {
       lines.append("set cbrange [0:1]")
     }

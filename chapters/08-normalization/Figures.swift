@@ -12,18 +12,18 @@ func drawLeNetCurves(_ plotter: Plotter, _ runs: [(String, [EpochStats])]) throw
     series.append(Series("\(name): train loss", x: epochs, y: history.map(\.trainLoss), style: .dashed, color: i))
     series.append(Series("\(name): test accuracy", x: epochs, y: history.map(\.testAccuracy), style: .linesPoints, color: i, axis: .right))
   }
-  try plotter.save(LinePlot(title: "LeNet with batch norm: training loss (dashed) and test accuracy per epoch", xLabel: "epoch",
+  try plotter.save(LinePlot(title: "LeNet with batch norm: training loss and test accuracy per epoch (scratch and library coincide)", xLabel: "epoch",
                             yLabel: "training loss (dashed)", series: series, y2Label: "test accuracy (solid)"), name: "bn-lenet-curves")
 }
 
 /// The four normalizations and none: training loss against examples seen, test accuracy per epoch.
-/// The losses are close, so they go on a log axis, and batch norm, the method the chapter is
-/// about, is drawn last, on top of the others.
+/// The losses are close, so the y axis shows only their settled range (the first steps, above 1,
+/// are cut), and batch norm, the method the chapter is about, is drawn last, on top of the others.
 func drawComparison(_ plotter: Plotter, _ curves: [Curve], examplesPerEpoch: Int) throws {
   let order = curves.indices.sorted { (curves[$0].name == NormKind.batch.rawValue ? 1 : 0, $0) < (curves[$1].name == NormKind.batch.rawValue ? 1 : 0, $1) }
-  let loss = LinePlot(title: "Training loss (mean over recent steps)", xLabel: "examples seen (thousands)", yLabel: "cross-entropy (log scale)",
+  let loss = LinePlot(title: "Training loss (mean over recent steps; above 1 cut)", xLabel: "examples seen (thousands)", yLabel: "cross-entropy",
                       series: order.map { i in Series(curves[i].name, x: curves[i].examples.map { $0 / 1000 }, y: curves[i].losses, color: i) },
-                      logY: true)
+                      yRange: 0.2...1)
   let accuracy = LinePlot(title: "Test accuracy after each epoch", xLabel: "epoch", yLabel: "accuracy",
                           series: curves.enumerated().map { i, c in
                             Series(c.name, x: c.epochAccuracy.indices.map { Double($0 + 1) }, y: c.epochAccuracy, style: .linesPoints, color: i)
