@@ -251,8 +251,11 @@ public struct ImageGrid: CanvasFigure {
         // Anchored at the image's lower edge and moved down a line: just under its image at any scale.
         lines.append("set label \(k + 1) \(Theme.quoted(layout.captions[k])) at \(Theme.short(ox + Double(width) / 2 - 0.5)),\(Theme.short(oy + Double(height) - 0.5)) center front offset 0,-0.9 tc rgb '\(color)' font ',9'")
       }
+      // Beside heat maps the palette is the heat maps' own, so a plain image is drawn in grey as
+      // an RGB image instead.
+      let grey = "\(Theme.file(dataFile)) matrix index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):($3 * 255):($3 * 255):($3 * 255) with rgbimage notitle"
       plots.append(overlay(k) == nil
-        ? "\(Theme.file(dataFile)) matrix index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):3 with image notitle"
+        ? (overlaid ? grey : "\(Theme.file(dataFile)) matrix index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):3 with image notitle")
         : "\(Theme.file(dataFile)) index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):3:4:5 with rgbimage notitle")
     }
     // rgbimage draws no colour bar by itself: an invisible point coloured by the palette does.

@@ -71,6 +71,16 @@ import Testing
     #expect(grid.script(dataFile: "d.dat").contains("set cbrange [-1:1]"))
   }
 
+  /// Beside heat maps, whose palette is "jet", a plain image is still drawn in grey.
+  @Test func plainImagesBesideHeatMapsStayGrey() {
+    let image = [0.0, 1, 2, 3]
+    let grid = ImageGrid(title: "cam", images: [image, image], height: 2, width: 2, columns: 2, overlays: [nil, [0, 0.5, 1, 0.5]])
+    let script = grid.script(dataFile: "d.dat")
+    let lines = script.split(separator: "\n")
+    #expect(lines.contains { $0.contains("matrix index 0 using") && $0.contains(":($3 * 255):($3 * 255):($3 * 255) with rgbimage") })
+    #expect(lines.contains { $0.contains("index 1 using") && $0.contains(":3:4:5 with rgbimage") })
+  }
+
   @Test func perImageScalingDrawsNoColourBar() {
     let grid = ImageGrid(title: "pictures", images: [[0, 1, 2, 3]], height: 2, width: 2, columns: 1)
     let lines = grid.script(dataFile: "d.dat").split(separator: "\n")
