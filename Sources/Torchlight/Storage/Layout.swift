@@ -42,8 +42,10 @@ public enum Layout {
   }
 
   /// True when the strides are the row-major ones, so the elements are one dense run.
-  /// Axes of size 1 may have any stride, as in PyTorch.
+  /// Axes of size 1 may have any stride, as in PyTorch, and an empty tensor is contiguous
+  /// whatever its strides (its other sizes may multiply past `Int.max`: `[0, 2³², 2³²]`).
   public static func isContiguous(shape: [Int], strides: [Int]) -> Bool {
+    if shape.contains(0) { return true }
     var expected = 1
     for axis in shape.indices.reversed() where shape[axis] != 1 {
       if strides[axis] != expected { return false }
@@ -56,6 +58,7 @@ public enum Layout {
   /// layout of a contiguous tensor or of any permutation (a transpose) of one. Elementwise ops on
   /// such tensors can run over the block directly, as PyTorch does.
   public static func isDense(shape: [Int], strides: [Int]) -> Bool {
+    if shape.contains(0) { return true }
     let axes = shape.indices.filter { shape[$0] != 1 }.sorted { strides[$0] < strides[$1] }
     var expected = 1
     for axis in axes {
