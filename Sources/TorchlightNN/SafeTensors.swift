@@ -322,7 +322,7 @@ public enum SafeTensors {
     }
     switch dtype {
     case .float32: return Tensor(values(Float.self), shape: shape)
-    case .float64: return Tensor(values(Double.self), shape: shape)
+    case .float64: return Tensor(values(Double.self), shape: shape, dtype: .float64)
     case .int64: return Tensor(values(Int64.self), shape: shape)
     case .bool: return Tensor(bytes.map { $0 != 0 }, shape: shape)   // any non-zero byte is true
     }

@@ -673,7 +673,7 @@ private func jsonBool(_ value: Any) -> Bool? {
     let folder = try TemporaryFolder(), path = folder.path("ours.safetensors")
     let model = makeModel(seed: 24)
     let extra: [(String, Tensor)] = [
-      ("f64", Tensor([1e-300, -2.5, Double.pi, 1e300], shape: [2, 2])),
+      ("f64", Tensor([1e-300, -2.5, Double.pi, 1e300], shape: [2, 2], dtype: .float64)),
       ("transposed", Tensor.randn([3, 5], generator: Generator(seed: 25)).t()),
       ("ids", Tensor([Int64(-3), 0, 1 << 40], shape: [3])),
       ("empty", Tensor.zeros([0, 2])),

@@ -27,9 +27,10 @@ import Testing
 
   static func ourMLP() -> Sequential {
     let g = Generator(seed: 1)
-    return Sequential(Linear(inFeatures: 5, outFeatures: 8, dtype: .float64, generator: g), ReLU(),
-                      Linear(inFeatures: 8, outFeatures: 8, dtype: .float64, generator: g), Tanh(),
-                      Linear(inFeatures: 8, outFeatures: 3, dtype: .float64, generator: g))
+    return Tensor.withDefaultDType(.float64) {
+      Sequential(Linear(inFeatures: 5, outFeatures: 8, generator: g), ReLU(), Linear(inFeatures: 8, outFeatures: 8, generator: g), Tanh(),
+                 Linear(inFeatures: 8, outFeatures: 3, generator: g))
+    }
   }
 
   @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs PyTorch in ~/.venvs/torchlight-peers (or TORCHLIGHT_PEERS_PYTHON)"))
