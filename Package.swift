@@ -87,6 +87,9 @@ let package = Package(
                       path: "Benchmarks/torchlight-bench", swiftSettings: fastFlags),
 
     // MARK: Tests
+    // Feeds mutated IDX and safetensors files to the loaders in a child process of LoaderFuzzTests,
+    // so that a crash is reported with the input that caused it.
+    .executableTarget(name: "torchlight-fuzz", dependencies: ["Torchlight", "TorchlightNN", "TorchlightData"], path: "Tests/fuzz"),
     .testTarget(name: "TorchlightTests", dependencies: ["Torchlight", "COpenBLAS"]),
     .testTarget(name: "TorchlightNNTests", dependencies: ["TorchlightNN", "TorchlightOptim"]),
     .testTarget(name: "TorchlightPlotTests", dependencies: ["TorchlightPlot"]),

@@ -27,8 +27,9 @@ public enum Threads {
     parallelFor(chunks) { c in body(n * c / chunks, n * (c + 1) / chunks) }
   }
 
-  /// Runs `body(chunk)` for chunks 0..<chunks, on up to `count` threads at once.
-  static func parallelFor(_ chunks: Int, _ body: (Int) -> Void) {
+  /// Runs `body(chunk)` for chunks 0..<chunks, on up to `count` threads at once (one after the
+  /// other when `count` is 1). Chunks must not write to the same memory.
+  public static func parallelFor(_ chunks: Int, _ body: (Int) -> Void) {
     if chunks <= 1 || current == 1 {
       for c in 0..<chunks { body(c) }
     } else {

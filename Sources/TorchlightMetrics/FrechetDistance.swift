@@ -65,7 +65,7 @@ public func frechetDistance(_ a: GaussianStatistics, _ b: GaussianStatistics) ->
 /// S^½ of a symmetric positive semi-definite matrix S, through its eigendecomposition.
 func symmetricSquareRoot(_ s: Tensor) -> Tensor {
   let (values, vectors) = eigh(symmetrised(s))
-  let roots = Tensor(values.toDoubles().map { Swift.max($0, 0).squareRoot() }, shape: values.shape)
+  let roots = Tensor(values.toDoubles().map { Swift.max($0, 0).squareRoot() }, shape: values.shape, dtype: values.dtype)
   return (vectors * roots).matmul(vectors.transposed())          // Q·diag(√λ)·Qᵀ
 }
 

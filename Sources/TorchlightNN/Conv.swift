@@ -27,7 +27,7 @@ public final class Conv2d: Module {
   public let groups: Int
 
   public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1, padding: Size2 = 0,
-              dilation: Size2 = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: Generator? = nil) {
+              dilation: Size2 = 1, groups: Int = 1, bias: Bool = true, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     precondition(inChannels > 0 && outChannels > 0 && groups > 0 && kernelSize.h > 0 && kernelSize.w > 0,
                  "Conv2d: channels \(inChannels) → \(outChannels), kernel \(kernelSize) and groups \(groups) must be positive")
     precondition(inChannels % groups == 0 && outChannels % groups == 0,
@@ -55,7 +55,7 @@ public final class Conv1d: Module {
   public let kernelSize: Int, stride: Int, padding: Int, dilation: Int, groups: Int
 
   public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-              dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: Generator? = nil) {
+              dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     precondition(inChannels > 0 && outChannels > 0 && groups > 0 && kernelSize > 0,
                  "Conv1d: channels \(inChannels) → \(outChannels), kernel \(kernelSize) and groups \(groups) must be positive")
     precondition(inChannels % groups == 0 && outChannels % groups == 0,
@@ -87,7 +87,7 @@ public final class ConvTranspose2d: Module {
 
   public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1, padding: Size2 = 0,
               outputPadding: Size2 = 0, groups: Int = 1, bias: Bool = true, dilation: Size2 = 1,
-              dtype: DType = .float32, generator: Generator? = nil) {
+              dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     precondition(inChannels > 0 && outChannels > 0 && groups > 0 && kernelSize.h > 0 && kernelSize.w > 0,
                  "ConvTranspose2d: channels \(inChannels) → \(outChannels), kernel \(kernelSize) and groups \(groups) must be positive")
     precondition(inChannels % groups == 0 && outChannels % groups == 0,

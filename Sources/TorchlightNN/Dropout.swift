@@ -6,7 +6,7 @@ public func dropout(_ x: Tensor, p: Double, training: Bool = true, generator: Ge
   precondition(p >= 0 && p <= 1, "dropout: p must lie in [0, 1], got \(p)")
   guard training, p > 0 else { return x }
   if p == 1 { return x * 0 }
-  let keep = Tensor.bernoulli(x.shape, p: 1 - p, dtype: x.dtype.isFloatingPoint ? x.dtype : .float32, generator: generator)
+  let keep = Tensor.bernoulli(x.shape, p: 1 - p, dtype: x.dtype.isFloatingPoint ? x.dtype : Tensor.defaultDType, generator: generator)
   return x * (keep / (1 - p))
 }
 

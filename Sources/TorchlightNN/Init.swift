@@ -152,7 +152,7 @@ public enum Init {
     let m = Swift.max(rows, cols), n = Swift.min(rows, cols)
     let a = Tensor.randn([n, m], dtype: .float64, generator: generator).toArray(Double.self)
     let q = orthonormalColumns(a, rows: m, cols: n)
-    let qColumns = Tensor(q, shape: [n, m])              // row i holds column i of Q
+    let qColumns = Tensor(q, shape: [n, m], dtype: .float64)   // row i holds column i of Q
     let matrix = rows >= cols ? qColumns.t() : qColumns   // tall: Q; wide: Qᵀ
     return overwrite(tensor, with: matrix.reshaped(tensor.shape) * gain)
   }
@@ -172,7 +172,7 @@ public enum Init {
       let order = Tensor.randperm(rows, generator: g).toArray(Int64.self)
       for row in order.prefix(zerosPerColumn) { values[Int(row) * cols + column] = 0 }
     }
-    return overwrite(tensor, with: Tensor(values, shape: [rows, cols]))
+    return overwrite(tensor, with: Tensor(values, shape: [rows, cols], dtype: .float64))
   }
 
   // MARK: Helpers

@@ -9,7 +9,7 @@ public final class Linear: Module {
   public let inFeatures: Int
   public let outFeatures: Int
 
-  public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     precondition(inFeatures > 0 && outFeatures > 0, "Linear: feature counts must be positive, got \(inFeatures) → \(outFeatures)")
     self.inFeatures = inFeatures
     self.outFeatures = outFeatures

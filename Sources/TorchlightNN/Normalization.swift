@@ -108,7 +108,7 @@ public class BatchNorm: Module {
 /// Batch normalization for `[N, C]` or `[N, C, L]` inputs (`nn.BatchNorm1d`).
 public final class BatchNorm1d: BatchNorm {
   public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
-              trackRunningStats: Bool = true, dtype: DType = .float32) {
+              trackRunningStats: Bool = true, dtype: DType = Tensor.defaultDType) {
     super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats, dtype: dtype, ranks: [2, 3])
   }
 }
@@ -117,7 +117,7 @@ public final class BatchNorm1d: BatchNorm {
 /// channel, over the batch and every pixel.
 public final class BatchNorm2d: BatchNorm {
   public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
-              trackRunningStats: Bool = true, dtype: DType = .float32) {
+              trackRunningStats: Bool = true, dtype: DType = Tensor.defaultDType) {
     super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats, dtype: dtype, ranks: [4])
   }
 }
@@ -163,7 +163,7 @@ public final class LayerNorm: Module {
   public let eps: Double
   public let weight: Tensor?, bias: Tensor?
 
-  public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true, dtype: DType = .float32) {
+  public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true, dtype: DType = Tensor.defaultDType) {
     precondition(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 },
                  "LayerNorm: normalizedShape must be non-empty and positive, got \(normalizedShape)")
     self.normalizedShape = normalizedShape; self.eps = eps
@@ -171,7 +171,7 @@ public final class LayerNorm: Module {
     bias = elementwiseAffine ? Tensor.zeros(normalizedShape, dtype: dtype).requiringGrad() : nil
   }
 
-  public convenience init(_ features: Int, eps: Double = 1e-5, elementwiseAffine: Bool = true, dtype: DType = .float32) {
+  public convenience init(_ features: Int, eps: Double = 1e-5, elementwiseAffine: Bool = true, dtype: DType = Tensor.defaultDType) {
     self.init([features], eps: eps, elementwiseAffine: elementwiseAffine, dtype: dtype)
   }
 
@@ -225,7 +225,7 @@ public final class GroupNorm: Module {
   public let eps: Double
   public let weight: Tensor?, bias: Tensor?
 
-  public init(numGroups: Int, numChannels: Int, eps: Double = 1e-5, affine: Bool = true, dtype: DType = .float32) {
+  public init(numGroups: Int, numChannels: Int, eps: Double = 1e-5, affine: Bool = true, dtype: DType = Tensor.defaultDType) {
     precondition(numGroups > 0 && numChannels % numGroups == 0,
                  "GroupNorm: \(numChannels) channels cannot be split into \(numGroups) groups")
     self.numGroups = numGroups; self.numChannels = numChannels; self.eps = eps
@@ -257,7 +257,7 @@ public final class InstanceNorm2d: Module {
   public let eps: Double
   public let weight: Tensor?, bias: Tensor?
 
-  public init(_ numFeatures: Int, eps: Double = 1e-5, affine: Bool = false, dtype: DType = .float32) {
+  public init(_ numFeatures: Int, eps: Double = 1e-5, affine: Bool = false, dtype: DType = Tensor.defaultDType) {
     precondition(numFeatures > 0, "InstanceNorm2d: numFeatures must be positive, got \(numFeatures)")
     self.numFeatures = numFeatures; self.eps = eps
     weight = affine ? Tensor.ones([numFeatures], dtype: dtype).requiringGrad() : nil

@@ -20,7 +20,18 @@ import Foundation
 /// `data_offsets` count from the first byte after the header; each tensor is row-major and
 /// little-endian, and the tensors follow one another without gaps. Nothing else is stored: no
 /// strides (views are written as their contiguous values), no `requiresGrad`, no gradients.
+///
+/// **Checksums.** The format has none, so a flipped bit in the data would load silently. We add
+/// one metadata entry per tensor, `"sha256:<name>"`, holding the SHA-256 of that tensor's bytes
+/// as 64 hex digits (`"sha256:fc.bias":"9f86d08…"`). Other readers ignore metadata, so the files
+/// stay standard; Python checks one with
+/// `hashlib.sha256(data[begin:end]).hexdigest() == header["__metadata__"]["sha256:fc.bias"]`.
+/// Reading verifies every checksum present (files from other writers have none) and refuses the
+/// file naming the tensor whose bytes changed. The entries are not returned with the metadata.
 public enum SafeTensors {
+  /// The metadata key of a tensor's checksum is this prefix followed by the tensor's name.
+  public static let checksumPrefix = "sha256:"
+
   /// Writes `tensors` (names must be unique) and string `metadata` to `path`, atomically: the
   /// bytes go to a temporary file beside it, which is renamed over `path` only once complete,
   /// so `path` is always either the whole new file or what it was before. The folder must exist.
@@ -43,37 +54,65 @@ public enum SafeTensors {
 
   // MARK: Encoding
 
-  /// The bytes of a safetensors file holding `tensors` and `metadata`. `name` is used in errors.
+  /// The bytes of a safetensors file holding `tensors` and `metadata`, with each tensor's
+  /// checksum added to the metadata. `name` is used in errors.
   public static func encode(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], name: String = "safetensors") throws -> Data {
-    // The header: one JSON object, written by hand so that entries keep the caller's order.
-    var entries: [String] = []
-    if !metadata.isEmpty {
-      let pairs = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
-      entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
-    }
     var seen = Set<String>()
-    var offset = 0
-    for (tensorName, tensor) in tensors {
+    for (tensorName, _) in tensors {
       guard tensorName != "__metadata__" else {
         throw CheckpointError(.invalidName, "\(name): '__metadata__' is reserved by the format and cannot name a tensor")
       }
       guard seen.insert(tensorName).inserted else {
         throw CheckpointError(.invalidName, "\(name): two tensors are named '\(tensorName)'")
       }
-      let end = offset + tensor.byteCount
+    }
+    if let key = metadata.keys.sorted().first(where: { $0.hasPrefix(checksumPrefix) }) {
+      throw CheckpointError(.invalidName, "\(name): metadata key '\(key)' is reserved for the tensors' checksums, which are written for you; rename it")
+    }
+
+    // The data first, then the checksum of each tensor's bytes, so that the header can hold them.
+    var body = Data(capacity: tensors.reduce(0) { $0 + $1.1.byteCount })
+    var ranges: [Range<Int>] = []
+    for (_, tensor) in tensors {
+      let begin = body.count
+      appendElements(of: tensor, to: &body)
+      ranges.append(begin..<body.count)
+    }
+    var fullMetadata = metadata
+    for (i, digest) in body.withUnsafeBytes({ checksums(of: $0, ranges) }).enumerated() { fullMetadata[checksumPrefix + tensors[i].0] = digest }
+
+    // The header: one JSON object, written by hand so that entries keep the caller's order.
+    var entries: [String] = []
+    if !fullMetadata.isEmpty {
+      let pairs = fullMetadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+      entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
+    }
+    for ((tensorName, tensor), range) in zip(tensors, ranges) {
       let shape = tensor.shape.map(String.init).joined(separator: ",")
-      entries.append("\(jsonString(tensorName)):{\"dtype\":\"\(fileName(of: tensor.dtype))\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
-      offset = end
+      entries.append("\(jsonString(tensorName)):{\"dtype\":\"\(fileName(of: tensor.dtype))\",\"shape\":[\(shape)],\"data_offsets\":[\(range.lowerBound),\(range.upperBound)]}")
     }
     var header = Array("{\(entries.joined(separator: ","))}".utf8)
     // Spaces up to a multiple of 8, as the reference writer does, so the data starts aligned.
     while header.count % 8 != 0 { header.append(UInt8(ascii: " ")) }
 
-    var data = Data(capacity: 8 + header.count + offset)
+    var data = Data(capacity: 8 + header.count + body.count)
     withUnsafeBytes(of: UInt64(header.count).littleEndian) { data.append(contentsOf: $0) }
     data.append(contentsOf: header)
-    for (_, tensor) in tensors { appendElements(of: tensor, to: &data) }
+    data.append(body)
     return data
+  }
+
+  /// The SHA-256 of each range of `bytes`, as hex, computed on up to `Threads.count` cores (one
+  /// tensor per task: a hash cannot be split within one message).
+  static func checksums(of bytes: UnsafeRawBufferPointer, _ ranges: [Range<Int>]) -> [String] {
+    var digests = [String](repeating: "", count: ranges.count)
+    digests.withUnsafeMutableBufferPointer { out in
+      nonisolated(unsafe) let (bytes, out) = (bytes, out)
+      Threads.parallelFor(ranges.count) { i in
+        out[i] = SHA256.hexString(SHA256.hash(UnsafeRawBufferPointer(rebasing: bytes[ranges[i]])))
+      }
+    }
+    return digests
   }
 
   /// Appends the elements of `tensor` in row-major order; a view (transposed, sliced) is read
@@ -214,7 +253,20 @@ public enum SafeTensors {
       throw corrupt("\(dataLength - position) bytes of data follow the last tensor\(previous.map { " '\($0)'" } ?? ""); the header does not describe this data")
     }
 
-    // 5. Only now build the tensors.
+    // 5. Checksums, where the writer left them: each must match its tensor's bytes.
+    let names = Set(entries.map(\.name))
+    let checksumKeys = metadata.keys.filter { $0.hasPrefix(checksumPrefix) }.sorted()
+    if let orphan = checksumKeys.first(where: { !names.contains(String($0.dropFirst(checksumPrefix.count))) }) {
+      throw corrupt("'__metadata__' holds a checksum '\(orphan)' but the file has no tensor '\(orphan.dropFirst(checksumPrefix.count))'; the header is damaged")
+    }
+    let checked = entries.filter { metadata[checksumPrefix + $0.name] != nil }
+    let digests = bytes.withUnsafeBytes { checksums(of: $0, checked.map { (dataStart + $0.begin)..<(dataStart + $0.end) }) }
+    for (entry, digest) in zip(checked, digests) where digest != metadata[checksumPrefix + entry.name] {
+      throw corrupt("tensor '\(entry.name)': its \(entry.end - entry.begin) bytes do not match the SHA-256 saved with them (the data was damaged after saving); restore the file from a copy or save it again")
+    }
+    metadata = metadata.filter { !$0.key.hasPrefix(checksumPrefix) }
+
+    // 6. Only now build the tensors.
     let tensors = entries.map { entry -> (String, Tensor) in
       let range = (dataStart + entry.begin)..<(dataStart + entry.end)
       return (entry.name, tensor(from: bytes[range], dtype: entry.dtype, shape: entry.shape))
@@ -270,7 +322,7 @@ public enum SafeTensors {
     }
     switch dtype {
     case .float32: return Tensor(values(Float.self), shape: shape)
-    case .float64: return Tensor(values(Double.self), shape: shape)
+    case .float64: return Tensor(values(Double.self), shape: shape, dtype: .float64)
     case .int64: return Tensor(values(Int64.self), shape: shape)
     case .bool: return Tensor(bytes.map { $0 != 0 }, shape: shape)   // any non-zero byte is true
     }

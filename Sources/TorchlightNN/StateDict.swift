@@ -5,11 +5,13 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
   public enum Kind: Sendable, Equatable {
     /// The file could not be read or written (missing, no permission, no such folder).
     case io
-    /// The file is not a valid safetensors file: too short, bad header, bad offsets, truncated.
+    /// The file is not a valid safetensors file: too short, bad header, bad offsets, truncated,
+    /// or a tensor whose bytes do not match the SHA-256 checksum saved with them.
     case corrupt
     /// The file is valid but holds a dtype Torchlight has no tensors for (F16, I32, …).
     case unsupportedDType
-    /// Names to save are not usable (two tensors with one name, or the reserved `__metadata__`).
+    /// Names to save are not usable (two tensors with one name, the reserved `__metadata__`, or a
+    /// metadata key starting with `sha256:`, which holds checksums).
     case invalidName
     /// `strict` loading found keys the model lacks, or model tensors the checkpoint lacks.
     case keyMismatch

@@ -4,7 +4,7 @@ extension Module {
   /// A table of every leaf layer with its output shape and parameter count for an input of
   /// `inputShape`, and the totals (like `torchsummary`). It runs one forward pass on zeros, in
   /// evaluation mode and without recording a graph, then restores the mode.
-  public func summary(inputShape: [Int], dtype: DType = .float32) -> String {
+  public func summary(inputShape: [Int], dtype: DType = Tensor.defaultDType) -> String {
     var rows: [(name: String, type: String, shape: [Int], parameters: Int)] = []
     let wasTraining = isTraining
     eval()

@@ -74,6 +74,9 @@ func expectDataError(_ expectedFragments: [String], _ body: () throws -> Void, s
     }
     let folder = dataFolder("broken")
     expectDataError(["train-images-idx3-ubyte.gz is missing", "TORCHLIGHT_DATA"]) { _ = try FashionMNIST(train: true, folder: folder) }
+    let holder = dataFolder("holder")
+    try FileManager.default.createDirectory(atPath: holder + "/train-images-idx3-ubyte.gz", withIntermediateDirectories: true)
+    expectDataError(["train-images-idx3-ubyte.gz is a directory, not a data file"]) { _ = try FashionMNIST(train: true, folder: holder) }
     let pixels = [UInt8](repeating: 1, count: 3 * 784)
     try writeSplit(folder, prefix: "train", n: 3, imageBytes: Array(IDX.encode(shape: [3, 28, 28], values: pixels).dropLast(100)))
     expectDataError(["train-images-idx3-ubyte.gz", "truncated"]) { _ = try FashionMNIST(train: true, folder: folder) }

@@ -15,7 +15,7 @@ private func referenceFeatures() -> (a: Tensor, b: Tensor) {
       b.append(0.8 * sin(0.29 * x + 1.1 * y + 0.5) + 0.05 * y + 0.2 * cos(0.07 * x * y))
     }
   }
-  return (Tensor(a, shape: [n, d]), Tensor(b, shape: [n, d]))
+  return (Tensor(a, shape: [n, d], dtype: .float64), Tensor(b, shape: [n, d], dtype: .float64))
 }
 
 @Suite("Fréchet distance and Inception Score") struct FrechetTests {
@@ -37,7 +37,7 @@ private func referenceFeatures() -> (a: Tensor, b: Tensor) {
     let sa = GaussianStatistics(features: a)
     #expect(abs(frechetDistance(sa, sa)) < 1e-9)
     // Moving every vector by δ moves only the mean: the distance is ‖δ‖².
-    let shift = Tensor((0..<16).map { 0.1 * Double($0 % 3) - 0.05 }, shape: [16])
+    let shift = Tensor((0..<16).map { 0.1 * Double($0 % 3) - 0.05 }, shape: [16], dtype: .float64)
     let expected = shift.toDoubles().reduce(0) { $0 + $1 * $1 }
     #expect(abs(frechetDistance(sa, GaussianStatistics(features: a + shift)) - expected) < 1e-9)
     // Symmetric in its two arguments, and float32 features give the same to float32 rounding.
@@ -48,19 +48,21 @@ private func referenceFeatures() -> (a: Tensor, b: Tensor) {
 
   @Test func twoGaussiansInClosedForm() {
     // N(0, diag(1, 4)) against N(0, diag(9, 1)): Tr = 1 + 4 + 9 + 1 − 2(√9 + √4) = 5.
-    let s1 = GaussianStatistics(mean: Tensor([0.0, 0]), covariance: Tensor([1.0, 0, 0, 4], shape: [2, 2]), count: 2)
-    let s2 = GaussianStatistics(mean: Tensor([0.0, 0]), covariance: Tensor([9.0, 0, 0, 1], shape: [2, 2]), count: 2)
-    #expect(abs(frechetDistance(s1, s2) - 5) < 1e-12)
+    Tensor.withDefaultDType(.float64) {
+      let s1 = GaussianStatistics(mean: Tensor([0.0, 0]), covariance: Tensor([1.0, 0, 0, 4], shape: [2, 2]), count: 2)
+      let s2 = GaussianStatistics(mean: Tensor([0.0, 0]), covariance: Tensor([9.0, 0, 0, 1], shape: [2, 2]), count: 2)
+      #expect(abs(frechetDistance(s1, s2) - 5) < 1e-12)
+    }
   }
 
   @Test func inceptionScoreBounds() {
     // Confident and evenly spread over 4 classes: IS = 4. Every image the same: IS = 1.
-    let confident = Tensor((0..<40).flatMap { i in (0..<4).map { $0 == i % 4 ? 1.0 : 0.0 } }, shape: [40, 4])
+    let confident = Tensor((0..<40).flatMap { i in (0..<4).map { $0 == i % 4 ? 1.0 : 0.0 } }, shape: [40, 4], dtype: .float64)
     let score = inceptionScore(probabilities: confident, splits: 2)
     #expect(abs(score.mean - 4) < 1e-12 && score.std < 1e-12)
     #expect(abs(inceptionScore(probabilities: Tensor.full([10, 4], 0.25, dtype: .float64), splits: 1).mean - 1) < 1e-12)
     // By hand: p(y|x) = (0.9, 0.1) and (0.1, 0.9), p(y) = (0.5, 0.5): KL = 0.9 ln 1.8 + 0.1 ln 0.2.
-    let two = inceptionScore(probabilities: Tensor([0.9, 0.1, 0.1, 0.9], shape: [2, 2]), splits: 1)
+    let two = inceptionScore(probabilities: Tensor([0.9, 0.1, 0.1, 0.9], shape: [2, 2], dtype: .float64), splits: 1)
     #expect(abs(two.mean - exp(0.9 * log(1.8) + 0.1 * log(0.2))) < 1e-12)
   }
 

@@ -36,7 +36,7 @@ func smoothLeaf(_ shape: [Int], seed: UInt64, scale: Double = 2, avoiding kinks:
   for i in values.indices {
     for k in kinks where Swift.abs(values[i] - k) < margin { values[i] = values[i] >= k ? k + margin : k - margin }
   }
-  let t = Tensor(values, shape: stored)
+  let t = Tensor(values, shape: stored, dtype: .float64)
   return (shape.count == 2 ? t.t() : t).requiringGrad()
 }
 
@@ -185,7 +185,7 @@ let activationCases: [ActivationCase] = [
     let values: [Double] = [-1, 2, -3, 4, 5, -6, -0.5, 0.5, -2, 0, 1, -1]
     let x = Tensor(values, shape: [2, 3, 2], dtype: .float64)
     let w: [Double] = [0.1, 0.2, -0.3]
-    let y = prelu(x, weight: Tensor(w, shape: [3]))
+    let y = prelu(x, weight: Tensor(w, shape: [3], dtype: .float64))
     let expected = values.enumerated().map { i, v in v > 0 ? v : w[(i / 2) % 3] * v }
     expectClose(y.toDoubles(), expected, tolerance: 1e-15)
 

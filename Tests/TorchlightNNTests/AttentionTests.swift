@@ -95,7 +95,7 @@ import Testing
     let scores = (0..<3).map { j in
       attention.w_v.weight.matmul((attention.W_q.weight.matmul(q[0, 0]) + attention.W_k.weight.matmul(k[0, j])).tanh()).item()
     }
-    let expected = softmax(Tensor(scores, shape: [3]), axis: 0).toDoubles()
+    let expected = softmax(Tensor(scores, shape: [3], dtype: .float64), axis: 0).toDoubles()
     #expect(zip(attention.attentionWeights!.toDoubles(), expected).allSatisfy { Swift.abs($0 - $1) < 1e-14 })
   }
 

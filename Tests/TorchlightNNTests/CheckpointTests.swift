@@ -143,7 +143,7 @@ enum PythonNumpy {
 /// Reads a safetensors file with numpy alone and prints {name: {"dtype", "shape", "values"}} and
 /// the metadata as JSON.
 private let numpyReader = #"""
-import json, struct, sys
+import hashlib, json, struct, sys
 import numpy as np
 raw = open(sys.argv[1], "rb").read()
 (n,) = struct.unpack("<Q", raw[:8])
@@ -154,7 +154,7 @@ out = {"__metadata__": header.pop("__metadata__", {})}
 for name, entry in header.items():
     begin, end = entry["data_offsets"]
     values = np.frombuffer(data[begin:end], dtype=kinds[entry["dtype"]]).reshape(entry["shape"])
-    out[name] = {"dtype": entry["dtype"], "shape": list(values.shape),
+    out[name] = {"dtype": entry["dtype"], "shape": list(values.shape), "sha256": hashlib.sha256(data[begin:end]).hexdigest(),
                  "values": [v.item() for v in values.reshape(-1)]}
 print(json.dumps(out))
 """#
@@ -363,14 +363,63 @@ private func jsonBool(_ value: Any) -> Bool? {
     let n = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
     #expect(n % 8 == 0, "the header is padded to a multiple of 8 so the data starts aligned")
     let header = String(decoding: bytes[8..<(8 + n)], as: UTF8.self)
-    #expect(header == #"{"__metadata__":{"k":"v"},"b.second":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"a\"quoted\"":{"dtype":"F32","shape":[2,3],"data_offsets":[16,40]}}"#
+    // The metadata, keys sorted, holds each tensor's SHA-256 beside the caller's entries.
+    let (hashA, hashB) = (SHA256.hex(of: rawBytes(a)), SHA256.hex(of: rawBytes(b)))
+    #expect(header == #"{"__metadata__":{"k":"v","sha256:a\"quoted\"":"\#(hashA)","sha256:b.second":"\#(hashB)"},"b.second":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"a\"quoted\"":{"dtype":"F32","shape":[2,3],"data_offsets":[16,40]}}"#
             .padding(toLength: n, withPad: " ", startingAt: 0))
     #expect(bytes.count == 8 + n + 40)
     let values = Array(bytes[(8 + n)...])
     #expect(values == rawBytes(b) + rawBytes(a), "raw little-endian values, packed in the order given")
-    // Without metadata there is no __metadata__ entry.
-    let plain = try SafeTensors.encode([("x", a)])
-    #expect(!String(decoding: plain, as: UTF8.self).contains("__metadata__"))
+    // With no tensors and no metadata there is no __metadata__ entry.
+    #expect(String(decoding: try SafeTensors.encode([]), as: UTF8.self).hasSuffix("{}      "))
+  }
+
+  // MARK: Checksums
+
+  @Test func aFlippedByteInAnyTensorIsCaughtAndNamed() throws {
+    let folder = try TemporaryFolder(), path = folder.path("model.safetensors")
+    try makeModel(seed: 30).save(to: path)
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let dataStart = 8 + Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+    let model = makeModel(seed: 31)
+    let before = Snapshot(model)
+    var position = dataStart
+    for (name, tensor) in try SafeTensors.read(path) where tensor.byteCount > 0 {
+      // One bit of the tensor's last byte: for a float, a low bit of the mantissa, a change no
+      // shape, offset or dtype check could see.
+      var damaged = bytes
+      damaged[position + tensor.byteCount - 1] ^= 1
+      position += tensor.byteCount
+      let copy = folder.path("flipped.safetensors")
+      try Data(damaged).write(to: URL(fileURLWithPath: copy))
+      let error = expectCheckpointError(.corrupt, "a bit flipped in \(name)") { try model.load(from: copy) }
+      let text = error?.description ?? ""
+      #expect(text.hasPrefix(copy + ": tensor '\(name)': ") && text.contains("SHA-256") && !text.contains("\n"), "\(text)")
+      #expect(Snapshot(model) == before, "nothing was loaded")
+    }
+    try model.load(from: path)
+    #expect(Snapshot(model).entries.map(\.bytes) == Snapshot(makeModel(seed: 30)).entries.map(\.bytes))
+  }
+
+  @Test func checksumsAreOptionalOnReadButMustNameTheFilesTensors() throws {
+    let data: [UInt8] = [0, 0, 128, 63, 0, 0, 0, 64]   // 1.0 and 2.0 in float32
+    let entry = #""w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#
+    // No checksum (another writer's file): read as it is, and none is reported as metadata.
+    let plain = try SafeTensors.decode(handMade(header: "{" + entry + "}", data: data))
+    #expect(plain.tensors.first?.1.toArray(Float.self) == [1, 2] && plain.metadata.isEmpty)
+    // The right checksum, given by hand: read, and not returned among the metadata.
+    let right = #"{"__metadata__":{"sha256:w":"\#(SHA256.hex(of: data))","epoch":"2"},"# + entry + "}"
+    #expect(try SafeTensors.decode(handMade(header: right, data: data)).metadata == ["epoch": "2"])
+    // A wrong one, and one for a tensor the file does not have.
+    let wrong = #"{"__metadata__":{"sha256:w":"\#(SHA256.hex(of: [1]))"},"# + entry + "}"
+    _ = expectCheckpointError(.corrupt, "wrong checksum") { _ = try SafeTensors.decode(handMade(header: wrong, data: data)) }
+    let orphan = #"{"__metadata__":{"sha256:v":"\#(SHA256.hex(of: data))"},"# + entry + "}"
+    let error = expectCheckpointError(.corrupt, "checksum of no tensor") { _ = try SafeTensors.decode(handMade(header: orphan, data: data)) }
+    #expect(error?.description.contains("no tensor 'v'") == true, "\(error?.description ?? "")")
+    // The key is ours: a caller cannot save metadata that would pass for a checksum.
+    _ = expectCheckpointError(.invalidName, "reserved metadata key") {
+      _ = try SafeTensors.encode([("w", Tensor.zeros([2]))], metadata: ["sha256:w": "0"])
+    }
   }
 
   @Test func metadataRoundTrips() throws {
@@ -624,7 +673,7 @@ private func jsonBool(_ value: Any) -> Bool? {
     let folder = try TemporaryFolder(), path = folder.path("ours.safetensors")
     let model = makeModel(seed: 24)
     let extra: [(String, Tensor)] = [
-      ("f64", Tensor([1e-300, -2.5, Double.pi, 1e300], shape: [2, 2])),
+      ("f64", Tensor([1e-300, -2.5, Double.pi, 1e300], shape: [2, 2], dtype: .float64)),
       ("transposed", Tensor.randn([3, 5], generator: Generator(seed: 25)).t()),
       ("ids", Tensor([Int64(-3), 0, 1 << 40], shape: [3])),
       ("empty", Tensor.zeros([0, 2])),
@@ -634,7 +683,13 @@ private func jsonBool(_ value: Any) -> Bool? {
     let result = try PythonNumpy.run(numpyReader, [path])
     try #require(result.status == 0, "python failed: \(result.err)")
     let json = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
-    #expect(json["__metadata__"] as? [String: String] == ["epoch": "7", "note": "é \" \\"])
+    // Our metadata, and each tensor's SHA-256, which Python's hashlib computes the same.
+    var metadata = try #require(json["__metadata__"] as? [String: String])
+    for (name, _) in tensors {
+      let entry = try #require(json[name] as? [String: Any], "\(name)")
+      #expect(metadata.removeValue(forKey: "sha256:\(name)") == entry["sha256"] as? String, "\(name)")
+    }
+    #expect(metadata == ["epoch": "7", "note": "é \" \\"])
     #expect(Set(json.keys) == Set(tensors.map(\.0) + ["__metadata__"]))
     for (name, tensor) in tensors {
       let entry = try #require(json[name] as? [String: Any], "\(name)")

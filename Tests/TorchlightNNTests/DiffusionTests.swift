@@ -21,7 +21,7 @@ import Testing
   @Test(arguments: [NoiseSchedule.linear(steps: 200), .cosine(steps: 200)])
   func theChainMatchesTheClosedForm(_ schedule: NoiseSchedule) {
     let chains = 4000
-    let x0 = Tensor([-1.0, -0.3, 0.2, 0.9], shape: [1, 4])
+    let x0 = Tensor([-1.0, -0.3, 0.2, 0.9], shape: [1, 4], dtype: .float64)
     let g = Generator(seed: 21)
     var x = x0.expanded([chains, 4]).contiguous()
     for t in 0..<schedule.steps {

@@ -49,7 +49,7 @@ func referenceConv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: Size2, padd
     } } }
     out[((ni * o + oc) * oh + i) * ow + j] = sum
   } } } }
-  return Tensor(out, shape: [n, o, oh, ow])
+  return Tensor(out, shape: [n, o, oh, ow], dtype: .float64)
 }
 
 /// Transposed convolution by its definition: every input pixel scatters kernel-weighted copies.
@@ -70,7 +70,7 @@ func referenceConvTranspose2d(_ x: Tensor, _ w: Tensor, stride: Size2, padding: 
       out[((ni * cout + g * coutG + co) * oh + y) * ow + z] += xs[((ni * cin + ci) * h + i) * wd + j] * ws[((ci * coutG + co) * kh + p) * kw + q]
     } } }
   } } } }
-  return Tensor(out, shape: [n, cout, oh, ow])
+  return Tensor(out, shape: [n, cout, oh, ow], dtype: .float64)
 }
 
 func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {

@@ -20,14 +20,14 @@ import Testing
 
   @Test func readsOnlyTheLowerTriangle() {
     // PyTorch's default UPLO='L': the upper triangle is ignored.
-    let lower = Tensor([2.0, 99, 1, 3], shape: [2, 2])               // as [[2, 1], [1, 3]]
+    let lower = Tensor([2.0, 99, 1, 3], shape: [2, 2], dtype: .float64)             // as [[2, 1], [1, 3]]
     let (values, _) = eigh(lower)
     let expected = [(5 - 5.0.squareRoot()) / 2, (5 + 5.0.squareRoot()) / 2]
     #expect(zip(values.toDoubles(), expected).allSatisfy { abs($0 - $1) < 1e-12 })
   }
 
   @Test func worksOnViewsAndEmptyMatrices() {
-    let a = Tensor([4.0, 1, 0, 1, 3, 0, 0, 0, 5], shape: [3, 3]).transposed()   // a transposed view
+    let a = Tensor([4.0, 1, 0, 1, 3, 0, 0, 0, 5], shape: [3, 3], dtype: .float64).transposed()   // a transposed view
     #expect(abs(eigh(a).eigenvalues.toDoubles().reduce(0, +) - 12) < 1e-12)      // the trace
     #expect(eigh(Tensor.zeros([0, 0], dtype: .float64)).eigenvalues.shape == [0])
   }

@@ -19,7 +19,7 @@ func gradLeaf(_ shape: [Int], _ layout: GradLayout, seed: UInt64, range: ClosedR
   if let kink {
     values = values.map { Swift.abs($0 - kink) < 0.2 ? ($0 < kink ? kink - 0.2 - Swift.abs($0 - kink) : kink + 0.2 + Swift.abs($0 - kink)) : $0 }
   }
-  let logical = Tensor(values, shape: shape)
+  let logical = Tensor(values, shape: shape, dtype: .float64)
   let view: Tensor
   switch layout {
   case .contiguous:

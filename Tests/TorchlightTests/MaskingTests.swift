@@ -55,7 +55,7 @@ import Testing
   }
 
   @Test func trilAndTriuKeepTheirTriangle() {
-    let x = Tensor((1...12).map(Double.init), shape: [3, 4])
+    let x = Tensor((1...12).map(Double.init), shape: [3, 4], dtype: .float64)
     #expect(x.tril().toDoubles() == [1, 0, 0, 0, 5, 6, 0, 0, 9, 10, 11, 0])
     #expect(x.tril(diagonal: -1).toDoubles() == [0, 0, 0, 0, 5, 0, 0, 0, 9, 10, 0, 0])
     #expect(x.tril(diagonal: 1).toDoubles() == [1, 2, 0, 0, 5, 6, 7, 0, 9, 10, 11, 12])

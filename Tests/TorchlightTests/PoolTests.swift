@@ -33,7 +33,7 @@ func referencePool(_ x: Tensor, kernel k: Size2, stride s: Size2, padding p: Siz
       _ = padded
     }
   } } }
-  return (Tensor(out, shape: [n, c, oh, ow]), idx)
+  return (Tensor(out, shape: [n, c, oh, ow], dtype: .float64), idx)
 }
 
 @Suite struct PoolTests {

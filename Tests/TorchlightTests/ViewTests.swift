@@ -11,6 +11,13 @@ import Testing
     #expect(Layout.contiguousStrides([0, 1 << 32, 1 << 32]) == [Int.max, 1 << 32, 1])
     #expect(Layout.contiguousStrides([2, 3, 4]) == [12, 4, 1])
     #expect(Tensor.zeros([0, 1 << 32, 1 << 32]).count == 0)
+    // Such an empty tensor is contiguous and can be copied and saved (found by the loader fuzzer).
+    let strides = Layout.contiguousStrides([1 << 32, 1 << 32, 0])
+    #expect(Layout.isContiguous(shape: [1 << 32, 1 << 32, 0], strides: strides))
+    #expect(Layout.isDense(shape: [0, 1 << 32, 1 << 32], strides: Layout.contiguousStrides([0, 1 << 32, 1 << 32])))
+    #expect(Layout.isContiguous(shape: [3, 0], strides: [1, 1]) && !Layout.isContiguous(shape: [3, 0], strides: [1, 3]))
+    let empty = Tensor.zeros([1 << 32, 1 << 32, 0])
+    #expect(empty.isContiguous && empty.contiguous().shape == empty.shape && empty.toArray(Float.self).isEmpty)
   }
 
   @Test func viewsShareStorageAndCopyNothing() {

@@ -56,10 +56,11 @@ extension Tensor {
     }
   }
 
-  /// `f(a, b)` elementwise in the promoted float dtype (integers become float32, as `torch.div` does).
+  /// `f(a, b)` elementwise in the promoted float dtype (integers become the default floating
+  /// dtype, as in `torch.div`).
   static func floatBinary<F: FloatBinaryFunction>(_ a: Tensor, _ b: Tensor, _: F.Type, op: String) -> Tensor {
     var dtype = DType.promoted(a.dtype, b.dtype)
-    if !dtype.isFloatingPoint { dtype = .float32 }
+    if !dtype.isFloatingPoint { dtype = Tensor.defaultDType }
     let a = a.to(dtype), b = b.to(dtype)
     if dtype == .float32 {
       return Elementwise.zip(a, Float.self, b, Float.self, to: Float.self, op: op) { F.apply($0, $1) }
@@ -102,10 +103,11 @@ extension Tensor {
   }
 
   /// A 0-d tensor holding `value` in a dtype that does not promote `self` needlessly:
-  /// `x + 1` keeps x's float dtype; an int tensor plus a fractional number becomes float32.
+  /// `x + 1` keeps x's float dtype; an int tensor plus a fractional number takes the default
+  /// floating dtype.
   func scalarLike(_ value: Double) -> Tensor {
     let dtype: DType = dtype.isFloatingPoint ? dtype
-      : (value == value.rounded() && Swift.abs(value) < 9e15 ? .int64 : .float32)
+      : (value == value.rounded() && Swift.abs(value) < 9e15 ? .int64 : Tensor.defaultDType)
     return Tensor.full([], value, dtype: dtype)
   }
 }

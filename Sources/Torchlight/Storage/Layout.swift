@@ -42,14 +42,24 @@ public enum Layout {
   }
 
   /// True when the strides are the row-major ones, so the elements are one dense run.
-  /// Axes of size 1 may have any stride, as in PyTorch.
+  /// Axes of size 1 may have any stride, as in PyTorch. The strides compared with are exactly
+  /// `contiguousStrides(shape)`'s, so an empty tensor whose other sizes multiply past `Int.max`
+  /// (`[2³², 2³², 0]`) is checked without overflowing.
   public static func isContiguous(shape: [Int], strides: [Int]) -> Bool {
     var expected = 1
     for axis in shape.indices.reversed() where shape[axis] != 1 {
       if strides[axis] != expected { return false }
-      expected *= shape[axis]
+      expected = nextStride(expected, shape[axis])
     }
     return true
+  }
+
+  /// The stride of the axis before one of `size` elements with stride `stride`, in row-major
+  /// order: `stride · size` (an empty axis counts as 1), or `Int.max` past it, as
+  /// `contiguousStrides` does: only an empty tensor gets there, and its strides address nothing.
+  static func nextStride(_ stride: Int, _ size: Int) -> Int {
+    let (next, overflow) = stride.multipliedReportingOverflow(by: max(size, 1))
+    return overflow ? Int.max : next
   }
 
   /// True when the elements fill one gap-free block of `count` slots in some axis order: the
@@ -60,7 +70,7 @@ public enum Layout {
     var expected = 1
     for axis in axes {
       if strides[axis] != expected { return false }
-      expected *= shape[axis]
+      expected = nextStride(expected, shape[axis])
     }
     return true
   }

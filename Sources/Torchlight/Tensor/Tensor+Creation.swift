@@ -1,8 +1,11 @@
 import Foundation
 
 /// Swift values a tensor can be built from: scalars and arrays of them, nested to any depth.
-/// Like `torch.tensor`, Swift `Double`s and `Float`s become float32, `Int`s int64, `Bool`s bool,
-/// unless a `dtype` is given.
+///
+/// One rule, `torch.tensor`'s, for every way of making a tensor from Swift values: `Double`s
+/// (Swift's floating literals) give the default floating dtype (`Tensor.defaultDType`, float32
+/// unless changed by `Tensor.withDefaultDType`), `Float`s float32, `Int`s and `Int64`s int64,
+/// `Bool`s bool; an explicit `dtype:` always wins.
 public protocol TensorConvertible {
   /// The dtype a tensor made from this value gets by default.
   static var defaultDType: DType { get }
@@ -16,7 +19,7 @@ extension TensorConvertible where Self: TensorElement {
     values.append(doubleValue)
   }
 }
-extension Double: TensorConvertible { public static var defaultDType: DType { .float32 } }
+extension Double: TensorConvertible { public static var defaultDType: DType { Tensor.defaultDType } }
 extension Float: TensorConvertible { public static var defaultDType: DType { .float32 } }
 extension Int64: TensorConvertible { public static var defaultDType: DType { .int64 } }
 extension Bool: TensorConvertible { public static var defaultDType: DType { .bool } }
@@ -51,18 +54,22 @@ extension Tensor {
     fill(fromDoubles: values)
   }
 
-  /// A tensor of `shape` holding `values` in row-major order.
+  /// A tensor of `shape` holding `values` in row-major order, with the dtype the values give
+  /// (`[Double]`: the default floating dtype, as `Tensor([1.0, 2.0])`) unless `dtype` is given.
   public convenience init<T: TensorElement>(_ values: [T], shape: [Int], dtype: DType? = nil) {
     guard values.count == Layout.count(shape) else {
       fatalError("Tensor(_:shape:): \(values.count) values cannot fill shape \(shape) (\(Layout.count(shape)) elements)")
     }
+    let dtype = dtype ?? (T.self as? TensorConvertible.Type)?.defaultDType ?? T.dtype
     // Every element is written below, so the storage needs no zero fill first.
-    self.init(uninitialized: shape, dtype: dtype ?? T.dtype)
+    self.init(uninitialized: shape, dtype: dtype)
     if values.isEmpty { return }
-    if dtype == nil || dtype == T.dtype {
+    if dtype == T.dtype {
       values.withUnsafeBufferPointer { src in
         base(T.self).initialize(from: src.baseAddress!, count: values.count)
       }
+    } else if let doubles = values as? [Double] {
+      fill(fromDoubles: doubles)
     } else {
       fill(fromDoubles: values.map(\.doubleValue))
     }
@@ -94,11 +101,11 @@ extension Tensor {
   // MARK: Constant tensors
 
   /// All zeros (`torch.zeros`).
-  public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor { Tensor(zeros: shape, dtype: dtype) }
+  public static func zeros(_ shape: [Int], dtype: DType = Tensor.defaultDType) -> Tensor { Tensor(zeros: shape, dtype: dtype) }
   /// All ones (`torch.ones`).
-  public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(shape, 1, dtype: dtype) }
+  public static func ones(_ shape: [Int], dtype: DType = Tensor.defaultDType) -> Tensor { full(shape, 1, dtype: dtype) }
   /// Every element equal to `value` (`torch.full`).
-  public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) -> Tensor {
+  public static func full(_ shape: [Int], _ value: Double, dtype: DType = Tensor.defaultDType) -> Tensor {
     if value == 0 { return Tensor(zeros: shape, dtype: dtype) }
     let t = Tensor(uninitialized: shape, dtype: dtype)  // one pass over memory, not zeroing then filling
     t.fill(value)
@@ -116,14 +123,14 @@ extension Tensor {
   // MARK: Ranges
 
   /// `start, start+step, …` up to but excluding `end` (`torch.arange`). int64 when all three
-  /// bounds are whole numbers and no dtype is given, float32 otherwise.
+  /// bounds are whole numbers and no dtype is given, the default floating dtype otherwise.
   public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType? = nil) -> Tensor {
     guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
       fatalError("arange: step must be non-zero and bounds finite (start \(start), end \(end), step \(step))")
     }
     let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
     let whole = [start, end, step].allSatisfy { $0 == $0.rounded() }
-    let t = Tensor(zeros: [n], dtype: dtype ?? (whole ? .int64 : .float32))
+    let t = Tensor(zeros: [n], dtype: dtype ?? (whole ? .int64 : Tensor.defaultDType))
     t.fill(fromDoubles: (0..<n).map { start + Double($0) * step })
     return t
   }
@@ -131,7 +138,7 @@ extension Tensor {
   public static func arange(_ end: Int, dtype: DType = .int64) -> Tensor { arange(0, Double(end), dtype: dtype) }
 
   /// `steps` evenly spaced values from `start` to `end`, both included (`torch.linspace`).
-  public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32) -> Tensor {
+  public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = Tensor.defaultDType) -> Tensor {
     precondition(steps >= 0, "linspace: steps must be non-negative, got \(steps)")
     let t = Tensor(zeros: [steps], dtype: dtype)
     let delta = steps > 1 ? (end - start) / Double(steps - 1) : 0
@@ -141,7 +148,7 @@ extension Tensor {
   }
 
   /// `base` raised to `steps` evenly spaced exponents from `start` to `end` (`torch.logspace`).
-  public static func logspace(_ start: Double, _ end: Double, steps: Int, base: Double = 10, dtype: DType = .float32) -> Tensor {
+  public static func logspace(_ start: Double, _ end: Double, steps: Int, base: Double = 10, dtype: DType = Tensor.defaultDType) -> Tensor {
     let exponents = linspace(start, end, steps: steps, dtype: .float64).toArray(Double.self)
     let t = Tensor(zeros: [steps], dtype: dtype)
     t.fill(fromDoubles: exponents.map { Foundation.pow(base, $0) })
@@ -149,7 +156,7 @@ extension Tensor {
   }
 
   /// The identity matrix, or an `n × m` matrix with ones on the diagonal (`torch.eye`).
-  public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) -> Tensor {
+  public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = Tensor.defaultDType) -> Tensor {
     let cols = m ?? n
     let t = Tensor(zeros: [n, cols], dtype: dtype)
     for i in 0..<Swift.min(n, cols) { t.setElement(at: [i, i], 1) }

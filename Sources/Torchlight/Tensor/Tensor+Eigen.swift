@@ -49,8 +49,8 @@ private func symmetricEigen<T: FloatElement>(_ a: Tensor, _: T.Type) -> (eigenva
                + (info > 0 ? ": the solver did not converge; does the matrix hold NaN or infinity?" : ""))
   }
   // The eigenvectors come back as the columns of a column-major matrix: row-major, that is Qᵀ.
-  let qT = Tensor(matrix, shape: [n, n])
-  return (Tensor(values, shape: [n]), qT.transposed().contiguous())
+  let qT = Tensor(matrix, shape: [n, n], dtype: T.dtype)
+  return (Tensor(values, shape: [n], dtype: T.dtype), qT.transposed().contiguous())
 }
 
 /// Calls the float or double solver with the same arguments.

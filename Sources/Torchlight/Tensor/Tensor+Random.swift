@@ -11,23 +11,23 @@ extension Tensor {
   }
 
   /// Uniform on [0, 1) (`torch.rand`).
-  public static func rand(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil) -> Tensor {
+  public static func rand(_ shape: [Int], dtype: DType = Tensor.defaultDType, generator: Generator? = nil) -> Tensor {
     uniform(shape, low: 0, high: 1, dtype: dtype, generator: generator)
   }
 
   /// Uniform on [low, high).
-  public static func uniform(_ shape: [Int], low: Double, high: Double, dtype: DType = .float32, generator: Generator? = nil) -> Tensor {
+  public static func uniform(_ shape: [Int], low: Double, high: Double, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) -> Tensor {
     precondition(low <= high, "uniform: low \(low) must not exceed high \(high)")
     return drawn(shape, dtype: dtype, generator: generator) { low + (high - low) * $0.nextUniform() }
   }
 
   /// Standard normal, mean 0 and variance 1 (`torch.randn`).
-  public static func randn(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil) -> Tensor {
+  public static func randn(_ shape: [Int], dtype: DType = Tensor.defaultDType, generator: Generator? = nil) -> Tensor {
     normal(shape, mean: 0, std: 1, dtype: dtype, generator: generator)
   }
 
   /// Normal with the given mean and standard deviation (`torch.normal`).
-  public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32, generator: Generator? = nil) -> Tensor {
+  public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) -> Tensor {
     precondition(std >= 0, "normal: std must be non-negative, got \(std)")
     var spare: Double?
     return drawn(shape, dtype: dtype, generator: generator) { g in
@@ -65,14 +65,14 @@ extension Tensor {
       fatalError("bernoulli: probabilities must lie in [0, 1] (shape \(shape))")
     }
     var i = 0
-    return Tensor.drawn(shape, dtype: dtype.isFloatingPoint ? dtype : .float32, generator: generator) { g in
+    return Tensor.drawn(shape, dtype: dtype.isFloatingPoint ? dtype : Tensor.defaultDType, generator: generator) { g in
       defer { i += 1 }
       return g.nextUniform() < p[i] ? 1 : 0
     }
   }
 
   /// 1 with probability `p` and 0 otherwise, in a new tensor of `shape`.
-  public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = .float32, generator: Generator? = nil) -> Tensor {
+  public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) -> Tensor {
     precondition(p >= 0 && p <= 1, "bernoulli: p must lie in [0, 1], got \(p)")
     return drawn(shape, dtype: dtype, generator: generator) { $0.nextUniform() < p ? 1 : 0 }
   }

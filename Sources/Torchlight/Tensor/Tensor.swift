@@ -37,7 +37,7 @@ public final class Tensor: @unchecked Sendable {
   }
 
   /// A new zero-filled, contiguous tensor.
-  public convenience init(zeros shape: [Int], dtype: DType = .float32) {
+  public convenience init(zeros shape: [Int], dtype: DType = Tensor.defaultDType) {
     let storage = Storage(count: Layout.count(shape), dtype: dtype)
     self.init(storage: storage, shape: shape, strides: Layout.contiguousStrides(shape))
   }

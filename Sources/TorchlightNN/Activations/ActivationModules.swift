@@ -23,7 +23,7 @@ public final class PReLU: Module {
   public let weight: Tensor
   public let numParameters: Int
 
-  public init(numParameters: Int = 1, initialValue: Double = 0.25, dtype: DType = .float32) {
+  public init(numParameters: Int = 1, initialValue: Double = 0.25, dtype: DType = Tensor.defaultDType) {
     precondition(numParameters > 0, "PReLU: numParameters must be positive, got \(numParameters)")
     self.numParameters = numParameters
     weight = Tensor.full([numParameters], initialValue, dtype: dtype).requiringGrad()

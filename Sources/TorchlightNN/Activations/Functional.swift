@@ -50,7 +50,7 @@ public func rrelu(_ x: Tensor, lower: Double = 1.0 / 8, upper: Double = 1.0 / 3,
                   generator: Generator? = nil) -> Tensor {
   precondition(lower <= upper, "rrelu: lower \(lower) must not exceed upper \(upper)")
   guard training else { return leakyRelu(x, negativeSlope: (lower + upper) / 2) }
-  let slopes = Tensor.uniform(x.shape, low: lower, high: upper, dtype: x.dtype.isFloatingPoint ? x.dtype : .float32,
+  let slopes = Tensor.uniform(x.shape, low: lower, high: upper, dtype: x.dtype.isFloatingPoint ? x.dtype : Tensor.defaultDType,
                               generator: generator)
   return Tensor.where(x .> 0, x, x * slopes)
 }
@@ -171,9 +171,9 @@ public func geluReference(_ x: Tensor, approximate: GELUApproximation = .none) -
 func mapElements(_ x: Tensor, _ f: (Double) -> Double) -> Tensor {
   withNoGrad {
     switch x.dtype {
-    case .float64: Tensor(x.toArray(Double.self).map(f), shape: x.shape)
+    case .float64: Tensor(x.toArray(Double.self).map(f), shape: x.shape, dtype: .float64)
     case .float32: Tensor(x.toArray(Float.self).map { Float(f(Double($0))) }, shape: x.shape)
-    case .int64, .bool: Tensor(x.toDoubles().map { Float(f($0)) }, shape: x.shape)
+    case .int64, .bool: Tensor(x.toDoubles().map(f), shape: x.shape)   // the default floating dtype
     }
   }
 }

@@ -14,7 +14,7 @@ public final class AdditiveAttention: Module {
   private let lastWeights = TensorSlot()
 
   /// Scores with `numHiddens` hidden units; PyTorch's default Linear initialisation.
-  public init(keySize: Int, querySize: Int, numHiddens: Int, dropout: Double, dtype: DType = .float32,
+  public init(keySize: Int, querySize: Int, numHiddens: Int, dropout: Double, dtype: DType = Tensor.defaultDType,
               generator: Generator? = nil) {
     W_k = Linear(inFeatures: keySize, outFeatures: numHiddens, bias: false, dtype: dtype, generator: generator)
     W_q = Linear(inFeatures: querySize, outFeatures: numHiddens, bias: false, dtype: dtype, generator: generator)

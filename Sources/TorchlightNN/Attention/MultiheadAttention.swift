@@ -33,7 +33,7 @@ public final class MultiheadAttention: Module {
   var dropoutGenerator: Generator?
 
   public init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, kdim: Int? = nil, vdim: Int? = nil,
-              batchFirst: Bool = false, dtype: DType = .float32, generator: Generator? = nil) {
+              batchFirst: Bool = false, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     guard embedDim > 0, numHeads > 0, embedDim % numHeads == 0 else {
       fatalError("MultiheadAttention: embedDim \(embedDim) must be divisible by numHeads \(numHeads) (each head gets embedDim / numHeads features)")
     }

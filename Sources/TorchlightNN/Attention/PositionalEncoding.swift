@@ -13,7 +13,7 @@ public final class PositionalEncoding: Module {
   public let dropout: Dropout
   private let table: TensorSlot
 
-  public init(numHiddens: Int, dropout: Double, maxLen: Int = 1000, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(numHiddens: Int, dropout: Double, maxLen: Int = 1000, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     precondition(numHiddens > 0 && maxLen > 0, "PositionalEncoding: numHiddens and maxLen must be positive, got \(numHiddens) and \(maxLen)")
     self.numHiddens = numHiddens; self.maxLen = maxLen
     self.dropout = Dropout(p: dropout, generator: generator)

@@ -15,7 +15,7 @@ public final class Transformer: Module {
   public init(dModel: Int = 512, nhead: Int = 8, numEncoderLayers: Int = 6, numDecoderLayers: Int = 6,
               dimFeedforward: Int = 2048, dropout: Double = 0.1, activation: TransformerActivation = .relu,
               layerNormEps: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false,
-              dtype: DType = .float32, generator: Generator? = nil) {
+              dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     self.dModel = dModel; self.nhead = nhead; self.batchFirst = batchFirst
     let encoderLayer = TransformerEncoderLayer(dModel: dModel, nhead: nhead, dimFeedforward: dimFeedforward, dropout: dropout,
                                                activation: activation, layerNormEps: layerNormEps, batchFirst: batchFirst,
@@ -32,7 +32,7 @@ public final class Transformer: Module {
   /// The causal mask for a sequence of `size` (`generate_square_subsequent_mask`): a float
   /// [size, size] matrix with −∞ above the diagonal and 0 on and below it, so position i
   /// attends to positions 0…i only. Pass it as `tgtMask`.
-  public static func generateSquareSubsequentMask(_ size: Int, dtype: DType = .float32) -> Tensor {
+  public static func generateSquareSubsequentMask(_ size: Int, dtype: DType = Tensor.defaultDType) -> Tensor {
     precondition(size >= 0, "generateSquareSubsequentMask: size must be non-negative, got \(size)")
     return Tensor.full([size, size], -.infinity, dtype: dtype).triu(diagonal: 1)
   }

@@ -28,7 +28,7 @@ public final class TransformerDecoderLayer: Module {
   /// The settings of `nn.TransformerDecoderLayer`, as for `TransformerEncoderLayer`.
   public convenience init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
                           activation: TransformerActivation = .relu, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
-                          normFirst: Bool = false, dtype: DType = .float32, generator: Generator? = nil) {
+                          normFirst: Bool = false, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     self.init(dModel: dModel, nhead: nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: activation,
               layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst, dtype: dtype,
               generator: generator, weightsGenerator: generator)

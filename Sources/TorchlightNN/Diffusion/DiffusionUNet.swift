@@ -23,7 +23,7 @@ public final class DiffusionUNet: Module {
   public let outputNorm: GroupNorm, outputConv: Conv2d
 
   /// `channels` c at 28 and 14 pixels (2c at 7); `classes` = 0 for an unconditional model.
-  public init(channels c: Int = 32, classes: Int = 10, attention: Bool = true, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(channels c: Int = 32, classes: Int = 10, attention: Bool = true, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     precondition(c >= 8 && c % 8 == 0, "DiffusionUNet: channels must be a positive multiple of 8, got \(c)")
     channels = c; self.classes = classes
     embeddingDim = 4 * c

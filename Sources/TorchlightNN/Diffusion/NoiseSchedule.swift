@@ -57,8 +57,8 @@ public struct NoiseSchedule: Sendable {
   public func noised(_ x0: Tensor, steps t: [Int], noise: Tensor) -> Tensor {
     precondition(t.count == x0.shape[0], "NoiseSchedule.noised: \(t.count) steps for a batch of \(x0.shape[0])")
     let shape = [x0.shape[0]] + Array(repeating: 1, count: x0.rank - 1)
-    let signal = Tensor(t.map { alphaBars[$0].squareRoot() }, shape: shape).to(x0.dtype)
-    let spread = Tensor(t.map { (1 - alphaBars[$0]).squareRoot() }, shape: shape).to(x0.dtype)
+    let signal = Tensor(t.map { alphaBars[$0].squareRoot() }, shape: shape, dtype: x0.dtype)
+    let spread = Tensor(t.map { (1 - alphaBars[$0]).squareRoot() }, shape: shape, dtype: x0.dtype)
     return x0 * signal + noise * spread
   }
 

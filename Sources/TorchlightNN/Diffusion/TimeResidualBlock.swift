@@ -11,7 +11,7 @@ public final class TimeResidualBlock: Module {
   public let skip: Conv2d?
 
   public init(_ inChannels: Int, _ outChannels: Int, embeddingDim: Int, groups: Int = 8,
-              dtype: DType = .float32, generator: Generator? = nil) {
+              dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     norm1 = GroupNorm(numGroups: min(groups, inChannels), numChannels: inChannels, dtype: dtype)
     conv1 = Conv2d(inChannels, outChannels, kernelSize: 3, padding: 1, dtype: dtype, generator: generator)
     embeddingProjection = Linear(inFeatures: embeddingDim, outFeatures: outChannels, dtype: dtype, generator: generator)
@@ -39,7 +39,7 @@ public final class SelfAttention2d: Module {
   public let norm: GroupNorm
   public let attention: MultiheadAttention
 
-  public init(_ channels: Int, heads: Int = 1, groups: Int = 8, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(_ channels: Int, heads: Int = 1, groups: Int = 8, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     norm = GroupNorm(numGroups: min(groups, channels), numChannels: channels, dtype: dtype)
     attention = MultiheadAttention(embedDim: channels, numHeads: heads, batchFirst: true, dtype: dtype, generator: generator)
   }

@@ -18,7 +18,7 @@ public final class CausalSelfAttention: Module {
   public let residDropout: Dropout
   let attnDropout: Double
 
-  public init(_ config: GPTConfig, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(_ config: GPTConfig, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     config.check()
     (nHead, nEmbd, attnDropout) = (config.nHead, config.nEmbd, config.dropout)
     cAttn = Linear(inFeatures: nEmbd, outFeatures: 3 * nEmbd, bias: config.bias, dtype: dtype, generator: generator)

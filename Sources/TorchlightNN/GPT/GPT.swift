@@ -29,7 +29,7 @@ public final class GPT: Module {
   /// The output layer [vocabSize, nEmbd], nil when `config.tieWeights` (then E is used).
   public let lmHead: Linear?
 
-  public init(_ config: GPTConfig, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(_ config: GPTConfig, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     config.check()
     self.config = config
     wte = Embedding(numEmbeddings: config.vocabSize, embeddingDim: config.nEmbd, dtype: dtype, generator: generator)

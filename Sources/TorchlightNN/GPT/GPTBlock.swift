@@ -13,7 +13,7 @@ public final class GPTBlock: Module {
   public let ln2: LayerNorm
   public let mlp: GPTMLP
 
-  public init(_ config: GPTConfig, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(_ config: GPTConfig, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     ln1 = LayerNorm(config.nEmbd, dtype: dtype)
     attn = CausalSelfAttention(config, dtype: dtype, generator: generator)
     ln2 = LayerNorm(config.nEmbd, dtype: dtype)

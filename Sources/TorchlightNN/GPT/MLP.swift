@@ -10,7 +10,7 @@ public final class GPTMLP: Module {
   public let cProj: Linear
   public let dropout: Dropout
 
-  public init(_ config: GPTConfig, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(_ config: GPTConfig, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     config.check()
     cFc = Linear(inFeatures: config.nEmbd, outFeatures: 4 * config.nEmbd, bias: config.bias, dtype: dtype, generator: generator)
     cProj = Linear(inFeatures: 4 * config.nEmbd, outFeatures: config.nEmbd, bias: config.bias, dtype: dtype, generator: generator)

@@ -48,7 +48,7 @@ public func smoothL1Loss(_ predictions: Tensor, _ targets: Tensor, beta: Double 
 public func poissonNLLLoss(_ input: Tensor, _ target: Tensor, logInput: Bool = true, full: Bool = false, eps: Double = 1e-8,
                            reduction: Reduction = .mean) -> Tensor {
   checkSameShape("poissonNLLLoss", input, target)
-  let y = target.to(input.dtype.isFloatingPoint ? input.dtype : .float32)
+  let y = target.to(input.dtype.isFloatingPoint ? input.dtype : Tensor.defaultDType)
   var losses = logInput ? input.exp() - y * input : input - y * (input + eps).log()
   if full {
     let counted = y .> 1

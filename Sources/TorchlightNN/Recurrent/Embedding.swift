@@ -35,7 +35,7 @@ public final class Embedding: Module {
   /// The padding row, already made non-negative.
   public let paddingIdx: Int?
 
-  public init(numEmbeddings: Int, embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(numEmbeddings: Int, embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     precondition(numEmbeddings > 0 && embeddingDim > 0,
                  "Embedding: numEmbeddings and embeddingDim must be positive, got \(numEmbeddings) and \(embeddingDim)")
     if let p = paddingIdx {

@@ -6,7 +6,7 @@
 /// `numClasses` −1 (the default) uses the largest index + 1. The result is float32 unless
 /// `dtype` says otherwise (PyTorch returns int64 and most code then calls `.float()`). It carries
 /// no gradient: indices are not differentiable.
-public func oneHot(_ indices: Tensor, numClasses: Int = -1, dtype: DType = .float32) -> Tensor {
+public func oneHot(_ indices: Tensor, numClasses: Int = -1, dtype: DType = Tensor.defaultDType) -> Tensor {
   guard indices.dtype == .int64 else {
     fatalError("oneHot: expected an int64 tensor of class indices, got \(indices.dtype) with shape \(indices.shape); convert with .long()")
   }

@@ -4,7 +4,7 @@ public final class RNN: RNNBase {
   public let nonlinearity: RNNNonlinearity
 
   public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, nonlinearity: RNNNonlinearity = .tanh, bias: Bool = true,
-              batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32,
+              batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, dtype: DType = Tensor.defaultDType,
               generator: Generator? = nil) {
     self.nonlinearity = nonlinearity
     super.init(mode: nonlinearity == .tanh ? .rnnTanh : .rnnRelu, inputSize: inputSize, hiddenSize: hiddenSize,
@@ -24,7 +24,7 @@ public final class RNN: RNNBase {
 /// deep. See `RNNBase` for shapes and options.
 public final class GRU: RNNBase {
   public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-              dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32, generator: Generator? = nil) {
+              dropout: Double = 0, bidirectional: Bool = false, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     super.init(mode: .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
                batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, dtype: dtype, generator: generator)
   }
@@ -41,7 +41,7 @@ public final class GRU: RNNBase {
 /// deep. See `RNNBase` for shapes and options; the state is a pair (h, c) of the same shape.
 public final class LSTM: RNNBase {
   public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-              dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32, generator: Generator? = nil) {
+              dropout: Double = 0, bidirectional: Bool = false, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     super.init(mode: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
                batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, dtype: dtype, generator: generator)
   }

@@ -45,7 +45,7 @@ public final class RNNCell: RNNCellBase {
   public let nonlinearity: RNNNonlinearity
 
   public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, nonlinearity: RNNNonlinearity = .tanh,
-              dtype: DType = .float32, generator: Generator? = nil) {
+              dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     self.nonlinearity = nonlinearity
     super.init(name: "RNNCell", gates: 1, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype, generator: generator)
   }
@@ -61,7 +61,7 @@ public final class RNNCell: RNNCellBase {
 
 /// A GRU step (`nn.GRUCell`); see `gruCell`.
 public final class GRUCell: RNNCellBase {
-  public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     super.init(name: "GRUCell", gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype, generator: generator)
   }
 
@@ -75,7 +75,7 @@ public final class GRUCell: RNNCellBase {
 
 /// An LSTM step (`nn.LSTMCell`); see `lstmCell`. The state is the pair (h, c).
 public final class LSTMCell: RNNCellBase {
-  public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     super.init(name: "LSTMCell", gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype, generator: generator)
   }
 

@@ -12,7 +12,7 @@ public final class PatchEmbedding: Module {
   /// The convolution with kernel = stride = P: weight [E, C, P, P], bias [E].
   public let proj: Conv2d
 
-  public init(imageSize: Int, patchSize: Int, inChannels: Int = 1, embedDim: Int, dtype: DType = .float32,
+  public init(imageSize: Int, patchSize: Int, inChannels: Int = 1, embedDim: Int, dtype: DType = Tensor.defaultDType,
               generator: Generator? = nil) {
     precondition(patchSize > 0 && imageSize % patchSize == 0,
                  "PatchEmbedding: the patch size \(patchSize) must divide the image size \(imageSize)")

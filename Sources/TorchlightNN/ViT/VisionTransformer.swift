@@ -26,7 +26,7 @@ public final class VisionTransformer: Module {
   public let norm: LayerNorm
   public let head: Linear
 
-  public init(_ config: ViTConfig, dtype: DType = .float32, generator: Generator? = nil) {
+  public init(_ config: ViTConfig, dtype: DType = Tensor.defaultDType, generator: Generator? = nil) {
     config.check()
     self.config = config
     let e = config.embedDim
