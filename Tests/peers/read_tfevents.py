@@ -38,8 +38,11 @@ def main():
                  "plugin": acc.SummaryMetadata(t).plugin_data.plugin_name}
                 for e in acc.Tensors(t)]
             for t in tags[ea.TENSORS]},
-        "text_plugin_tags": sorted(acc.PluginTagToContent("text").keys()),
     }
+    try:
+        out["text_plugin_tags"] = sorted(acc.PluginTagToContent("text").keys())
+    except KeyError:  # no summary in this run names the text plugin
+        out["text_plugin_tags"] = []
     print(json.dumps(out))
 
 
