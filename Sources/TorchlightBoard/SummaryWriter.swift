@@ -55,6 +55,7 @@ public final class SummaryWriter: @unchecked Sendable {
   }
 
   /// A histogram of `values` (30 equal-width buckets between their smallest and largest).
+  @inlinable
   public func addHistogram<Values: Collection>(_ tag: String, values: Values, step: Int, bins: Int = 30) throws
   where Values.Element: BinaryFloatingPoint {
     try add([.histogram(tag: tag, HistogramData(values, bins: bins))], step: step)

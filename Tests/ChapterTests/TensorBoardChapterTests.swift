@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import Torchlight
 import TorchlightBoard
+@testable import ChapterKit
 
 /// `--tensorboard DIR` on a chapter that trains through `fit`: every epoch's numbers are the ones
 /// in metrics.csv, every minibatch has its loss and gradient norm, every parameter its
@@ -77,5 +79,25 @@ import TorchlightBoard
     #expect(run.status == 2)
     #expect(run.stderr.contains("--tensorboard /proc/torchlight/events is not a writable folder"), "\(run.stderr)")
     #expect(run.stderr.split(separator: "\n").count == 1 && run.stdout.isEmpty, "\(run.stdout)\(run.stderr)")
+  }
+}
+
+/// The gradient norm's sum of squares, eight lanes at a time in blocks of 1024, against a plain
+/// sum in Double, on a length that leaves a partial block and a tail shorter than eight.
+@Suite("--tensorboard sums") struct TensorBoardSumTests {
+  @Test func sumOfSquaresCoversEveryElement() {
+    let values = (0..<2061).map { Float(sin(Double($0)) * 3) }
+    let expected = values.reduce(0.0) { $0 + Double($1) * Double($1) }
+    let float = BoardRun.sumOfSquares(Tensor(values, shape: [2061]))
+    #expect(abs(float - expected) < 1e-5 * expected, "\(float) vs \(expected)")
+    let double = BoardRun.sumOfSquares(Tensor(values.map(Double.init), shape: [2061], dtype: .float64))
+    #expect(abs(double - expected) < 1e-12 * expected)
+    #expect(BoardRun.sumOfSquares(Tensor([Float](), shape: [0])) == 0)
+  }
+
+  @Test func metricNamesBecomeGroupedTags() {
+    #expect(BoardRun.tag("train_loss") == "loss/train" && BoardRun.tag("val_perplexity") == "perplexity/val")
+    #expect(BoardRun.tag("test_acc") == "acc/test" && BoardRun.tag("bleu") == "bleu" && BoardRun.tag("trainer") == "trainer")
+    #expect(BoardRun.rateName("tok/s") == "tokens_per_sec" && BoardRun.rateName("ex/s") == "examples_per_sec")
   }
 }
