@@ -4,10 +4,10 @@ import TorchlightPlot
 
 /// The TensorBoard log of a chapter run with `--tensorboard DIR`. Each folder holding event files
 /// is a run to TensorBoard: `DIR/<chapter>/` holds the chapter's figures (every PNG a `Plotter`
-/// draws, as an image) and its options (as text), and each `TrainingLog` writes its curves to
-/// `DIR/<chapter>/<model>/`. A run's earlier event files are replaced, as `metrics.csv` is.
-/// Started by `ChapterOptions.apply()`; a write that fails (a full disk) prints one line and
-/// stops the logging, never the training.
+/// draws, as the image `figures/<name>`) and its options (the text `options`), and each
+/// `TrainingLog` writes its curves to `DIR/<chapter>/<model>/`. A run's earlier event files are
+/// replaced, as `metrics.csv` is. Started by `ChapterOptions.apply()`; a write that fails (a full
+/// disk) prints one line and stops the logging, never the training.
 public final class ChapterBoard: @unchecked Sendable {
   /// The board of this process, if `--tensorboard` was given.
   public static var current: ChapterBoard? { lock.withLock { shared } }
@@ -67,7 +67,7 @@ public final class ChapterBoard: @unchecked Sendable {
     let step = lock.withLock { () -> Int in defer { figureSteps[name, default: 0] += 1 }; return figureSteps[name, default: 0] }
     record {
       guard let png = FileManager.default.contents(atPath: path) else { throw BoardError("cannot read the figure \(path)") }
-      try chapterWriter.addImage(name, png: [UInt8](png), step: step)
+      try chapterWriter.addImage("figures/\(name)", png: [UInt8](png), step: step)
     }
   }
 

@@ -17,8 +17,8 @@ public enum CRC32C {
     return ~crc
   }
 
-  /// The checksum as TFRecord stores it: rotated right by 15 bits plus a constant, so that a CRC
-  /// computed over data that itself holds CRCs does not come out trivially.
+  /// The checksum as TFRecord stores it: rotated right by 15 bits plus a constant (LevelDB's
+  /// mask), because a plain CRC over bytes that themselves hold CRCs is weak.
   public static func masked<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt32 {
     let crc = checksum(bytes)
     return ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8

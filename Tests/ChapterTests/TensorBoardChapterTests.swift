@@ -14,6 +14,12 @@ import TorchlightBoard
     let out = temporaryFolder("mlp-board"), board = temporaryFolder("mlp-board-events")
     let run = try runChapter("mlp", ["--quick", "--model", "concise", "--epochs", "2", "--threads", "1", "--output", out, "--tensorboard", board])
     try #require(run.status == 0, "\(run.stderr)")
+    // Watching changes nothing: the same run without --tensorboard prints the same numbers.
+    let plain = try runChapter("mlp", ["--quick", "--model", "concise", "--epochs", "2", "--threads", "1", "--output", temporaryFolder("mlp-plain")])
+    let numbers = { (text: String) in
+      withoutTimings(text).replacingOccurrences(of: #"examples_per_sec=[0-9.]+"#, with: "examples_per_sec=_", options: .regularExpression)
+    }
+    #expect(numbers(plain.stdout) == numbers(run.stdout))
 
     let options = try LoggedEvent.read(run: "\(board)/mlp").flatMap(\.values).filter { $0.tag == "options" }
     #expect(options.count == 1 && options.first?.plugin == "text")
@@ -67,9 +73,9 @@ import TorchlightBoard
       let losses = try LoggedEvent.read(run: "\(board)/linear-regression/\(model)").flatMap(\.values).filter { $0.tag == "loss" }
       #expect(losses.count == 3, "\(model): \(losses.count) epochs of loss")
     }
-    #expect(Set(images.map { "\($0.tag).png" }) == Set(pngs))
+    #expect(Set(images.map { "\($0.tag).png" }) == Set(pngs.map { "figures/\($0)" }))
     for image in images {
-      let png = try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(image.tag).png"))
+      let png = try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(image.tag.dropFirst("figures/".count)).png"))
       #expect(image.image?.png == [UInt8](png) && image.image!.width > 0 && image.image!.height > 0, "\(image.tag)")
     }
   }
