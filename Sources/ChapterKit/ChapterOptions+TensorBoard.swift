@@ -12,13 +12,14 @@ extension ChapterOptions {
     }
   }
 
-  /// The command line and the common options' values in effect, as Markdown for TensorBoard's Text tab.
+  /// The command line and the common options' values (given or default; a chapter may shorten a
+  /// `--quick` run further), as Markdown for TensorBoard's Text tab.
   var optionsMarkdown: String {
     let command = ([D.chapter] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     let rows: [(String, String)] = [
       ("--epochs", "\(epochs)"), ("--batch-size", "\(batchSize)"), ("--lr", "\(lr)"), ("--seed", "\(seed)"),
       ("--threads", "\(threads)"), ("--quick", "\(quick)"), ("--output", output), ("--data-dir", dataDir ?? "(default)"),
     ]
-    return "`\(command)`\n\n| option | value |\n|---|---|\n" + rows.map { "| \($0.0) | \($0.1) |" }.joined(separator: "\n")
+    return "`\(command)`\n\n| option | given or default |\n|---|---|\n" + rows.map { "| \($0.0) | \($0.1) |" }.joined(separator: "\n")
   }
 }
