@@ -25,6 +25,7 @@ let package = Package(
     .library(name: "TorchlightData", targets: ["TorchlightData"]),
     .library(name: "TorchlightPlot", targets: ["TorchlightPlot"]),
     .library(name: "TorchlightMetrics", targets: ["TorchlightMetrics"]),
+    .library(name: "TorchlightBoard", targets: ["TorchlightBoard"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,8 +50,10 @@ let package = Package(
 
     // MARK: Figures and the chapters' shared kit
     .target(name: "TorchlightPlot"),
+    // TensorBoard event files (TFRecord framing, Event/Summary protobufs encoded by hand): knows no tensor.
+    .target(name: "TorchlightBoard"),
     .target(name: "ChapterKit", dependencies: [
-      "Torchlight", "TorchlightNN", "TorchlightData", "TorchlightPlot", "TorchlightMetrics",
+      "Torchlight", "TorchlightNN", "TorchlightData", "TorchlightPlot", "TorchlightMetrics", "TorchlightBoard",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: fastFlags),
 
@@ -93,9 +96,10 @@ let package = Package(
     .testTarget(name: "TorchlightTests", dependencies: ["Torchlight", "COpenBLAS"]),
     .testTarget(name: "TorchlightNNTests", dependencies: ["TorchlightNN", "TorchlightOptim"]),
     .testTarget(name: "TorchlightPlotTests", dependencies: ["TorchlightPlot"]),
+    .testTarget(name: "TorchlightBoardTests", dependencies: ["TorchlightBoard"]),
     .testTarget(name: "TorchlightOptimTests", dependencies: ["TorchlightOptim", "TorchlightNN"]),
     .testTarget(name: "TorchlightDataTests", dependencies: ["TorchlightData"]),
     .testTarget(name: "TorchlightMetricsTests", dependencies: ["TorchlightMetrics", "TorchlightNN", "TorchlightData"]),
-    .testTarget(name: "ChapterTests", dependencies: ["ChapterKit"]),
+    .testTarget(name: "ChapterTests", dependencies: ["ChapterKit", "TorchlightBoard"]),
   ]
 )

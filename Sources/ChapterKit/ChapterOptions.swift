@@ -53,6 +53,10 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
   @Flag(help: "Print the set-up first: the OpenBLAS core in use (and who chose it), threads and seed.")
   public var verbose = false
 
+  @Option(help: ArgumentHelp("Also write TensorBoard event files to DIR/<chapter>/ (curves, histograms, figures, options); view them with `tensorboard --logdir DIR`.",
+                             valueName: "DIR"))
+  public var tensorboard: String?
+
   public init() {}
 
   public func validate() throws {
@@ -60,13 +64,24 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
     guard lr.isFinite, lr >= 0 else { throw ValidationError("--lr must be a finite non-negative number, got \(lr)") }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
-    do {
-      try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-      let probe = (output as NSString).appendingPathComponent(".write-test-\(getpid())")
-      guard FileManager.default.createFile(atPath: probe, contents: Data()) else { throw CocoaError(.fileWriteNoPermission) }
-      try? FileManager.default.removeItem(atPath: probe)
-    } catch {
+    guard isWritableFolder(output) else {
       throw ValidationError("--output \(output) is not a writable folder; choose another with --output DIR")
+    }
+    if let tensorboard, !isWritableFolder(tensorboard) {
+      throw ValidationError("--tensorboard \(tensorboard) is not a writable folder; choose another with --tensorboard DIR")
+    }
+  }
+
+  /// Creates `folder` if needed and checks that a file can be written in it.
+  private func isWritableFolder(_ folder: String) -> Bool {
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      let probe = (folder as NSString).appendingPathComponent(".write-test-\(getpid())")
+      guard FileManager.default.createFile(atPath: probe, contents: Data()) else { return false }
+      try? FileManager.default.removeItem(atPath: probe)
+      return true
+    } catch {
+      return false
     }
   }
 
@@ -80,6 +95,7 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
     Threads.set(min(threads, cores))
     if verbose { print("# \(BLASCore.summary); \(Threads.count) thread\(Threads.count == 1 ? "" : "s"), seed \(seed)") }
     try? FileManager.default.removeItem(atPath: (output as NSString).appendingPathComponent("metrics.csv"))
+    startTensorBoard()
   }
 }
 

@@ -15,6 +15,10 @@ public struct Classifier {
   public let loss: (Tensor, Tensor) -> Tensor
   public let step: () -> Void
   public let setTraining: (Bool) -> Void
+  /// The parameters by name, for TensorBoard's histograms (set by `init(module:…)`).
+  public var namedParameters: () -> [(String, Tensor)] = { [] }
+  /// The current learning rate, for TensorBoard's `lr` curve (e.g. `{ optimizer.lr }`).
+  public var learningRate: (() -> Double)?
 
   public init(forward: @escaping (Tensor) -> Tensor, loss: @escaping (Tensor, Tensor) -> Tensor,
               step: @escaping () -> Void, setTraining: @escaping (Bool) -> Void = { _ in }) {
@@ -24,6 +28,7 @@ public struct Classifier {
   /// A classifier made of a module, a loss and an optimizer step (which also clears gradients).
   public init(module: Module, loss: @escaping (Tensor, Tensor) -> Tensor, step: @escaping () -> Void) {
     self.init(forward: { module($0) }, loss: loss, step: step, setTraining: { module.train($0) })
+    namedParameters = { module.namedParameters() }
   }
 }
 
@@ -63,6 +68,7 @@ public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, ep
   var lastFinite: Double?
   let loader = DataLoader(train, batchSize: batchSize, shuffle: true, generator: generator)
   var history: [EpochStats] = []
+  log.watch(model.namedParameters(), learningRate: model.learningRate)
   for epoch in 1...epochs {
     model.setTraining(true)
     log.startEpoch(epoch, of: epochs, batches: loader.count)
@@ -74,12 +80,13 @@ public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, ep
       try checkFinite(value, epoch: epoch, step: step + 1, lastFinite: lastFinite)
       lastFinite = value
       loss.backward()
+      log.gradientsReady()
       model.step()
       let n = Double(batch.labels.count)
       stats.trainLoss += value * n
       stats.trainAccuracy += withNoGrad { accuracy(logits: scores, targets: batch.labels) } * n
       seen += n
-      log.batchDone(examples: batch.labels.count)
+      log.batchDone(examples: batch.labels.count, loss: value)
     }
     log.trainingDone()
     stats.trainLoss /= seen

@@ -25,7 +25,7 @@ public final class TrainingLog {
   /// `tok/s` for a language model's tokens.
   let rateUnit: String
 
-  private var epoch = 0, epochs = 0, batches = 0, batchIndex = 0, examples = 0
+  private(set) var epoch = 0, epochs = 0, batches = 0, batchIndex = 0, examples = 0
   private var epochStart = 0.0, trainSeconds: Double?
   /// Seconds of training (evaluation excluded) of each finished epoch.
   public private(set) var epochSeconds: [Double] = []
@@ -33,6 +33,8 @@ public final class TrainingLog {
   public private(set) var history: [(name: String, values: [Double])] = []
   /// The untrained model's numbers when a classifier was asked for 0 epochs (see `fit`).
   public internal(set) var untrained: EpochStats?
+  /// This log's TensorBoard run, with `--tensorboard` (see `TrainingLog+TensorBoard.swift`).
+  let board: BoardRun?
 
   public init(chapter: String, model: String? = nil, output: String, plotTerminal: Bool = false, rateUnit: String = "ex/s") {
     self.chapter = chapter
@@ -41,6 +43,7 @@ public final class TrainingLog {
     self.output = output
     self.plotTerminal = plotTerminal
     self.showProgress = isatty(STDOUT_FILENO) != 0
+    self.board = BoardRun(board: ChapterBoard.current, model: model)
   }
 
   /// Starts timing an epoch of `batches` minibatches.
@@ -50,10 +53,12 @@ public final class TrainingLog {
     epochStart = now()
   }
 
-  /// Counts a finished minibatch of `count` examples (or tokens) and redraws the progress bar (terminals only).
-  public func batchDone(examples count: Int) {
+  /// Counts a finished minibatch of `count` examples (or tokens) and redraws the progress bar
+  /// (terminals only). Its `loss`, if given, goes to TensorBoard.
+  public func batchDone(examples count: Int, loss: Double? = nil) {
     batchIndex += 1
     examples += count
+    board?.batchDone(loss: loss)
     guard showProgress, batches > 0 else { return }
     let width = 30, filled = width * batchIndex / batches
     let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
@@ -79,6 +84,8 @@ public final class TrainingLog {
     parts.append(String(format: "%.2f s", seconds))
     print((model.map { "[\($0)] " } ?? "") + parts.joined(separator: "  "))
     appendCSV(metrics, seconds: seconds)
+    board?.epochDone(epoch, metrics: metrics, seconds: seconds,
+                     rate: examples > 0 ? (Double(examples) / max(seconds, 1e-9), BoardRun.rateName(rateUnit)) : nil)
     if plotTerminal { drawTerminalCurves() }
     fflush(nil)
   }

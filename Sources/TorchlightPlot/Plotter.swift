@@ -120,6 +120,7 @@ public final class Plotter: @unchecked Sendable {
       throw PlotError("figure \(name): cannot write \(path("\(name).png")): \(String(cString: strerror(errno)))")
     }
     lock.withLock { if !drawnNames.contains("\(name).png") { drawnNames.append("\(name).png") } }
+    Self.drawnObservers.notify(name, path("\(name).png"))
     // A figure that drew but lost something (a series with nothing to show on a log axis…).
     for warning in messages {
       FileHandle.standardError.write(Data("figure \(name): gnuplot: \(warning)\n".utf8))

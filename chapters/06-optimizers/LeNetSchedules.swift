@@ -63,8 +63,9 @@ func compareSchedulesOnLeNet(_ recipes: [ScheduleRecipe], options: ChapterOption
     let optimizer = SGD(parameters: net.parameters(), lr: recipe.lr)
     let scheduler = recipe.make(optimizer)
     var rates: [Double] = []
-    let model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
+    var model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
                            step: { optimizer.step(); optimizer.zeroGrad() })
+    model.learningRate = { optimizer.lr }   // the schedule's rate of each epoch, for --tensorboard
     let log = TrainingLog(chapter: Defaults.chapter, model: "lenet-\(recipe.key)", output: options.output, plotTerminal: options.plotTerminal)
     print("\n\(recipe.name)")
     let history = try fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
