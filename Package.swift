@@ -50,7 +50,7 @@ let package = Package(
     // MARK: Figures and the chapters' shared kit
     .target(name: "TorchlightPlot"),
     .target(name: "ChapterKit", dependencies: [
-      "Torchlight", "TorchlightNN", "TorchlightData", "TorchlightPlot", "TorchlightMetrics",
+      "Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightPlot", "TorchlightMetrics",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: fastFlags),
 

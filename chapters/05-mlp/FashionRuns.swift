@@ -37,7 +37,7 @@ struct Trainer {
   func trainScratch() throws -> TrainingRun {
     let net = ScratchMLP(generator: generator)
     return try fitting("scratch", Classifier(forward: { net($0) }, loss: { crossEntropy(logits: $0, targets: $1) },
-                                         step: { net.step(lr: options.lr) }))
+                                         step: { net.step(lr: options.lr) }, parameters: net.parameters))
   }
 
   /// A module trained with cross-entropy and SGD.
