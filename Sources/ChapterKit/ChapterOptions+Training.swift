@@ -75,10 +75,10 @@ extension ChapterOptions {
     // checkpoint writer reports, not kill the process with SIGXFSZ.
     signal(SIGXFSZ, SIG_IGN)
     var setup = TrainingSetup(accumulate: accumulate, emaDecay: ema, verbose: verbose)
-    guard checkpointEvery > 0 || resume else { return setup }
+    guard checkpointEvery > 0 || resuming else { return setup }
     let store = CheckpointStore(path: (output as NSString).appendingPathComponent(CheckpointStore.fileName),
                                 every: checkpointEvery, chapter: D.chapter, recipe: recipe)
-    if resume {
+    if resuming {
       do {
         try store.resume(from: resumePath)
       } catch {

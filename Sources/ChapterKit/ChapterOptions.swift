@@ -66,7 +66,7 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
 
   /// Epochs between checkpoints: `--checkpoint-every`, else 1, or 0 (none) for a `--quick` run
   /// that is not resuming (a seconds-long run is cheaper to redo than to checkpoint).
-  public var checkpointEvery: Int { checkpointEveryGiven ?? (quick && !resume ? 0 : 1) }
+  public var checkpointEvery: Int { checkpointEveryGiven ?? (quick && !resuming ? 0 : 1) }
 
   @Flag(help: "Continue an interrupted run from <output>/checkpoint.safetensors, or from --resume PATH (a checkpoint file or the folder holding one). The other options must be the run's.")
   public var resume = false
@@ -74,6 +74,9 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
   /// The PATH of `--resume PATH` (`runAsChapter` rewrites it to this hidden option).
   @Option(name: .customLong("resume-from"), help: .hidden)
   public var resumeFrom: String?
+
+  /// `--resume`, with or without a path.
+  public var resuming: Bool { resume || resumeFrom != nil }
 
   @Option(parsing: .unconditional,
           help: ArgumentHelp("Evaluate with an exponential moving average of the weights, θ̄ ← d·θ̄ + (1 − d)·θ after every step, with decay d warmed up as timm does (try 0.999).", valueName: "decay"))
@@ -89,7 +92,7 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
     guard (checkpointEveryGiven ?? 0) >= 0 else { throw ValidationError("--checkpoint-every must be 0 (never) or more, got \(checkpointEvery)") }
     guard accumulate >= 1 else { throw ValidationError("--accumulate must be at least 1, got \(accumulate)") }
     if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must lie in [0, 1), got \(ema); 0.999 is a common choice") }
-    if !D.trainsThroughFit && (resume || resumeFrom != nil || checkpointEveryGiven != nil || ema != nil || accumulate != 1) {
+    if !D.trainsThroughFit && (resuming || checkpointEveryGiven != nil || ema != nil || accumulate != 1) {
       throw ValidationError("--resume, --checkpoint-every, --ema and --accumulate work in the chapters that train through the shared loop (mlp, optimizers, cnn, normalization, modern-cnn); \(D.chapter) trains with loops of its own")
     }
     guard (epochsGiven ?? 0) >= 0 else { throw ValidationError("--epochs must be 0 or more, got \(epochs)") }

@@ -40,11 +40,11 @@ public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, ep
   }
   let loader = DataLoader(train, batchSize: batchSize, shuffle: true, generator: generator)
   let ema = try setup.emaDecay.map { try model.movingAverage(decay: $0) }
-  let saver = try setup.checkpoints.flatMap { try FitCheckpointer(store: $0, model: model, ema: ema, log: log) }
+  let saver = setup.checkpoints.flatMap { FitCheckpointer(store: $0, model: model, ema: ema, log: log, verbose: setup.verbose) }
   var state = try saver?.restore(epochs: epochs, log: log) ?? FitState(epochs: epochs, loaderGenerator: generator.state)
   if state.finished { return state.history }
   if saver != nil { Interrupt.catchCtrlC() }
-  defer { if saver != nil { Interrupt.restoreDefault() } }
+  defer { if saver != nil { Interrupt.restore() } }
 
   let k = setup.accumulate, groupExamples = k * batchSize
   while !state.finished {
@@ -105,7 +105,7 @@ public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, ep
     (state.lossSum, state.accuracySum, state.seen, state.loggedExamples, state.loggedSeconds) = (0, 0, 0, 0, 0)
     state.loaderGeneratorAtEpochStart = generator.state
     if let saver {
-      if Interrupt.requested && !state.finished { throw saver.interrupted(&state) }
+      if Interrupt.requested { throw saver.interrupted(&state) }
       if epoch % saver.store.every == 0 || state.finished { saver.save(&state) }
     }
   }

@@ -12,7 +12,7 @@ struct FitCheckpointer {
   let verbose: Bool
 
   /// nil, with a note, for a classifier that does not show what its step changes.
-  init?(store: CheckpointStore, model: Classifier, ema: ExponentialMovingAverage?, log: TrainingLog, verbose: Bool = TrainingSetup.current.verbose) throws {
+  init?(store: CheckpointStore, model: Classifier, ema: ExponentialMovingAverage?, log: TrainingLog, verbose: Bool) {
     key = store.key(for: log)
     guard model.isCheckpointable else {
       print("note: [\(key)] is not checkpointed: its Classifier does not name its optimizer (build it with Classifier(module:loss:optimizer:))")

@@ -8,6 +8,9 @@ import Synchronization
 /// stops the process at once.
 enum Interrupt {
   private static let flag = Atomic<Bool>(false)
+  /// What SIGINT did before `catchCtrlC()` (stop the process, or nothing for a job started in
+  /// the background by a script), put back by `restore()`.
+  nonisolated(unsafe) private static var previous = sigaction()
 
   /// Whether Ctrl-C was pressed since `catchCtrlC()`.
   static var requested: Bool { flag.load(ordering: .relaxed) }
@@ -19,7 +22,7 @@ enum Interrupt {
     action.__sigaction_handler.sa_handler = { _ in Interrupt.flag.store(true, ordering: .relaxed) }
     action.sa_flags = Int32(truncatingIfNeeded: SA_RESETHAND)
     sigemptyset(&action.sa_mask)
-    sigaction(SIGINT, &action, nil)
+    sigaction(SIGINT, &action, &previous)
     // A parent may start us with SIGINT blocked (Foundation's `Process` does): unblock it here.
     var signals = sigset_t()
     sigemptyset(&signals)
@@ -27,8 +30,8 @@ enum Interrupt {
     pthread_sigmask(SIG_UNBLOCK, &signals, nil)
   }
 
-  /// Gives SIGINT its default action back (stop the process).
-  static func restoreDefault() { signal(SIGINT, SIG_DFL) }
+  /// Gives SIGINT back the action it had before `catchCtrlC()`.
+  static func restore() { sigaction(SIGINT, &previous, nil) }
 }
 
 /// Training stopped by Ctrl-C after writing a checkpoint; `runAsChapter` prints it and exits

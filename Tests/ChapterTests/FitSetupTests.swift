@@ -19,7 +19,7 @@ import TorchlightOptim
     let g = Generator(seed: 1)
     let net = Sequential(Flatten(), Linear(inFeatures: 784, outFeatures: 16, dtype: .float64, generator: g), Tanh(),
                          Linear(inFeatures: 16, outFeatures: 10, dtype: .float64, generator: g))
-    let optimizer = SGD(parameters: net.parameters(), lr: 0.5, momentum: 0.9)
+    let optimizer = SGD(parameters: net.parameters(), lr: 0.05, momentum: 0.9)
     let model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer)
     let log = TrainingLog(chapter: "test", model: "accumulate-\(accumulate)", output: temporaryFolder("fit-setup"))
     let history = try fit(model, train: data(seed: 2), test: data(seed: 3), epochs: 2, batchSize: batchSize,
