@@ -53,7 +53,7 @@ let package = Package(
     // TensorBoard event files (TFRecord framing, Event/Summary protobufs encoded by hand): knows no tensor.
     .target(name: "TorchlightBoard"),
     .target(name: "ChapterKit", dependencies: [
-      "Torchlight", "TorchlightNN", "TorchlightData", "TorchlightPlot", "TorchlightMetrics", "TorchlightBoard",
+      "Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightPlot", "TorchlightMetrics", "TorchlightBoard",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: fastFlags),
 

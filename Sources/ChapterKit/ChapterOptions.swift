@@ -9,6 +9,13 @@ public protocol ChapterDefaults {
   static var epochs: Int { get }
   static var batchSize: Int { get }
   static var lr: Double { get }
+  /// True for a chapter whose models all train through `fit`: only those accept `--resume`,
+  /// `--checkpoint-every`, `--ema` and `--accumulate` (a chapter with loops of its own refuses them).
+  static var trainsThroughFit: Bool { get }
+}
+
+extension ChapterDefaults {
+  public static var trainsThroughFit: Bool { false }
 }
 
 /// The options every chapter accepts (`--epochs --batch-size --lr --seed --threads --quick
@@ -56,10 +63,41 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
   @Option(help: ArgumentHelp("Also write TensorBoard event files to DIR/<chapter>/ (curves, histograms, figures, options); view them with `tensorboard --logdir DIR`.",
                              valueName: "DIR"))
   public var tensorboard: String?
+  @Option(name: .customLong("checkpoint-every"), parsing: .unconditional,
+          help: ArgumentHelp("Write the training state to <output>/checkpoint.safetensors every N epochs and after each model's last epoch (0: never). (default: 1; 0 with --quick)", valueName: "N"))
+  var checkpointEveryGiven: Int?
+
+  /// Epochs between checkpoints: `--checkpoint-every`, else 1, or 0 (none) for a `--quick` run
+  /// that is not resuming (a seconds-long run is cheaper to redo than to checkpoint).
+  public var checkpointEvery: Int { checkpointEveryGiven ?? (quick && !resuming ? 0 : 1) }
+
+  @Flag(help: "Continue an interrupted run from <output>/checkpoint.safetensors, or from --resume PATH (a checkpoint file or the folder holding one). The other options must be the run's.")
+  public var resume = false
+
+  /// The PATH of `--resume PATH` (`runAsChapter` rewrites it to this hidden option).
+  @Option(name: .customLong("resume-from"), help: .hidden)
+  public var resumeFrom: String?
+
+  /// `--resume`, with or without a path.
+  public var resuming: Bool { resume || resumeFrom != nil }
+
+  @Option(parsing: .unconditional,
+          help: ArgumentHelp("Evaluate with an exponential moving average of the weights, θ̄ ← d·θ̄ + (1 − d)·θ after every step, with decay d warmed up as timm does (try 0.999).", valueName: "decay"))
+  public var ema: Double?
+
+  @Option(parsing: .unconditional,
+          help: ArgumentHelp("Gradient accumulation: one optimizer step per K minibatches, each loss scaled by 1/K, so --batch-size b --accumulate K takes the steps of batch K·b. BatchNorm still normalises over b examples, so with it the match is approximate.", valueName: "K"))
+  public var accumulate: Int = 1
 
   public init() {}
 
   public func validate() throws {
+    guard (checkpointEveryGiven ?? 0) >= 0 else { throw ValidationError("--checkpoint-every must be 0 (never) or more, got \(checkpointEvery)") }
+    guard accumulate >= 1 else { throw ValidationError("--accumulate must be at least 1, got \(accumulate)") }
+    if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must lie in [0, 1), got \(ema); 0.999 is a common choice") }
+    if !D.trainsThroughFit && (resuming || checkpointEveryGiven != nil || ema != nil || accumulate != 1) {
+      throw ValidationError("--resume, --checkpoint-every, --ema and --accumulate work in the chapters that train through the shared loop (mlp, optimizers, cnn, normalization, modern-cnn); \(D.chapter) trains with loops of its own")
+    }
     guard (epochsGiven ?? 0) >= 0 else { throw ValidationError("--epochs must be 0 or more, got \(epochs)") }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
     guard lr.isFinite, lr >= 0 else { throw ValidationError("--lr must be a finite non-negative number, got \(lr)") }
@@ -96,6 +134,7 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
     if verbose { print("# \(BLASCore.summary); \(Threads.count) thread\(Threads.count == 1 ? "" : "s"), seed \(seed)") }
     try? FileManager.default.removeItem(atPath: (output as NSString).appendingPathComponent("metrics.csv"))
     startTensorBoard()
+    TrainingSetup.current = prepareTraining()
   }
 }
 
@@ -113,10 +152,13 @@ extension ParsableCommand {
   public static func runAsChapter(arguments: [String]? = nil) {
     let name = configuration.commandName ?? String(describing: Self.self)
     do {
-      var command = try parseAsRoot(arguments)
+      commandLineArguments = rewritingResumePath(arguments ?? Array(CommandLine.arguments.dropFirst()))
+      var command = try parseAsRoot(commandLineArguments)
       try command.run()
     } catch let error as ChapterError {
       fail("\(name): error: \(error)", status: 1)
+    } catch let interrupted as TrainingInterrupted {
+      fail("\(name): \(interrupted)", status: 130)
     } catch {
       // --help and --version arrive here too, as errors that exit successfully.
       switch exitCode(for: error) {

@@ -1,6 +1,7 @@
 import Foundation
 import TorchlightData
 import TorchlightNN
+import TorchlightOptim
 
 /// One epoch's numbers.
 public struct EpochStats: Sendable {
@@ -10,6 +11,11 @@ public struct EpochStats: Sendable {
 
 /// What a classifier needs from the training loop: scores for a batch, the loss of those scores,
 /// the update after backward, and (optionally) a switch between training and evaluation mode.
+///
+/// To be checkpointed and resumed, and averaged with `--ema`, the loop also needs to see what
+/// the update changes: build it from the module and the optimizer
+/// (`Classifier(module:loss:optimizer:scheduler:)`), or, for hand-written parameters stepped
+/// without state of their own, pass them as `parameters:`.
 public struct Classifier {
   public let forward: (Tensor) -> Tensor
   public let loss: (Tensor, Tensor) -> Tensor
@@ -19,16 +25,88 @@ public struct Classifier {
   public var namedParameters: () -> [(String, Tensor)] = { [] }
   /// The current learning rate, for TensorBoard's `lr` curve (e.g. `{ optimizer.lr }`).
   public var learningRate: (() -> Double)?
+  /// The model as a module, when it is one: checkpoints save its state dict, `--ema` averages it.
+  public var module: Module?
+  /// Hand-written parameters (when there is no module), saved and averaged the same way.
+  public var parameters: [Tensor] = []
+  /// The optimizer inside `step`, saved in checkpoints.
+  public var optimizer: (any Optimizer)?
+  /// A learning-rate scheduler that `fit` steps once after every epoch, saved in checkpoints.
+  public var scheduler: LRScheduler?
+  /// Generators the model draws from during training besides the global one (a `Dropout` given
+  /// its own), saved in checkpoints. The global generator and the loader's are always saved.
+  public var generators: [Generator] = []
+  /// Whether a checkpoint holds everything `step` changes (see the initialisers).
+  public private(set) var isCheckpointable = false
 
+  /// A classifier from closures. `parameters`: the tensors `step` updates, when `step` keeps no
+  /// other state (plain SGD written out); with them the classifier can be checkpointed and
+  /// averaged.
   public init(forward: @escaping (Tensor) -> Tensor, loss: @escaping (Tensor, Tensor) -> Tensor,
-              step: @escaping () -> Void, setTraining: @escaping (Bool) -> Void = { _ in }) {
+              step: @escaping () -> Void, setTraining: @escaping (Bool) -> Void = { _ in }, parameters: [Tensor]? = nil) {
     self.forward = forward; self.loss = loss; self.step = step; self.setTraining = setTraining
+    self.parameters = parameters ?? []
+    isCheckpointable = parameters != nil
   }
 
   /// A classifier made of a module, a loss and an optimizer step (which also clears gradients).
+  /// The loop cannot see the optimizer inside `step`, so it is not checkpointed: prefer
+  /// `init(module:loss:optimizer:scheduler:)`.
   public init(module: Module, loss: @escaping (Tensor, Tensor) -> Tensor, step: @escaping () -> Void) {
     self.init(forward: { module($0) }, loss: loss, step: step, setTraining: { module.train($0) })
     namedParameters = { module.namedParameters() }
+    self.module = module
+  }
+
+  /// A module trained by `optimizer` (step, then clear the gradients), with an optional
+  /// per-epoch `scheduler`; `setTraining` replaces `module.train(_:)` (to keep a frozen part in
+  /// evaluation mode, say). Checkpointed whole: module, optimizer, scheduler.
+  public init(module: Module, loss: @escaping (Tensor, Tensor) -> Tensor, optimizer: any Optimizer,
+              scheduler: LRScheduler? = nil, setTraining: ((Bool) -> Void)? = nil) {
+    self.init(forward: { module($0) }, loss: loss, step: { optimizer.step(); optimizer.zeroGrad() },
+              setTraining: setTraining ?? { module.train($0) })
+    self.module = module
+    self.optimizer = optimizer
+    self.scheduler = scheduler
+    isCheckpointable = true
+    namedParameters = { module.namedParameters() }
+  }
+
+  /// Everything a checkpoint keeps of the model in training, by prefix: `model.` (the module's
+  /// state dict, or `param.<i>`), `optimizer.`, `scheduler.`.
+  func stateDict() -> [(String, Tensor)] {
+    var result = module.map { $0.stateDict().prefixed("model.") }
+      ?? parameters.enumerated().map { ("param.\($0.offset)", $0.element.detached()) }
+    if let optimizer { result += optimizer.stateDict().prefixed("optimizer.") }
+    if let scheduler { result += scheduler.stateDict().prefixed("scheduler.") }
+    return result
+  }
+
+  /// Restores `stateDict()`; every part is checked before it is loaded.
+  func load(stateDict: [(String, Tensor)]) throws {
+    if let module {
+      try module.load(stateDict: stateDict.entries(under: "model."))
+    } else {
+      let saved = Dictionary(stateDict.entries(under: "param."), uniquingKeysWith: { a, _ in a })
+      for (i, p) in parameters.enumerated() {
+        guard let t = saved["\(i)"], t.shape == p.shape, t.dtype == p.dtype else {
+          throw CheckpointError(.keyMismatch, "parameter \(i) (\(p.dtype) \(p.shape)) is missing or has another shape")
+        }
+        withNoGrad { p.copy(from: t) }
+      }
+    }
+    try optimizer?.load(stateDict: stateDict.entries(under: "optimizer."))
+    try scheduler?.load(stateDict: stateDict.entries(under: "scheduler."))
+  }
+
+  /// A moving average of the module's parameters and floating-point buffers (or of the
+  /// hand-written parameters), for `--ema`.
+  func movingAverage(decay: Double) throws -> ExponentialMovingAverage {
+    if let module { return ExponentialMovingAverage(namedTensors: module.namedTensors(), decay: decay) }
+    guard !parameters.isEmpty else {
+      throw ChapterError("--ema needs the model's parameters, and this classifier does not name them (build it with Classifier(module:loss:optimizer:) or pass parameters:)")
+    }
+    return ExponentialMovingAverage(parameters: parameters, decay: decay, warmup: .timm())
   }
 }
 
@@ -45,59 +123,6 @@ public func evaluate(_ model: Classifier, _ data: FashionMNIST) -> (loss: Double
     }
     return (loss / Double(data.count), correct / Double(data.count))
   }
-}
-
-/// The loop every classifier chapter runs: for each epoch, every shuffled minibatch goes
-/// forward, backward and through the update; then the test set is scored.
-/// `afterEpoch(epoch)` runs once each epoch has been scored: the place for a per-epoch
-/// learning-rate scheduler's `step()`. A loss that turns NaN or infinite stops training with a
-/// `ChapterError` naming the epoch and step (see `checkFinite`).
-///
-/// With `epochs` 0 nothing is trained: the untrained model is scored on both splits, printed, and
-/// kept as `log.untrained`, so the chapter can still end with a RESULT line (`epochs=0`); the
-/// returned history is empty.
-public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, epochs: Int, batchSize: Int,
-           generator: Generator, log: TrainingLog, afterEpoch: (Int) -> Void = { _ in }) throws -> [EpochStats] {
-  if epochs == 0 {
-    var stats = EpochStats()
-    (stats.trainLoss, stats.trainAccuracy) = evaluate(model, train)
-    (stats.testLoss, stats.testAccuracy) = evaluate(model, test)
-    log.scoredUntrained(stats)
-    return []
-  }
-  var lastFinite: Double?
-  let loader = DataLoader(train, batchSize: batchSize, shuffle: true, generator: generator)
-  var history: [EpochStats] = []
-  log.watch(model.namedParameters(), learningRate: model.learningRate)
-  for epoch in 1...epochs {
-    model.setTraining(true)
-    log.startEpoch(epoch, of: epochs, batches: loader.count)
-    var stats = EpochStats(), seen = 0.0
-    for (step, batch) in loader.enumerated() {
-      let scores = model.forward(batch.inputs)
-      let loss = model.loss(scores, batch.labels)
-      let value = loss.item()
-      try checkFinite(value, epoch: epoch, step: step + 1, lastFinite: lastFinite)
-      lastFinite = value
-      loss.backward()
-      log.gradientsReady()
-      model.step()
-      let n = Double(batch.labels.count)
-      stats.trainLoss += value * n
-      stats.trainAccuracy += withNoGrad { accuracy(logits: scores, targets: batch.labels) } * n
-      seen += n
-      log.batchDone(examples: batch.labels.count, loss: value)
-    }
-    log.trainingDone()
-    stats.trainLoss /= seen
-    stats.trainAccuracy /= seen
-    (stats.testLoss, stats.testAccuracy) = evaluate(model, test)
-    log.endEpoch(["train_loss": stats.trainLoss, "train_acc": stats.trainAccuracy,
-                  "test_loss": stats.testLoss, "test_acc": stats.testAccuracy])
-    history.append(stats)
-    afterEpoch(epoch)
-  }
-  return history
 }
 
 /// Stops training when the loss is NaN or infinite: one line with the epoch and step, the last

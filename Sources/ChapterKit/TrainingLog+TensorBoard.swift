@@ -44,7 +44,7 @@ final class BoardRun {
     }
   }
 
-  func epochDone(_ epoch: Int, metrics: KeyValuePairs<String, Double>, seconds: Double, rate: (value: Double, name: String)?) {
+  func epochDone(_ epoch: Int, metrics: [(String, Double)], seconds: Double, rate: (value: Double, name: String)?) {
     board.record {
       for (name, value) in metrics { try writer.addScalar(Self.tag(name), value, step: epoch) }
       if let rate { try writer.addScalar("speed/\(rate.name)", rate.value, step: epoch) }

@@ -25,8 +25,8 @@ public final class TrainingLog {
   /// `tok/s` for a language model's tokens.
   let rateUnit: String
 
-  private(set) var epoch = 0, epochs = 0, batches = 0, batchIndex = 0, examples = 0
-  private var epochStart = 0.0, trainSeconds: Double?
+  var epoch = 0, epochs = 0, batches = 0, batchIndex = 0, examples = 0
+  var epochStart = 0.0, trainSeconds: Double?
   /// Seconds of training (evaluation excluded) of each finished epoch.
   public private(set) var epochSeconds: [Double] = []
   /// Every metric of every finished epoch, in the order first seen.
@@ -71,6 +71,11 @@ public final class TrainingLog {
 
   /// Ends the epoch: prints its line, adds its metrics to `metrics.csv` (rewritten atomically).
   public func endEpoch(_ metrics: KeyValuePairs<String, Double>) {
+    endEpoch(ordered: metrics.map { ($0.key, $0.value) })
+  }
+
+  /// `endEpoch` with the metrics as an array (which, unlike `KeyValuePairs`, code can build).
+  func endEpoch(ordered metrics: [(String, Double)]) {
     let seconds = trainSeconds ?? (now() - epochStart)
     epochSeconds.append(seconds)
     if showProgress { print("\r" + String(repeating: " ", count: 60) + "\r", terminator: "") }
@@ -111,13 +116,13 @@ public final class TrainingLog {
   }
   // (A part that trains nothing by epochs ends with `printResult` instead, without `epochs=`.)
 
-  private func appendCSV(_ metrics: KeyValuePairs<String, Double>, seconds: Double) {
+  private func appendCSV(_ metrics: [(String, Double)], seconds: Double) {
     let path = (output as NSString).appendingPathComponent("metrics.csv")
     // The file so far plus this epoch's lines, written as a whole new file and renamed over the
     // old one: a crash mid-write leaves the previous epochs' file intact, never a torn line.
     var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     if text.isEmpty { text = "chapter,model,epoch,name,value\n" }
-    for (name, value) in metrics.map({ ($0.key, $0.value) }) + [("sec", seconds)] {
+    for (name, value) in metrics + [("sec", seconds)] {
       text += "\(chapter),\(model ?? ""),\(epoch),\(name),\(value)\n"
     }
     try? writeAtomically(text, to: path)
@@ -129,7 +134,7 @@ public final class TrainingLog {
     if let text = Plotter(directory: output).terminal(plot) { print(text) }
   }
 
-  private func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+  func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
   private func pad(_ n: Int, to width: Int) -> String { String(repeating: " ", count: max(0, width - String(n).count)) + String(n) }
 }
 

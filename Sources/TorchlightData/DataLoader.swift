@@ -61,7 +61,15 @@ public final class DataLoader<Batch>: Sequence {
     return (0..<count).map { b in Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, exampleCount)]) }
   }
 
-  public func makeIterator() -> Iterator { Iterator(plan: epochPlan(), fetch: fetch, prefetch: prefetch) }
+  public func makeIterator() -> Iterator { makeIterator(startingAt: 0) }
+
+  /// A new epoch whose first `position` batches are skipped without being gathered: the order is
+  /// drawn from the generator exactly as for a whole epoch, so after setting the generator back
+  /// to its state at the start of an interrupted epoch, this continues that epoch where it stopped.
+  public func makeIterator(startingAt position: Int) -> Iterator {
+    precondition(position >= 0 && position <= count, "DataLoader: cannot start an epoch of \(count) batches at batch \(position)")
+    return Iterator(plan: epochPlan(), fetch: fetch, prefetch: prefetch, position: position)
+  }
 
   /// One epoch's batches, in order.
   public final class Iterator: IteratorProtocol {
@@ -74,11 +82,12 @@ public final class DataLoader<Batch>: Sequence {
     var ready: DispatchSemaphore?
     let queue = DispatchQueue(label: "torchlight.dataloader")
 
-    init(plan: [[Int]], fetch: @escaping ([Int]) -> Batch, prefetch: Bool) {
+    init(plan: [[Int]], fetch: @escaping ([Int]) -> Batch, prefetch: Bool, position: Int = 0) {
       self.plan = plan
       self.fetch = fetch
       self.prefetch = prefetch
-      startPreparing(0)
+      self.position = position
+      startPreparing(position)
     }
 
     private func startPreparing(_ index: Int) {

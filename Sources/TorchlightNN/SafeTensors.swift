@@ -40,6 +40,12 @@ public enum SafeTensors {
     try writeFileAtomically(data, to: path)
   }
 
+  /// Writes bytes made by `encode` to `path`, atomically as `write(_:to:metadata:)` does: for a
+  /// caller that wants to know the size, or to encode once and write in several places.
+  public static func write(data: Data, to path: String) throws {
+    try writeFileAtomically(data, to: path)
+  }
+
   /// The tensors of a safetensors file, in the order of their data in the file (the order they
   /// were written in, for files we wrote). Throws a `CheckpointError` naming the file, and the
   /// tensor when it is one tensor's entry that is wrong.

@@ -23,10 +23,11 @@ struct ChapterRun {
   }
 }
 
-/// Runs a chapter executable built next to this test binary, as a learner would from a shell.
+/// Runs a chapter executable built next to this test binary (or a program given by its absolute
+/// path), as a learner would from a shell.
 func runChapter(_ name: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ChapterRun {
   let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  let binary = folder.appendingPathComponent(name)
+  let binary = name.hasPrefix("/") ? URL(fileURLWithPath: name) : folder.appendingPathComponent(name)
   let process = Process()
   process.executableURL = binary
   process.arguments = arguments

@@ -36,7 +36,8 @@ struct Trainer {
   /// The hand-written MLP with its hand-written update.
   func trainScratch() throws -> TrainingRun {
     let net = ScratchMLP(generator: generator)
-    var model = Classifier(forward: { net($0) }, loss: { crossEntropy(logits: $0, targets: $1) }, step: { net.step(lr: options.lr) })
+    var model = Classifier(forward: { net($0) }, loss: { crossEntropy(logits: $0, targets: $1) },
+                           step: { net.step(lr: options.lr) }, parameters: net.parameters)
     model.namedParameters = { [("w1", net.w1), ("b1", net.b1), ("w2", net.w2), ("b2", net.b2)] }   // for --tensorboard
     model.learningRate = { options.lr }
     return try fitting("scratch", model)

@@ -10,6 +10,7 @@ enum Defaults: ChapterDefaults {
   static let epochs = 10
   static let batchSize = 256
   static let lr = 0.1
+  static let trainsThroughFit = true
 }
 
 /// Which Fashion-MNIST models to train. `all` also runs the sections that need no data

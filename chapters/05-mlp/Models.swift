@@ -43,8 +43,7 @@ func dropoutMLP(p1: Double = 0.5, p2: Double = 0.5) -> Sequential {
 /// A classifier for the shared training loop: the module, cross-entropy, and SGD.
 func classifier(_ net: Module, lr: Double, weightDecay: Double = 0) -> Classifier {
   let optimizer = SGD(parameters: net.parameters(), lr: lr, weightDecay: weightDecay)
-  var model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
-                         step: { optimizer.step(); optimizer.zeroGrad() })
+  var model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer)
   model.learningRate = { optimizer.lr }   // for TensorBoard's lr curve (--tensorboard)
   return model
 }

@@ -34,8 +34,7 @@ func compareOnMLP(options: ChapterOptions<Defaults>, train: FashionMNIST, test: 
   try mlpOptimizers.map { key, name, make in
     let net = mlp(seed: options.seed)
     let optimizer = make(net.parameters())
-    let model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
-                           step: { optimizer.step(); optimizer.zeroGrad() })
+    let model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer)
     let log = TrainingLog(chapter: Defaults.chapter, model: key, output: options.output, plotTerminal: options.plotTerminal)
     print("\n\(name)")
     let history = try fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,

@@ -62,17 +62,14 @@ func compareSchedulesOnLeNet(_ recipes: [ScheduleRecipe], options: ChapterOption
     let net = scheduleLeNet(seed: options.seed)
     let optimizer = SGD(parameters: net.parameters(), lr: recipe.lr)
     let scheduler = recipe.make(optimizer)
-    var rates: [Double] = []
-    var model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
-                           step: { optimizer.step(); optimizer.zeroGrad() })
+    var model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer, scheduler: scheduler)
     model.learningRate = { optimizer.lr }   // the schedule's rate of each epoch, for --tensorboard
     let log = TrainingLog(chapter: Defaults.chapter, model: "lenet-\(recipe.key)", output: options.output, plotTerminal: options.plotTerminal)
     print("\n\(recipe.name)")
     let history = try fit(model, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
-                      generator: Generator(seed: options.seed &+ 1), log: log) { _ in
-      rates.append(optimizer.lr)
-      scheduler?.step()
-    }
+                      generator: Generator(seed: options.seed &+ 1), log: log)
+    // The rate each epoch trained with, from the schedule's closed form (also right after a resume).
+    let rates = history.indices.map { scheduler?.learningRates(at: $0)[0] ?? recipe.lr }
     return ScheduleRun(recipe: recipe, history: history, rates: rates, log: log)
   }
 }

@@ -11,6 +11,7 @@ enum Defaults: ChapterDefaults {
   static let epochs = 10
   static let batchSize = 256
   static let lr = 0.1
+  static let trainsThroughFit = true
 }
 
 /// Which parts of the chapter to run.

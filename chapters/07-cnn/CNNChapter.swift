@@ -11,6 +11,7 @@ enum Defaults: ChapterDefaults {
   static let epochs = 10
   static let batchSize = 256
   static let lr = 0.9
+  static let trainsThroughFit = true
 }
 
 /// Which network(s) `--model` trains.
@@ -52,17 +53,15 @@ struct CNNChapter: ParsableCommand {
       let epochs = options.quick ? min(planned, 1) : planned
       section("\(choice.rawValue): \(net.parameterCount.formatted()) parameters, \(epochs) epochs, batch \(options.batchSize)")
       print(net.summary(inputShape: [1, 1, 28, 28]))
-      let step: () -> Void
+      let optimizer: any Optimizer
       if choice == .lenet {
-        let optimizer = SGD(parameters: net.parameters(), lr: options.lr)
-        step = { optimizer.step(); optimizer.zeroGrad() }
+        optimizer = SGD(parameters: net.parameters(), lr: options.lr)
         print("optimizer: SGD, lr \(options.lr)")
       } else {
-        let optimizer = Adam(parameters: net.parameters(), lr: 1e-3)
-        step = { optimizer.step(); optimizer.zeroGrad() }
+        optimizer = Adam(parameters: net.parameters(), lr: 1e-3)
         print("optimizer: Adam, lr 0.001")
       }
-      let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, step: step)
+      let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer)
       let log = TrainingLog(chapter: Defaults.chapter, model: choice.rawValue, output: options.output, plotTerminal: options.plotTerminal)
       let history = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
                         generator: Generator(seed: options.seed &+ 1), log: log)

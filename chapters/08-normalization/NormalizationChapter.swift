@@ -11,6 +11,7 @@ enum Defaults: ChapterDefaults {
   static let epochs = 10
   static let batchSize = 128
   static let lr = 0.1
+  static let trainsThroughFit = true
 }
 
 /// What `--only` runs: everything, just the library BN-LeNet training (for `make bench`), or just
@@ -151,8 +152,7 @@ struct NormalizationChapter: ParsableCommand {
     let net = bnLeNet(choice)
     print("\n\(choice.rawValue): \(net.parameterCount.formatted()) parameters")
     let optimizer = SGD(parameters: net.parameters(), lr: options.lr)
-    let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
-                                step: { optimizer.step(); optimizer.zeroGrad() })
+    let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer)
     let log = TrainingLog(chapter: Defaults.chapter, model: choice.rawValue, output: options.output, plotTerminal: options.plotTerminal)
     let history = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: options.batchSize,
                       generator: Generator(seed: options.seed &+ 1), log: log)

@@ -11,6 +11,7 @@ enum Defaults: ChapterDefaults {
   static let epochs = 4
   static let batchSize = 128
   static let lr = 0.001
+  static let trainsThroughFit = true
 }
 
 /// The networks `--model` can train.
@@ -91,11 +92,10 @@ struct ModernCNNChapter: ParsableCommand {
       print(net.summary(inputShape: [1, 1, 28, 28]).split(separator: "\n").suffix(6).joined(separator: "\n"))
       let optimizer = Adam(parameters: net.parameters(), lr: options.lr)
       let schedule = CosineAnnealingLR(optimizer: optimizer, tMax: max(epochs, 1))
-      let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
-                                  step: { optimizer.step(); optimizer.zeroGrad() })
+      let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer, scheduler: schedule)
       let log = TrainingLog(chapter: Defaults.chapter, model: choice.rawValue, output: options.output, plotTerminal: options.plotTerminal)
       let history = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: batchSize,
-                        generator: Generator(seed: options.seed &+ 1), log: log, afterEpoch: { _ in schedule.step() })
+                        generator: Generator(seed: options.seed &+ 1), log: log)
       try drawCurves(plotter, [(choice.rawValue, history)], name: "curves-\(choice.rawValue)",
                      title: "\(choice.rawValue): training loss (dashed) and test accuracy (solid)")
 

@@ -36,8 +36,7 @@ func pretrain(shape: ResNetShape, train: FashionMNIST, test: FashionMNIST, epoch
               seed: UInt64, checkpoint: String, output: String) throws -> (FeatureClassifier, [EpochStats]) {
   let net = resNet(shape, classes: TransferSplit.source.count)
   let optimizer = Adam(parameters: net.parameters(), lr: lr)
-  let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
-                              step: { optimizer.step(); optimizer.zeroGrad() })
+  let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer)
   let log = TrainingLog(chapter: "modern-cnn", model: "pretrain-0to4", output: output)
   let history = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: batchSize,
                     generator: Generator(seed: seed &+ 11), log: log)
@@ -78,8 +77,7 @@ func transferRun(_ mode: TransferMode, shape: ResNetShape, checkpoint: String, t
   case .scratch:
     optimizer = Adam(parameters: net.parameters(), lr: lr)
   }
-  let classifier = Classifier(forward: { net($0) }, loss: { crossEntropy(logits: $0, targets: $1) },
-                              step: { optimizer.step(); optimizer.zeroGrad() },
+  let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer,
                               setTraining: { on in
                                 net.train(on)
                                 if mode == .frozen { net.backbone.eval() }   // keep its BatchNorm statistics too

@@ -33,6 +33,19 @@ public final class Generator: @unchecked Sendable {
     s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
   }
 
+  /// The generator's position in its stream, as the four 64-bit words of xoshiro's state
+  /// (`get_state()`/`set_state()`): save it in a checkpoint, set it back, and the draws that
+  /// follow are exactly those that would have followed. Setting it takes four words, not all zero
+  /// (the one state xoshiro never leaves).
+  public var state: [UInt64] {
+    get { withLock { [s0, s1, s2, s3] } }
+    set {
+      precondition(newValue.count == 4 && newValue.contains { $0 != 0 },
+                   "Generator.state: expected four words, not all zero, got \(newValue)")
+      withLock { (s0, s1, s2, s3) = (newValue[0], newValue[1], newValue[2], newValue[3]) }
+    }
+  }
+
   /// A new generator seeded from this one's stream: independent draws that still follow from
   /// the parent's seed (a data loader takes one from the global generator, for example).
   public func spawn() -> Generator { Generator(seed: withLock { nextBits() }) }

@@ -1,0 +1,80 @@
+import Foundation
+import TorchlightNN
+import TorchlightOptim
+
+/// `fit`'s link to the run's checkpoint: saves one model's training state into the store and
+/// restores it from a resumed checkpoint.
+struct FitCheckpointer {
+  let store: CheckpointStore
+  let model: Classifier
+  let ema: ExponentialMovingAverage?
+  let key: String
+  let verbose: Bool
+
+  /// nil, with a note, for a classifier that does not show what its step changes.
+  init?(store: CheckpointStore, model: Classifier, ema: ExponentialMovingAverage?, log: TrainingLog, verbose: Bool) {
+    key = store.key(for: log)
+    guard model.isCheckpointable else {
+      print("note: [\(key)] is not checkpointed: its Classifier does not name its optimizer (build it with Classifier(module:loss:optimizer:))")
+      return nil
+    }
+    (self.store, self.model, self.ema, self.verbose) = (store, model, ema, verbose)
+  }
+
+  /// Everything saved for this model: model, optimizer, scheduler, moving average, and `FitState`.
+  func tensors(_ state: FitState) -> [(String, Tensor)] {
+    model.stateDict() + (ema?.stateDict().prefixed("ema.") ?? []) + state.stateDict()
+  }
+
+  /// Writes a checkpoint. A failed write (full disk, file-size limit) prints one line and training
+  /// goes on: the store's file is still the previous checkpoint.
+  @discardableResult
+  func save(_ state: inout FitState) -> Bool {
+    state.globalGenerator = Generator.global.state
+    state.extraGenerators = model.generators.map(\.state)
+    let start = Date()
+    do {
+      let bytes = try store.save(key, tensors(state))
+      if verbose {
+        print(String(format: "  checkpoint: %.1f MB written to %@ in %.3f s", Double(bytes) / 1e6, store.path, Date().timeIntervalSince(start)))
+      }
+      return true
+    } catch {
+      print("warning: the checkpoint could not be written (\(error)); \(store.path) still holds the previous one")
+      return false
+    }
+  }
+
+  /// Saves the state after Ctrl-C and returns the error that ends the run (status 130).
+  func interrupted(_ state: inout FitState) -> Error {
+    guard save(&state) else {
+      return ChapterError("interrupted, and the checkpoint could not be written: \(store.path) holds the previous one, if any")
+    }
+    return TrainingInterrupted(checkpoint: store.path)
+  }
+
+  /// The state to continue from: restored from the resumed checkpoint when it holds this model
+  /// (model, optimizer, scheduler, average and generators loaded; finished epochs printed again),
+  /// or nil to start afresh.
+  func restore(epochs: Int, log: TrainingLog) throws -> FitState? {
+    guard let saved = store.resumedState(key) else { return nil }
+    let state = try FitState(stateDict: saved, epochs: epochs, extraGeneratorCount: model.generators.count, source: store.path)
+    do {
+      try model.load(stateDict: saved)
+      try ema?.load(stateDict: saved.entries(under: "ema."))
+    } catch {
+      throw ChapterError("cannot resume [\(key)]: the checkpoint does not fit this model: \(error)")
+    }
+    Generator.global.state = state.globalGenerator
+    for (g, words) in zip(model.generators, state.extraGenerators) { g.state = words }
+    let done = state.finished ? "all \(epochs) epochs done" : "\(state.epoch - 1) of \(epochs) epochs done"
+      + (state.position > 0 ? ", \(state.position) batches into epoch \(state.epoch)" : "")
+    print("[\(key)] resumed from the checkpoint: \(done)")
+    for (i, s) in state.history.enumerated() {
+      log.replayEpoch(i + 1, of: epochs, metrics: [("train_loss", s.trainLoss), ("train_acc", s.trainAccuracy),
+                                                    ("test_loss", s.testLoss), ("test_acc", s.testAccuracy)],
+                      seconds: state.epochSeconds[i], examples: state.epochExamples[i])
+    }
+    return state
+  }
+}
