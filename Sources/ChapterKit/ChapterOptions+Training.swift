@@ -75,7 +75,8 @@ extension ChapterOptions {
     // checkpoint writer reports, not kill the process with SIGXFSZ.
     signal(SIGXFSZ, SIG_IGN)
     var setup = TrainingSetup(accumulate: accumulate, emaDecay: ema, verbose: verbose)
-    guard checkpointEvery > 0 || resuming else { return setup }
+    // Chapters with loops of their own (which refuse --resume) write no checkpoints.
+    guard D.trainsThroughFit, checkpointEvery > 0 || resuming else { return setup }
     let store = CheckpointStore(path: (output as NSString).appendingPathComponent(CheckpointStore.fileName),
                                 every: checkpointEvery, chapter: D.chapter, recipe: recipe)
     if resuming {
