@@ -3,10 +3,19 @@ import TorchlightData
 import TorchlightNN
 import TorchlightOptim
 
-/// One epoch's numbers.
+/// One epoch's numbers. With a moving average of the weights (`--ema`), `testLoss` and
+/// `testAccuracy` score the averaged weights and the `…WithoutEMA` pair the trained ones.
 public struct EpochStats: Sendable {
   public var trainLoss = 0.0, trainAccuracy = 0.0, testLoss = 0.0, testAccuracy = 0.0
+  public var testLossWithoutEMA: Double?, testAccuracyWithoutEMA: Double?
   public init() {}
+
+  /// The epoch's metrics as `TrainingLog` prints them and `metrics.csv` stores them.
+  var metrics: [(String, Double)] {
+    var m = [("train_loss", trainLoss), ("train_acc", trainAccuracy), ("test_loss", testLoss), ("test_acc", testAccuracy)]
+    if let loss = testLossWithoutEMA, let acc = testAccuracyWithoutEMA { m += [("test_loss_no_ema", loss), ("test_acc_no_ema", acc)] }
+    return m
+  }
 }
 
 /// What a classifier needs from the training loop: scores for a batch, the loss of those scores,

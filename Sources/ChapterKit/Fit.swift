@@ -17,7 +17,8 @@ import TorchlightOptim
 ///   that look at the batch (BatchNorm) still see b examples at a time, so for them it is close,
 ///   not exact;
 /// - **a moving average of the weights** (`--ema d`), updated after every optimizer step; the
-///   test set is scored with the averaged weights, training goes on with the trained ones;
+///   test set is scored with the averaged weights (and, for comparison, with the trained ones),
+///   training goes on with the trained ones;
 /// - **checkpoints** (`--checkpoint-every N`, `--resume`): every N epochs, after the last one,
 ///   and when Ctrl-C is pressed (after finishing the step under way; the run then ends with
 ///   status 130), everything needed to continue is saved: model, optimizer, scheduler, moving
@@ -95,8 +96,8 @@ public func fit(_ model: Classifier, train: FashionMNIST, test: FashionMNIST, ep
     stats.trainAccuracy = state.accuracySum / state.seen
     let score = { evaluate(model, test) }
     (stats.testLoss, stats.testAccuracy) = ema.map { $0.withAveragedParameters(score) } ?? score()
-    log.endEpoch(["train_loss": stats.trainLoss, "train_acc": stats.trainAccuracy,
-                  "test_loss": stats.testLoss, "test_acc": stats.testAccuracy])
+    if ema != nil { (stats.testLossWithoutEMA, stats.testAccuracyWithoutEMA) = score() }  // what the average adds
+    log.endEpoch(ordered: stats.metrics)
     state.history.append(stats)
     state.epochSeconds.append(log.epochSeconds.last ?? 0)
     state.epochExamples.append(log.examples)

@@ -71,9 +71,7 @@ struct FitCheckpointer {
       + (state.position > 0 ? ", \(state.position) batches into epoch \(state.epoch)" : "")
     print("[\(key)] resumed from the checkpoint: \(done)")
     for (i, s) in state.history.enumerated() {
-      log.replayEpoch(i + 1, of: epochs, metrics: [("train_loss", s.trainLoss), ("train_acc", s.trainAccuracy),
-                                                    ("test_loss", s.testLoss), ("test_acc", s.testAccuracy)],
-                      seconds: state.epochSeconds[i], examples: state.epochExamples[i])
+      log.replayEpoch(i + 1, of: epochs, metrics: s.metrics, seconds: state.epochSeconds[i], examples: state.epochExamples[i])
     }
     return state
   }

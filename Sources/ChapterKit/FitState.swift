@@ -54,6 +54,11 @@ struct FitState {
       ("rng.global", words(globalGenerator)),
     ]
     for (i, g) in extraGenerators.enumerated() { result.append(("rng.extra.\(i)", words(g))) }
+    // With --ema: the test loss and accuracy of the trained weights beside the averaged ones.
+    let withoutEMA = history.compactMap { s in s.testLossWithoutEMA.flatMap { l in s.testAccuracyWithoutEMA.map { [l, $0] } } }
+    if !history.isEmpty, withoutEMA.count == history.count {
+      result.append(("fit.history_without_ema", Tensor(withoutEMA.flatMap { $0 }, shape: [history.count, 2], dtype: .float64)))
+    }
     return result
   }
 
@@ -86,10 +91,12 @@ struct FitState {
     lastFinite = soFar[3].isNaN ? nil : soFar[3]
     (loggedExamples, loggedSeconds) = (Int(soFar[4]), soFar[5])
     let rows = try tensor("fit.history", finishedEpochs * 6).toDoubles()
+    let withoutEMA = entries["fit.history_without_ema"].flatMap { $0.count == finishedEpochs * 2 ? $0.toDoubles() : nil }
     for i in 0..<finishedEpochs {
       let r = Array(rows[(i * 6)..<(i * 6 + 6)])
       var s = EpochStats()
       (s.trainLoss, s.trainAccuracy, s.testLoss, s.testAccuracy) = (r[0], r[1], r[2], r[3])
+      if let w = withoutEMA { (s.testLossWithoutEMA, s.testAccuracyWithoutEMA) = (w[i * 2], w[i * 2 + 1]) }
       history.append(s)
       epochSeconds.append(r[4])
       epochExamples.append(Int(r[5]))

@@ -52,5 +52,9 @@ import TorchlightOptim
     #expect(plain.parameters == averaged.parameters)
     #expect(plain.history.map(\.trainLoss) == averaged.history.map(\.trainLoss))
     #expect(plain.history.last!.testLoss != averaged.history.last!.testLoss)
+    // The trained weights are scored too, beside the average: exactly what the plain run scored.
+    #expect(plain.history.allSatisfy { $0.testLossWithoutEMA == nil })
+    #expect(averaged.history.map(\.testLossWithoutEMA) == plain.history.map(\.testLoss))
+    #expect(averaged.history.map(\.testAccuracyWithoutEMA) == plain.history.map(\.testAccuracy))
   }
 }

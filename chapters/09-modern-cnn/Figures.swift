@@ -16,6 +16,18 @@ func drawCurves(_ plotter: Plotter, _ runs: [(String, [EpochStats])], name: Stri
                             y2Label: "test accuracy (solid)"), name: name)
 }
 
+/// With `--ema`: test accuracy per epoch of the moving average of the weights beside that of the
+/// trained weights themselves, both scored after the same epochs.
+func drawEMACurves(_ plotter: Plotter, _ history: [EpochStats], model: String, decay: Double) throws {
+  let epochs = history.indices.map { Double($0 + 1) }
+  let series = [
+    Series("trained weights", x: epochs, y: history.map { $0.testAccuracyWithoutEMA ?? .nan }, style: .linesPoints, color: 0),
+    Series("moving average, decay \(decay)", x: epochs, y: history.map(\.testAccuracy), style: .linesPoints, color: 1),
+  ]
+  try plotter.save(LinePlot(title: "\(model): test accuracy with and without the weights' moving average",
+                            xLabel: "epoch", yLabel: "test accuracy", series: series), name: "ema-\(model)")
+}
+
 /// Four rows over the same test images: the images with the prediction (and the truth when
 /// wrong), the class activation map, Grad-CAM on the same last maps (equal to the CAM's positive
 /// part for this head, so the rows match), and Grad-CAM one stage earlier, where they differ.

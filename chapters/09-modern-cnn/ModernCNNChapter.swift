@@ -98,6 +98,9 @@ struct ModernCNNChapter: ParsableCommand {
                         generator: Generator(seed: options.seed &+ 1), log: log)
       try drawCurves(plotter, [(choice.rawValue, history)], name: "curves-\(choice.rawValue)",
                      title: "\(choice.rawValue): training loss (dashed) and test accuracy (solid)")
+      if let decay = options.ema, history.allSatisfy({ $0.testAccuracyWithoutEMA != nil }), !history.isEmpty {
+        try drawEMACurves(plotter, history, model: choice.rawValue, decay: decay)
+      }
 
       section("\(choice.rawValue): class activation maps")
       try explainPredictions(net, test: test, model: choice.rawValue, plotter: plotter)
