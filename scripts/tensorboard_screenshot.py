@@ -13,7 +13,7 @@ docs/figures/mlp-tensorboard.png was taken with
 `chromium --headless --screenshot` shoots as soon as the page's virtual clock runs out, before
 TensorBoard's charts have drawn; this drives Chromium over its DevTools pipe instead (file
 descriptors 3 and 4, messages separated by NUL bytes), waits in real time, closes TensorBoard's
-settings pane, and captures the page. Standard library only.
+settings pane (after turning off its outlier cropping), and captures the page. Standard library only.
 """
 import base64
 import json
@@ -70,8 +70,13 @@ def main():
         call("Page.enable", session)
         call("Page.navigate", session, url=url)
         time.sleep(seconds / 2)
-        # TensorBoard opens its settings pane on a first visit: close it, then let the charts resize.
+        # TensorBoard opens its settings pane on a first visit. Turn off "Ignore outliers in chart
+        # scaling" (on by default, it crops the first epochs out of short curves), then close the
+        # pane and let the charts resize.
         call("Runtime.evaluate", session, expression=(
+            "for (const c of document.querySelectorAll('mat-checkbox')) {"
+            "  const input = c.querySelector('input');"
+            "  if (c.textContent.includes('Ignore outliers') && input && input.checked) input.click(); }"
             "for (const b of document.querySelectorAll('button')) {"
             "  if (b.textContent.trim() === 'Settings') b.click(); }"))
         time.sleep(seconds / 2)
