@@ -12,6 +12,7 @@ enum Defaults: ChapterDefaults {
   static let epochs = 3
   static let batchSize = 64
   static let lr = 2e-4
+  static let resumable = true
 }
 
 /// The parts, in the order of the chapter's page: the textbook's GAN on a 2-D Gaussian (d2l
