@@ -26,6 +26,19 @@ public struct RunState {
     RunState(save: { module.stateDict() }, load: { try module.load(stateDict: $0) })
   }
 
+  /// Tensors trained without a module (hand-written parameters), copied back in place.
+  public static func parameters(_ tensors: [Tensor]) -> RunState {
+    RunState(save: { tensors.enumerated().map { ("\($0.offset)", $0.element.detached()) } }, load: { saved in
+      let entries = Dictionary(saved, uniquingKeysWith: { a, _ in a })
+      for (i, p) in tensors.enumerated() {
+        guard let t = entries["\(i)"], t.shape == p.shape, t.dtype == p.dtype else {
+          throw ChapterError("parameter \(i) (\(p.dtype) \(p.shape)) is missing or has another shape")
+        }
+      }
+      withNoGrad { for (i, p) in tensors.enumerated() { p.copy(from: entries["\(i)"]!) } }
+    })
+  }
+
   /// An optimizer's buffers, step counts and hyperparameters.
   public static func optimizer(_ optimizer: any Optimizer) -> RunState {
     RunState(save: { optimizer.stateDict() }, load: { try optimizer.load(stateDict: $0) })

@@ -61,17 +61,25 @@ public final class TrainingRun {
   /// changes besides the global generator; `shuffling` the generators that draw an epoch's data
   /// order when it starts (set back to that point when an interrupted epoch resumes). Throws a
   /// one-line `ChapterError` when the resumed checkpoint's state does not fit.
-  public init(log: TrainingLog, epochs: Int, shuffling: [Generator] = [], state: KeyValuePairs<String, RunState>,
-              setup: TrainingSetup = .current) throws {
+  /// `onReplay(epoch)` runs after each replayed epoch's line (to print again what the loop
+  /// printed after it, from the restored state).
+  public convenience init(log: TrainingLog, epochs: Int, shuffling: [Generator] = [], state: KeyValuePairs<String, RunState>,
+                          setup: TrainingSetup = .current, onReplay: (Int) -> Void = { _ in }) throws {
+    try self.init(log: log, epochs: epochs, shuffling: shuffling, stateList: state.map { ($0.key, $0.value) }, setup: setup, onReplay: onReplay)
+  }
+
+  /// `init(log:epochs:shuffling:state:)` with the state as an array (which code can build).
+  public init(log: TrainingLog, epochs: Int, shuffling: [Generator] = [], stateList: [(String, RunState)],
+              setup: TrainingSetup = .current, onReplay: (Int) -> Void = { _ in }) throws {
     self.log = log
     self.epochs = epochs
-    self.state = state.map { ($0.key, $0.value) }
+    self.state = stateList.map { (name: $0.0, piece: $0.1) }
     self.shuffling = shuffling
     orderAtEpochStart = shuffling.map(\.state)
     store = setup.checkpoints
     key = store?.key(for: log) ?? (log.model ?? log.chapter)
     verbose = setup.verbose
-    if let store, let saved = store.resumedState(key) { try restore(saved, from: store.path) }
+    if let store, let saved = store.resumedState(key) { try restore(saved, from: store.path, onReplay: onReplay) }
     if store != nil && !finished {
       Interrupt.catchCtrlC()
       catchingCtrlC = true
@@ -177,7 +185,7 @@ public final class TrainingRun {
   }
 
   /// Loads this model's state from the resumed checkpoint and prints its finished epochs again.
-  func restore(_ saved: [(String, Tensor)], from source: String) throws {
+  func restore(_ saved: [(String, Tensor)], from source: String, onReplay: (Int) -> Void) throws {
     let entries = Dictionary(saved, uniquingKeysWith: { a, _ in a })
     func damaged(_ name: String) -> ChapterError {
       ChapterError("cannot resume [\(key)]: \(source) has no valid '\(name)' (the checkpoint is damaged); run without --resume to start over")
@@ -217,6 +225,7 @@ public final class TrainingRun {
     print("[\(key)] resumed from the checkpoint: \(done)")
     for (n, h) in history.enumerated() {
       log.replayEpoch(n + 1, of: epochs, metrics: h.metrics, seconds: h.seconds, examples: h.examples)
+      onReplay(n + 1)
     }
   }
 }

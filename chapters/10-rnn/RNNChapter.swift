@@ -13,6 +13,7 @@ enum Defaults: ChapterDefaults {
   static let epochs = 70
   static let batchSize = 1024
   static let lr = 1.0
+  static let resumable = true
 }
 
 /// The parts of the chapter, in the textbook's order: sequence models (§9.1), text and Zipf's law
