@@ -32,8 +32,12 @@ import TorchlightOptim
 /// A chapter that trains several models gives each its own log (named by `model:`) and run; they
 /// share the one checkpoint file, each under its model's name, and a resumed chapter replays the
 /// models it had finished instead of training them again.
+///
+/// A loop that counts steps and prints lines of its own (no `TrainingLog`) takes a run made with
+/// `init(name:epochs:state:onReplay:)`: its "epochs" are the stretches of steps between two of its
+/// lines, `endEpoch()` takes no metrics, and `onReplay` prints the restored lines again.
 public final class TrainingRun {
-  public let log: TrainingLog
+  public let log: TrainingLog?
   public let epochs: Int
   /// The epoch under way, or the next to start (`epochs + 1` once training is over).
   public private(set) var epoch = 1
@@ -68,16 +72,30 @@ public final class TrainingRun {
     try self.init(log: log, epochs: epochs, shuffling: shuffling, stateList: state.map { ($0.key, $0.value) }, setup: setup, onReplay: onReplay)
   }
 
+  /// A run of a loop without a `TrainingLog`, kept in the checkpoint under `name`; `onReplay(k)`
+  /// prints the k-th restored stretch's line again.
+  public convenience init(name: String, epochs: Int, shuffling: [Generator] = [], state: KeyValuePairs<String, RunState>,
+                          setup: TrainingSetup = .current, onReplay: (Int) -> Void) throws {
+    try self.init(log: nil, name: name, epochs: epochs, shuffling: shuffling, stateList: state.map { ($0.key, $0.value) },
+                  setup: setup, onReplay: onReplay)
+  }
+
   /// `init(log:epochs:shuffling:state:)` with the state as an array (which code can build).
-  public init(log: TrainingLog, epochs: Int, shuffling: [Generator] = [], stateList: [(String, RunState)],
-              setup: TrainingSetup = .current, onReplay: (Int) -> Void = { _ in }) throws {
+  public convenience init(log: TrainingLog, epochs: Int, shuffling: [Generator] = [], stateList: [(String, RunState)],
+                          setup: TrainingSetup = .current, onReplay: (Int) -> Void = { _ in }) throws {
+    try self.init(log: log, name: nil, epochs: epochs, shuffling: shuffling, stateList: stateList, setup: setup, onReplay: onReplay)
+  }
+
+  init(log: TrainingLog?, name: String?, epochs: Int, shuffling: [Generator], stateList: [(String, RunState)],
+       setup: TrainingSetup, onReplay: (Int) -> Void) throws {
     self.log = log
     self.epochs = epochs
     self.state = stateList.map { (name: $0.0, piece: $0.1) }
     self.shuffling = shuffling
     orderAtEpochStart = shuffling.map(\.state)
     store = setup.checkpoints
-    key = store?.key(for: log) ?? (log.model ?? log.chapter)
+    let base = log.map { $0.model ?? $0.chapter } ?? name ?? "run"
+    key = store?.key(for: base) ?? base
     verbose = setup.verbose
     if let store, let saved = store.resumedState(key) { try restore(saved, from: store.path, onReplay: onReplay) }
     if store != nil && !finished {
@@ -91,15 +109,16 @@ public final class TrainingRun {
   /// Starts the next epoch of `batches` steps in the log and returns its number, or nil when
   /// training is over. An epoch interrupted in the middle continues: its shuffling generators
   /// are set back to draw the same order, and `position` says where to start.
-  public func startEpoch(batches: Int) -> Int? {
+  /// (`batches` is read only when there is an epoch to start.)
+  public func startEpoch(batches: @autoclosure () -> Int) -> Int? {
     guard !finished else {
       stopCatching()
       return nil
     }
-    self.batches = batches
-    log.startEpoch(epoch, of: epochs, batches: batches)
+    self.batches = batches()
+    log?.startEpoch(epoch, of: epochs, batches: self.batches)
     for (g, words) in zip(shuffling, orderAtEpochStart) { g.state = words }
-    if position > 0 { log.continueEpoch(batches: position, examples: loggedExamples, seconds: loggedSeconds) }
+    if position > 0 { log?.continueEpoch(batches: position, examples: loggedExamples, seconds: loggedSeconds) }
     return epoch
   }
 
@@ -108,17 +127,17 @@ public final class TrainingRun {
   public func stepDone(_ count: Int = 1) throws {
     position += count
     if store != nil, Interrupt.requested, position < batches {
-      (loggedExamples, loggedSeconds) = log.epochProgress
+      if let log { (loggedExamples, loggedSeconds) = log.epochProgress }
       throw interrupted()
     }
   }
 
   /// Ends the epoch: prints and records its metrics through the log, then saves a checkpoint
   /// when one is due (every `--checkpoint-every` epochs, after the last, after Ctrl-C).
-  public func endEpoch(_ metrics: KeyValuePairs<String, Double>) throws {
+  public func endEpoch(_ metrics: KeyValuePairs<String, Double> = [:]) throws {
     let ordered = metrics.map { ($0.key, $0.value) }
-    log.endEpoch(ordered: ordered)
-    history.append((ordered, log.epochSeconds.last ?? 0, log.examples))
+    log?.endEpoch(ordered: ordered)
+    history.append((ordered, log?.epochSeconds.last ?? 0, log?.examples ?? 0))
     epoch += 1
     position = 0
     (loggedExamples, loggedSeconds) = (0, 0)
@@ -211,6 +230,9 @@ public final class TrainingRun {
     }
     Generator.global.state = global
     orderAtEpochStart = orders
+    // Set now, not only when the next epoch starts: a finished run's generators go on to whatever
+    // the chapter draws from them next.
+    for (g, words) in zip(shuffling, orders) { g.state = words }
     resumed = true
     (epoch, position) = (progress[1], progress[2])
     (loggedExamples, loggedSeconds) = (Int(soFar[0]), soFar[1])
@@ -224,7 +246,7 @@ public final class TrainingRun {
       + (position > 0 ? ", \(position) steps into epoch \(epoch)" : "")
     print("[\(key)] resumed from the checkpoint: \(done)")
     for (n, h) in history.enumerated() {
-      log.replayEpoch(n + 1, of: epochs, metrics: h.metrics, seconds: h.seconds, examples: h.examples)
+      log?.replayEpoch(n + 1, of: epochs, metrics: h.metrics, seconds: h.seconds, examples: h.examples)
       onReplay(n + 1)
     }
   }
