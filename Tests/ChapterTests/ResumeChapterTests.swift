@@ -147,7 +147,7 @@ import Testing
   }
 
   @Test func chaptersWithLoopsOfTheirOwnRefuseTheOptions() throws {
-    let run = try runChapter("attention", ["--quick", "--output", temporaryFolder("resume-attention"), "--resume"])
+    let run = try runChapter("linear-regression", ["--quick", "--output", temporaryFolder("resume-linear"), "--resume"])
     #expect(run.status == 2)
     #expect(run.stderr.contains("loops of its own"), "\(run.stderr)")
     let ema = try runChapter("gan", ["--quick", "--output", temporaryFolder("resume-gan-ema"), "--ema", "0.99"])
