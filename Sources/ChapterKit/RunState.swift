@@ -69,6 +69,17 @@ public struct RunState {
              load: { set(try values($0)) })
   }
 
+  /// A classifier's finished epochs (training and test loss and accuracy), four float64 columns.
+  public static func history(_ get: @escaping () -> [EpochStats], _ set: @escaping ([EpochStats]) -> Void) -> RunState {
+    rows({ get().map { [$0.trainLoss, $0.trainAccuracy, $0.testLoss, $0.testAccuracy] } }, { rows in
+      set(rows.map { r in
+        var e = EpochStats()
+        (e.trainLoss, e.trainAccuracy, e.testLoss, e.testAccuracy) = (r[0], r[1], r[2], r[3])
+        return e
+      })
+    })
+  }
+
   /// Rows of numbers of one length (a figure's snapshot after each epoch), as a float64 matrix.
   public static func rows(_ get: @escaping () -> [[Double]], _ set: @escaping ([[Double]]) -> Void) -> RunState {
     RunState(save: {
