@@ -104,7 +104,7 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
     guard accumulate >= 1 else { throw ValidationError("--accumulate must be at least 1, got \(accumulate)") }
     if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must lie in [0, 1), got \(ema); 0.999 is a common choice") }
     if !D.resumable && (resuming || checkpointEveryGiven != nil) {
-      throw ValidationError("--resume and --checkpoint-every do not work in \(D.chapter): it trains with loops of its own that write no checkpoints")
+      throw ValidationError("--resume and --checkpoint-every do not work in \(D.chapter): it writes no checkpoints")
     }
     if !D.trainsThroughFit && (ema != nil || accumulate != 1) {
       throw ValidationError("--ema and --accumulate work in the chapters that train through the shared loop (mlp, optimizers, cnn, normalization, modern-cnn); \(D.chapter) trains with loops of its own")

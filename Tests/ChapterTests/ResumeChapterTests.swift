@@ -146,10 +146,8 @@ import Testing
                                         interruptAfter: 0.3)
   }
 
-  @Test func chaptersWithLoopsOfTheirOwnRefuseTheOptions() throws {
-    let run = try runChapter("linear-regression", ["--quick", "--output", temporaryFolder("resume-linear"), "--resume"])
-    #expect(run.status == 2)
-    #expect(run.stderr.contains("loops of its own"), "\(run.stderr)")
+  /// `--ema` and `--accumulate` work in `fit` only (see also `TrainingOptionsTests`).
+  @Test func chaptersWithLoopsOfTheirOwnRefuseTheOptionsOfFit() throws {
     let ema = try runChapter("gan", ["--quick", "--output", temporaryFolder("resume-gan-ema"), "--ema", "0.99"])
     #expect(ema.status == 2)
     #expect(ema.stderr.contains("loops of its own"), "\(ema.stderr)")
