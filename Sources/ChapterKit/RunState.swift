@@ -63,9 +63,9 @@ public struct RunState {
   }
 
   /// Numbers the loop keeps (losses so far, sums of the epoch under way), as float64: exact.
-  /// `nil` values are kept as NaN by the caller if it needs them (`lastFinite ?? .nan`).
+  /// An optional is kept as NaN for nil (`lastFinite ?? .nan`).
   public static func numbers(_ get: @escaping () -> [Double], _ set: @escaping ([Double]) -> Void) -> RunState {
-    RunState(save: { [("values", Tensor(get(), shape: [get().count], dtype: .float64))] },
+    RunState(save: { let values = get(); return [("values", Tensor(values, shape: [values.count], dtype: .float64))] },
              load: { set(try values($0)) })
   }
 

@@ -120,7 +120,7 @@ import Testing
   /// cannot be resumed.
   @Test func ownLoopsResumeToTheSameNumbers() throws {
     let arguments = ["--part", "gaussian", "--quick", "--threads", "1", "--checkpoint-every", "1"]
-    let folder = try Self.expectResumedRunsMatch("gan", arguments, interruptAfter: 0.5)
+    let folder = try Self.expectResumedRunsMatch("gan", arguments, interruptAfter: 0.1)
     let saved = "\(folder)/checkpoint.safetensors"
     let savedBytes = try Data(contentsOf: URL(fileURLWithPath: saved))
     let otherOptions = try runChapter("gan", arguments + ["--output", temporaryFolder("resume-gan-opt"), "--seed", "3", "--resume", saved])
@@ -142,8 +142,11 @@ import Testing
   /// Chapter 10's two autoregressive models of the sine, one after the other in one checkpoint:
   /// a resumed run replays the finished model and continues the other.
   @Test func ownLoopsOfSeveralModelsResumeToTheSameNumbers() throws {
-    _ = try Self.expectResumedRunsMatch("rnn", ["--part", "sine", "--sine-epochs", "8", "--threads", "1", "--checkpoint-every", "1"],
-                                        interruptAfter: 0.3)
+    // An epoch takes a few hundredths of a second: Ctrl-C as soon as the first checkpoint is
+    // seen lands in the first model's training (between the two models, it would stop the run
+    // without a checkpoint of the second, as it does any program).
+    _ = try Self.expectResumedRunsMatch("rnn", ["--part", "sine", "--sine-epochs", "12", "--threads", "1", "--checkpoint-every", "1"],
+                                        interruptAfter: 0)
   }
 
   /// `--ema` and `--accumulate` work in `fit` only (see also `TrainingOptionsTests`).
