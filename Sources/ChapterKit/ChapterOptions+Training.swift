@@ -67,7 +67,7 @@ extension ChapterOptions {
     return resumeFrom
   }
 
-  /// What `apply()` hands to `fit`: accumulation, EMA, and the checkpoint store, read from the
+  /// What `apply()` hands to `fit` and `TrainingRun`: accumulation, EMA, and the checkpoint store, read from the
   /// checkpoint being resumed. A checkpoint that cannot be resumed (missing, corrupt, another
   /// chapter's, other options) ends the run here, in one line, before anything trains.
   func prepareTraining() -> TrainingSetup {
@@ -75,8 +75,8 @@ extension ChapterOptions {
     // checkpoint writer reports, not kill the process with SIGXFSZ.
     signal(SIGXFSZ, SIG_IGN)
     var setup = TrainingSetup(accumulate: accumulate, emaDecay: ema, verbose: verbose)
-    // Chapters with loops of their own (which refuse --resume) write no checkpoints.
-    guard D.trainsThroughFit, checkpointEvery > 0 || resuming else { return setup }
+    // Chapters with loops that do not checkpoint (which refuse --resume) write no checkpoints.
+    guard D.resumable, checkpointEvery > 0 || resuming else { return setup }
     let store = CheckpointStore(path: (output as NSString).appendingPathComponent(CheckpointStore.fileName),
                                 every: checkpointEvery, chapter: D.chapter, recipe: recipe)
     if resuming {

@@ -9,13 +9,21 @@ public protocol ChapterDefaults {
   static var epochs: Int { get }
   static var batchSize: Int { get }
   static var lr: Double { get }
-  /// True for a chapter whose models all train through `fit`: only those accept `--resume`,
-  /// `--checkpoint-every`, `--ema` and `--accumulate` (a chapter with loops of its own refuses them).
+  /// True for a chapter whose models all train through `fit`: only those accept `--ema` and
+  /// `--accumulate` (a chapter with loops of its own refuses them).
   static var trainsThroughFit: Bool { get }
+  /// True for a chapter whose every training loop checkpoints (through `fit` or a `TrainingRun`):
+  /// only those accept `--resume` and `--checkpoint-every`. Defaults to `trainsThroughFit`.
+  static var resumable: Bool { get }
+  /// What an "epoch" of `--checkpoint-every` is in this chapter, when some of its loops count
+  /// something else (groups of steps), added to `--help`; empty when every loop counts epochs.
+  static var checkpointUnit: String { get }
 }
 
 extension ChapterDefaults {
   public static var trainsThroughFit: Bool { false }
+  public static var resumable: Bool { trainsThroughFit }
+  public static var checkpointUnit: String { "" }
 }
 
 /// The options every chapter accepts (`--epochs --batch-size --lr --seed --threads --quick
@@ -64,7 +72,7 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
                              valueName: "DIR"))
   public var tensorboard: String?
   @Option(name: .customLong("checkpoint-every"), parsing: .unconditional,
-          help: ArgumentHelp("Write the training state to <output>/checkpoint.safetensors every N epochs and after each model's last epoch (0: never). (default: 1; 0 with --quick)", valueName: "N"))
+          help: ArgumentHelp("Write the training state to <output>/checkpoint.safetensors every N epochs and after each model's last epoch (0: never)\(D.checkpointUnit.isEmpty ? "" : "; " + D.checkpointUnit). Ctrl-C also writes it, after the step under way. (default: 1; 0 with --quick)", valueName: "N"))
   var checkpointEveryGiven: Int?
 
   /// Epochs between checkpoints: `--checkpoint-every`, else 1, or 0 (none) for a `--quick` run
@@ -95,8 +103,11 @@ public struct ChapterOptions<D: ChapterDefaults>: ParsableArguments {
     guard (checkpointEveryGiven ?? 0) >= 0 else { throw ValidationError("--checkpoint-every must be 0 (never) or more, got \(checkpointEvery)") }
     guard accumulate >= 1 else { throw ValidationError("--accumulate must be at least 1, got \(accumulate)") }
     if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must lie in [0, 1), got \(ema); 0.999 is a common choice") }
-    if !D.trainsThroughFit && (resuming || checkpointEveryGiven != nil || ema != nil || accumulate != 1) {
-      throw ValidationError("--resume, --checkpoint-every, --ema and --accumulate work in the chapters that train through the shared loop (mlp, optimizers, cnn, normalization, modern-cnn); \(D.chapter) trains with loops of its own")
+    if !D.resumable && (resuming || checkpointEveryGiven != nil) {
+      throw ValidationError("--resume and --checkpoint-every do not work in \(D.chapter): it writes no checkpoints")
+    }
+    if !D.trainsThroughFit && (ema != nil || accumulate != 1) {
+      throw ValidationError("--ema and --accumulate work in the chapters that train through the shared loop (mlp, optimizers, cnn, normalization, modern-cnn); \(D.chapter) trains with loops of its own")
     }
     guard (epochsGiven ?? 0) >= 0 else { throw ValidationError("--epochs must be 0 or more, got \(epochs)") }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }

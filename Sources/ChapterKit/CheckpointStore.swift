@@ -6,7 +6,7 @@ import TorchlightNN
 /// the last complete state and never a torn one; when a write fails (a full disk), the previous
 /// file stays and training goes on.
 ///
-/// It holds a state for each model the run has trained through `fit` so far (a chapter may train
+/// It holds a state for each model the run has trained through `fit` or a `TrainingRun` so far (a chapter may train
 /// several in turn), under the model's name: `concise/model.1.weight`, `concise/optimizer.…`,
 /// `concise/rng.global`, `concise/fit.history`, … (see `FitState`). Its `__metadata__` names the
 /// chapter and records the options the run was started with, so a resume with other options or
@@ -68,8 +68,10 @@ public final class CheckpointStore {
 
   /// The name a model's state is kept under: its log's model name (or the chapter's), with a
   /// number added if the run trains a second model of that name.
-  func key(for log: TrainingLog) -> String {
-    let base = log.model ?? log.chapter
+  func key(for log: TrainingLog) -> String { key(for: log.model ?? log.chapter) }
+
+  /// `key(for:)` of a run named `base` (a loop without a log).
+  func key(for base: String) -> String {
     var key = base, n = 2
     while keysInUse.contains(key) { key = "\(base)-\(n)"; n += 1 }
     keysInUse.insert(key)

@@ -14,10 +14,11 @@ import Testing
       .map { withoutTimings($0).replacingOccurrences(of: #"examples_per_sec=[0-9.]+"#, with: "examples_per_sec=_", options: .regularExpression) }
   }
 
-  /// Starts the chapter, waits for its first checkpoint, sends `signal` (after `delay` seconds)
-  /// and returns how it ended.
-  static func interrupted(_ output: String, signal: Int32, delay: Double) throws -> ChapterRun {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mlp")
+  /// Starts the chapter (chapter 05's dropout pair unless told), waits for its first checkpoint,
+  /// sends `signal` (after `delay` seconds) and returns how it ended.
+  static func interrupted(_ output: String, signal: Int32, delay: Double, chapter: String = "mlp",
+                          arguments: [String] = arguments) throws -> ChapterRun {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(chapter)
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments + ["--output", output]
@@ -93,9 +94,65 @@ import Testing
     #expect(try Data(contentsOf: URL(fileURLWithPath: corrupt)).count == savedBytes.count / 2)
   }
 
-  @Test func chaptersWithLoopsOfTheirOwnRefuseTheOptions() throws {
-    let run = try runChapter("rnn", ["--quick", "--output", temporaryFolder("resume-rnn"), "--resume"])
-    #expect(run.status == 2)
-    #expect(run.stderr.contains("loops of its own"), "\(run.stderr)")
+  /// Kills `chapter` run with `arguments` after its first checkpoint (SIGKILL at once, then
+  /// Ctrl-C a little later, in the middle of an epoch), resumes it each time, and expects the
+  /// numbers of an uninterrupted run. Returns the folder of the Ctrl-C'd run, with its checkpoint.
+  static func expectResumedRunsMatch(_ chapter: String, _ arguments: [String], interruptAfter delay: Double,
+                                     sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    let whole = try runChapter(chapter, arguments + ["--output", temporaryFolder("resume-\(chapter)-whole")])
+    #expect(whole.status == 0, "\(whole.stderr)", sourceLocation: sourceLocation)
+    let expected = numbers(whole)
+    for (signal, wait) in [(SIGKILL, 0.0), (SIGINT, delay)] {
+      let folder = temporaryFolder("resume-\(chapter)-\(signal)")
+      let stopped = try interrupted(folder, signal: signal, delay: wait, chapter: chapter, arguments: arguments)
+      #expect(stopped.status == (signal == SIGINT ? 130 : SIGKILL), "\(stopped.stdout)\n\(stopped.stderr)", sourceLocation: sourceLocation)
+      let resumed = try runChapter(chapter, arguments + ["--output", folder, "--resume"])
+      #expect(resumed.status == 0, "\(resumed.stderr)", sourceLocation: sourceLocation)
+      #expect(resumed.stdout.contains("resumed from the checkpoint"), "\(resumed.stdout)", sourceLocation: sourceLocation)
+      #expect(numbers(resumed) == expected, "\(signal): \(resumed.stdout)", sourceLocation: sourceLocation)
+      if signal == SIGINT { return folder }
+    }
+    return ""
+  }
+
+  /// A training loop of a chapter's own (`TrainingRun`), on the GAN of d2l §20.1 (two players,
+  /// two optimizers, a shuffling generator and a noise generator); then the checkpoints that
+  /// cannot be resumed.
+  @Test func ownLoopsResumeToTheSameNumbers() throws {
+    let arguments = ["--part", "gaussian", "--quick", "--threads", "1", "--checkpoint-every", "1"]
+    let folder = try Self.expectResumedRunsMatch("gan", arguments, interruptAfter: 0.1)
+    let saved = "\(folder)/checkpoint.safetensors"
+    let savedBytes = try Data(contentsOf: URL(fileURLWithPath: saved))
+    let otherOptions = try runChapter("gan", arguments + ["--output", temporaryFolder("resume-gan-opt"), "--seed", "3", "--resume", saved])
+    #expect(otherOptions.status == 1)
+    #expect(otherOptions.stderr.contains("--seed 0") && otherOptions.stderr.contains("--seed 3")
+            && otherOptions.stderr.split(separator: "\n").count == 1, "\(otherOptions.stderr)")
+    let otherChapter = try runChapter("rnn", ["--part", "sine", "--output", temporaryFolder("resume-rnn-gan"), "--resume", saved])
+    #expect(otherChapter.status == 1)
+    #expect(otherChapter.stderr.contains("chapter gan") && otherChapter.stderr.split(separator: "\n").count == 1, "\(otherChapter.stderr)")
+    let corrupt = temporaryFolder("resume-gan-corrupt") + "/checkpoint.safetensors"
+    try savedBytes.prefix(savedBytes.count - 100).write(to: URL(fileURLWithPath: corrupt))
+    let damaged = try runChapter("gan", arguments + ["--output", temporaryFolder("resume-gan-corrupt-out"), "--resume", corrupt])
+    #expect(damaged.status == 1)
+    #expect(damaged.stderr.contains("truncated") && damaged.stderr.split(separator: "\n").count == 1, "\(damaged.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: saved)) == savedBytes)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: corrupt)).count == savedBytes.count - 100)
+  }
+
+  /// Chapter 10's two autoregressive models of the sine, one after the other in one checkpoint:
+  /// a resumed run replays the finished model and continues the other.
+  @Test func ownLoopsOfSeveralModelsResumeToTheSameNumbers() throws {
+    // An epoch takes a few hundredths of a second: Ctrl-C as soon as the first checkpoint is
+    // seen lands in the first model's training (between the two models, it would stop the run
+    // without a checkpoint of the second, as it does any program).
+    _ = try Self.expectResumedRunsMatch("rnn", ["--part", "sine", "--sine-epochs", "12", "--threads", "1", "--checkpoint-every", "1"],
+                                        interruptAfter: 0)
+  }
+
+  /// `--ema` and `--accumulate` work in `fit` only (see also `TrainingOptionsTests`).
+  @Test func chaptersWithLoopsOfTheirOwnRefuseTheOptionsOfFit() throws {
+    let ema = try runChapter("gan", ["--quick", "--output", temporaryFolder("resume-gan-ema"), "--ema", "0.99"])
+    #expect(ema.status == 2)
+    #expect(ema.stderr.contains("loops of its own"), "\(ema.stderr)")
   }
 }

@@ -16,6 +16,14 @@ private enum OwnLoopDefaults: ChapterDefaults {
   static let lr = 0.1
 }
 
+private enum ResumableOwnLoopDefaults: ChapterDefaults {
+  static let chapter = "resumable-own-loop-test"
+  static let epochs = 10
+  static let batchSize = 32
+  static let lr = 0.1
+  static let resumable = true
+}
+
 @Suite("ChapterKit: resume, EMA and accumulation options") struct TrainingOptionsTests {
   /// `--resume` takes an optional path: the next word when it is not an option.
   @Test func resumeTakesAnOptionalPath() {
@@ -43,6 +51,11 @@ private enum OwnLoopDefaults: ChapterDefaults {
       #expect(throws: (any Error).self, "\(flag)") { try ChapterOptions<OwnLoopDefaults>.parse(["--output", output] + flag) }
     }
     #expect(try ChapterOptions<OwnLoopDefaults>.parse(["--output", output]).accumulate == 1)
+    // A loop of a chapter's own that goes through a `TrainingRun` resumes, but has no EMA or accumulation.
+    #expect(try ChapterOptions<ResumableOwnLoopDefaults>.parse(["--output", output, "--resume", "--checkpoint-every", "2"]).resuming)
+    for flag in [["--ema", "0.9"], ["--accumulate", "2"]] {
+      #expect(throws: (any Error).self, "\(flag)") { try ChapterOptions<ResumableOwnLoopDefaults>.parse(["--output", output] + flag) }
+    }
   }
 
   /// The recipe compared on resume holds what changes the numbers, not where or how fast.

@@ -11,6 +11,7 @@ enum Defaults: ChapterDefaults {
   static let epochs = 3
   static let batchSize = 10
   static let lr = 0.03
+  static let resumable = true
 }
 
 /// `swift run -c release linear-regression`: fit y = Xw + b + noise by minibatch SGD, first
@@ -44,13 +45,13 @@ struct LinearRegression: ParsableCommand {
 
     print("From scratch (hand-written model, loss and SGD):")
     let scratchLog = TrainingLog(chapter: Defaults.chapter, model: "scratch", output: options.output, plotTerminal: options.plotTerminal)
-    let scratch = trainFromScratch(features: features, labels: labels, epochs: options.epochs, batchSize: options.batchSize,
+    let scratch = try trainFromScratch(features: features, labels: labels, epochs: options.epochs, batchSize: options.batchSize,
                                    lr: options.lr, generator: g, log: scratchLog)
     report("scratch", scratch)
 
     print("\nConcise (Linear + \(loss == .mse ? "mseLoss" : "huberLoss") + SGD):")
     let conciseLog = TrainingLog(chapter: Defaults.chapter, model: "concise", output: options.output, plotTerminal: options.plotTerminal)
-    let concise = trainConcise(features: features, labels: labels, epochs: options.epochs, batchSize: options.batchSize,
+    let concise = try trainConcise(features: features, labels: labels, epochs: options.epochs, batchSize: options.batchSize,
                                lr: options.lr, loss: loss, generator: g, log: conciseLog)
     report("concise", concise)
     let agree = zip(scratch.w + [scratch.b], concise.w + [concise.b]).map { Swift.abs($0 - $1) }.max() ?? 0

@@ -32,16 +32,17 @@ func sgd(_ params: [Tensor], lr: Double, batchSize: Int) {
 
 /// Linear regression with nothing but tensors and autograd.
 func trainFromScratch(features: Tensor, labels: Tensor, epochs: Int, batchSize: Int, lr: Double,
-                      generator: Generator, log: TrainingLog) -> RegressionRun {
+                      generator: Generator, log: TrainingLog) throws -> RegressionRun {
   let w = Tensor.normal([features.shape[1], 1], mean: 0, std: 0.01, generator: generator).requiringGrad()
   let b = Tensor.zeros([1]).requiringGrad()
   var run = RegressionRun(w: [], b: 0)
   func recordPosition() { let v = w.toDoubles(); run.path.append((v[0], v.count > 1 ? v[1] : 0)) }
   recordPosition()
-  for epoch in 1...max(epochs, 1) where epochs > 0 {
+  let training = try TrainingRun(log: log, epochs: epochs, shuffling: [generator],
+                                 state: ["parameters": .parameters([w, b]), "run": RegressionRun.state({ run }, { run = $0 })])
+  while training.startEpoch(batches: (features.shape[0] + batchSize - 1) / batchSize) != nil {
     let batches = minibatchIndices(count: features.shape[0], batchSize: batchSize, generator: generator)
-    log.startEpoch(epoch, of: epochs, batches: batches.count)
-    for batch in batches {
+    for batch in batches[training.position...] {
       let x = features.indexSelect(axis: 0, index: batch), y = labels.indexSelect(axis: 0, index: batch)
       let loss = squaredLoss(linreg(x, w, b), y)
       loss.sum().backward()
@@ -49,13 +50,37 @@ func trainFromScratch(features: Tensor, labels: Tensor, epochs: Int, batchSize: 
       sgd([w, b], lr: lr, batchSize: batch.count)
       recordPosition()
       log.batchDone(examples: batch.count)
+      try training.stepDone()
     }
     log.trainingDone()
     let full = withNoGrad { squaredLoss(linreg(features, w, b), labels).mean().item() }
     run.epochLosses.append(full)
-    log.endEpoch(["loss": full])
+    try training.endEpoch(["loss": full])
   }
   run.w = w.toDoubles()
   run.b = b.item()
   return run
+}
+
+extension RegressionRun {
+  /// What a checkpoint keeps of the run so far (`--checkpoint-every`, `--resume`): the losses and
+  /// the path, read through `get` and written back through `set`.
+  static func state(_ get: @escaping () -> RegressionRun, _ set: @escaping (RegressionRun) -> Void) -> RunState {
+    RunState(save: {
+      let r = get()
+      return [("epoch_losses", Tensor(r.epochLosses, shape: [r.epochLosses.count], dtype: .float64)),
+              ("step_losses", Tensor(r.stepLosses, shape: [r.stepLosses.count], dtype: .float64)),
+              ("path", Tensor(r.path.flatMap { [$0.0, $0.1] }, shape: [r.path.count, 2], dtype: .float64))]
+    }, load: { saved in
+      let entries = Dictionary(saved, uniquingKeysWith: { a, _ in a })
+      guard let e = entries["epoch_losses"], let s = entries["step_losses"], let p = entries["path"] else {
+        throw ChapterError("the checkpoint does not hold a linear regression run")
+      }
+      var r = get()
+      r.epochLosses = e.toDoubles(); r.stepLosses = s.toDoubles()
+      let xy = p.toDoubles()
+      r.path = stride(from: 0, to: xy.count, by: 2).map { (xy[$0], xy[$0 + 1]) }
+      set(r)
+    })
+  }
 }

@@ -11,6 +11,7 @@ enum Defaults: ChapterDefaults {
   static let epochs = 10
   static let batchSize = 256
   static let lr = 0.1
+  static let resumable = true
 }
 
 /// `swift run -c release softmax-regression`: a linear classifier of Fashion-MNIST, first with a
@@ -38,7 +39,8 @@ struct SoftmaxRegression: ParsableCommand {
       loss: { crossEntropyByHand($0, $1).mean() },
       zeroGrad: { for p in model.parameters { p.zeroGrad() } },
       step: { sgdByHand(model.parameters, lr: options.lr) },
-      data: data, epochs: epochs, batchSize: options.batchSize, generator: Generator.global.spawn(), log: scratchLog)
+      data: data, epochs: epochs, batchSize: options.batchSize, generator: Generator.global.spawn(), log: scratchLog,
+      checkpointed: [("parameters", .parameters(model.parameters))])
 
     print("\nConcise: Linear(784 → 10) + crossEntropy + SGD")
     let net = Linear(inFeatures: 784, outFeatures: 10)
@@ -53,7 +55,8 @@ struct SoftmaxRegression: ParsableCommand {
       loss: { crossEntropy(logits: $0, targets: $1) },
       zeroGrad: { optimizer.zeroGrad() },
       step: { optimizer.step() },
-      data: data, epochs: epochs, batchSize: options.batchSize, generator: Generator.global.spawn(), log: conciseLog)
+      data: data, epochs: epochs, batchSize: options.batchSize, generator: Generator.global.spawn(), log: conciseLog,
+      checkpointed: [("model", .module(net)), ("optimizer", .optimizer(optimizer))])
 
     let scores = withNoGrad { net(test.images.reshaped(-1, 784)) }
     let plotter = Plotter(directory: options.output)

@@ -45,8 +45,8 @@ func runBidirectionalPart(_ chapter: RNNChapter, _ plotter: Plotter, corpus: Cha
   """)
   let steps = chapter.options.quick ? 40 : 300, batchSize = 64, numSteps = 32
   let space = Int64(corpus.vocabulary[" "])
-  let loader = LanguageModelLoader(corpus.train, batchSize: batchSize, numSteps: numSteps, sampling: .random,
-                                   generator: Generator(seed: chapter.options.seed &+ 7))
+  let order = Generator(seed: chapter.options.seed &+ 7)
+  let loader = LanguageModelLoader(corpus.train, batchSize: batchSize, numSteps: numSteps, sampling: .random, generator: order)
   let heldOut = LanguageModelDataset(corpus.validation, numSteps: numSteps)
   let evaluation = heldOut.batch(at: Array(0..<min(512, heldOut.count)))
   let baseline = 1 - (evaluation.targets .== Double(space)).float().mean().item()
@@ -55,23 +55,28 @@ func runBidirectionalPart(_ chapter: RNNChapter, _ plotter: Plotter, corpus: Cha
     let tagger = CharTagger(bidirectional: bidirectional, vocabularySize: corpus.vocabulary.count,
                             hiddens: chapter.hiddens, seed: chapter.options.seed)
     let optimizer = Adam(parameters: tagger.parameters, lr: 0.01)
-    var done = 0
-    while done < steps {
-      for (inputs, targets) in loader where done < steps {
+    let name = bidirectional ? "bi-gru" : "gru"
+    // Checkpointed once per pass over the text (the last pass may stop early).
+    let run = try TrainingRun(name: "\(name)-tagger", epochs: (steps + loader.count - 1) / loader.count, shuffling: [order],
+                              state: ["model": .parameters(tagger.parameters), "optimizer": .optimizer(optimizer)], onReplay: { _ in })
+    while let pass = run.startEpoch(batches: min(loader.count, steps - (run.epoch - 1) * loader.count)) {
+      var batches = loader.makeIterator()
+      for _ in 0..<run.position { _ = batches.next() }       // trained before the interruption
+      while run.position < min(loader.count, steps - (pass - 1) * loader.count), let (inputs, targets) = batches.next() {
         let labels = (targets .== Double(space)).long()
         let loss = crossEntropy(logits: tagger(inputs).reshaped(-1, 2), targets: labels.reshaped(-1))
-        try checkFinite(loss.item(), epoch: 1, step: done + 1, lastFinite: nil)
+        try checkFinite(loss.item(), epoch: 1, step: (pass - 1) * loader.count + run.position + 1, lastFinite: nil)
         loss.backward()
         optimizer.step()
         optimizer.zeroGrad()
-        done += 1
+        try run.stepDone()
       }
+      try run.endEpoch()
     }
     let accuracy = withNoGrad {
       let predicted = tagger(evaluation.inputs).argmax(axis: -1)
       return (predicted .== (evaluation.targets .== Double(space)).long()).float().mean().item()
     }
-    let name = bidirectional ? "bi-gru" : "gru"
     rows.append((name, accuracy))
     print("  \(bidirectional ? "bidirectional GRU" : "one-direction GRU"): held-out accuracy \(String(format: "%.4f", accuracy)) after \(steps) Adam steps")
     printResult(chapter: Defaults.chapter, model: "\(name)-tagger", ["test_acc": accuracy], extra: ["steps": "\(steps)"])

@@ -69,7 +69,7 @@ func trainModuleLanguageModel(_ kind: RecurrentModel, _ chapter: RNNChapter, cor
   let optimizer = SGD(parameters: model.parameters, lr: lr)
   let log = TrainingLog(chapter: Defaults.chapter, model: kind.rawValue, output: chapter.options.output,
                         plotTerminal: chapter.options.plotTerminal, rateUnit: "tok/s")
-  let history = try trainLanguageModel(model, corpus: corpus, settings: settings, update: {
+  let history = try trainLanguageModel(model, corpus: corpus, settings: settings, optimizer: optimizer, update: {
     _ = clipGradNorm(model.parameters, maxNorm: 1)
     optimizer.step()
     optimizer.zeroGrad()

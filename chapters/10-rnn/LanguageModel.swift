@@ -2,6 +2,7 @@ import ChapterKit
 import Foundation
 import TorchlightData
 import TorchlightNN
+import TorchlightOptim
 
 /// A recurrent network's state between calls: one tensor for a plain RNN or GRU (the hidden
 /// state H), two for an LSTM (H and the memory cell C), one per layer and direction for deeper
@@ -84,40 +85,65 @@ struct LanguageModelSettings {
 /// reports one line per epoch: training perplexity (exp of the mean cross-entropy over the
 /// epoch's batches), held-out perplexity, tokens per second; every `sampleEvery` epochs (and
 /// after the last) a greedy continuation of the prefix.
+///
+/// With `--checkpoint-every` or `--resume`, a `TrainingRun` saves and restores the parameters,
+/// the `optimizer` (if the update uses one), the loader's generator, the state carried between
+/// batches and the history.
 func trainLanguageModel(_ model: CharLanguageModel, corpus: CharCorpus, settings s: LanguageModelSettings,
-                        update: () -> Void, log: TrainingLog) throws -> LanguageModelHistory {
-  let loader = LanguageModelLoader(corpus.train, batchSize: s.batchSize, numSteps: s.numSteps, sampling: .sequential,
-                                   generator: Generator(seed: s.seed &+ 1))
+                        optimizer: (any Optimizer)? = nil, update: () -> Void, log: TrainingLog) throws -> LanguageModelHistory {
+  let order = Generator(seed: s.seed &+ 1)
+  let loader = LanguageModelLoader(corpus.train, batchSize: s.batchSize, numSteps: s.numSteps, sampling: .sequential, generator: order)
   let vocabularySize = corpus.vocabulary.count
   var history = LanguageModelHistory()
-  for epoch in 1...max(s.epochs, 1) where s.epochs > 0 {
-    log.startEpoch(epoch, of: s.epochs, batches: loader.count)
-    var state: RecurrentState = []
-    var lossSum = 0.0, batches = 0, lastFinite: Double?
-    for (inputs, targets) in loader {
+  guard s.epochs > 0 else { return history }
+  var state: RecurrentState = []
+  var lossSum = 0.0, lastFinite: Double?
+  var saved: [(String, RunState)] = [
+    ("model", .parameters(model.parameters)), ("state", .tensors({ state }, { state = $0 })),
+    ("perplexity", .rows({ [history.trainPerplexity, history.validationPerplexity] },
+                         { (history.trainPerplexity, history.validationPerplexity) = ($0[0], $0[1]) })),
+    ("sample_epochs", .numbers({ history.samples.map { Double($0.epoch) } }, { epochs in
+      history.samples = epochs.map { (Int($0), "") } })),
+    ("sample_texts", .texts({ history.samples.map(\.text) }, { texts in
+      history.samples = zip(history.samples, texts).map { ($0.epoch, $1) } })),
+    ("epoch_so_far", .numbers({ [lossSum, lastFinite ?? .nan] }, { (lossSum, lastFinite) = ($0[0], $0[1].isNaN ? nil : $0[1]) })),
+  ]
+  if let optimizer { saved.append(("optimizer", .optimizer(optimizer))) }
+  let run = try TrainingRun(log: log, epochs: s.epochs, shuffling: [order], stateList: saved) { epoch in
+    if let sample = history.samples.first(where: { $0.epoch == epoch }) { print("    \"\(sample.text)\"") }
+  }
+  log.watch(model.parameters.enumerated().map { ("\($0.offset)", $0.element) })
+  while let epoch = run.startEpoch(batches: loader.count) {
+    var batches = loader.makeIterator()
+    if run.position == 0 {
+      (state, lossSum) = ([], 0)
+    } else {
+      for _ in 0..<run.position { _ = batches.next() }     // the batches trained before the interruption
+    }
+    while let (inputs, targets) = batches.next() {
       let (logits, newState) = model.forward(inputs, state: state)
       let loss = crossEntropy(logits: logits.reshaped(-1, vocabularySize), targets: targets.reshaped(-1))
       let value = loss.item()
-      try checkFinite(value, epoch: epoch, step: batches + 1, lastFinite: lastFinite)
+      try checkFinite(value, epoch: epoch, step: run.position + 1, lastFinite: lastFinite)
       lastFinite = value
       loss.backward()
+      log.gradientsReady()
       update()
       state = newState.map { $0.detached() }
       lossSum += value
-      batches += 1
-      log.batchDone(examples: inputs.count)
+      log.batchDone(examples: inputs.count, loss: value)
+      try run.stepDone()
     }
     log.trainingDone()
-    let trainPerplexity = exp(lossSum / Double(max(batches, 1)))
+    let trainPerplexity = exp(lossSum / Double(max(loader.count, 1)))
     let validationPerplexity = perplexity(model, tokens: corpus.validation, numSteps: s.numSteps, vocabularySize: vocabularySize)
     history.trainPerplexity.append(trainPerplexity)
     history.validationPerplexity.append(validationPerplexity)
-    log.endEpoch(["perplexity": trainPerplexity, "val_perplexity": validationPerplexity])
-    if epoch % s.sampleEvery == 0 || epoch == s.epochs {
-      let text = predict(model, prefix: s.prefix, count: s.predictions, vocabulary: corpus.vocabulary)
-      history.samples.append((epoch, text))
-      print("    \"\(text)\"")
-    }
+    let text = epoch % s.sampleEvery == 0 || epoch == s.epochs
+      ? predict(model, prefix: s.prefix, count: s.predictions, vocabulary: corpus.vocabulary) : nil
+    if let text { history.samples.append((epoch, text)) }
+    try run.endEpoch(["perplexity": trainPerplexity, "val_perplexity": validationPerplexity])
+    if let text { print("    \"\(text)\"") }
   }
   let tokensPerEpoch = Double(loader.count * s.batchSize * s.numSteps)
   history.tokensPerSecond = tokensPerEpoch / max(log.fastestEpochSeconds, 1e-9)

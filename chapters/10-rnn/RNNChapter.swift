@@ -13,6 +13,8 @@ enum Defaults: ChapterDefaults {
   static let epochs = 70
   static let batchSize = 1024
   static let lr = 1.0
+  static let resumable = true
+  static let checkpointUnit = "the taggers count one epoch per pass over the text"
 }
 
 /// The parts of the chapter, in the textbook's order: sequence models (§9.1), text and Zipf's law

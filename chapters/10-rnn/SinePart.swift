@@ -62,9 +62,9 @@ func runSinePart(_ chapter: RNNChapter, _ plotter: Plotter) throws {
   for case let layer as Linear in mlp.modules() { _ = Init.xavierUniform(layer.weight, generator: g) }
 
   let fits = [
-    fitSine(key: "sine-linear", name: "linear, SGD lr 0.01", net: linear, optimizer: SGD(parameters: linear.parameters(), lr: 0.01),
+    try fitSine(key: "sine-linear", name: "linear, SGD lr 0.01", net: linear, optimizer: SGD(parameters: linear.parameters(), lr: 0.01),
             series: series, epochs: epochs, options: options),
-    fitSine(key: "sine-mlp", name: "MLP 4-10-1, Adam lr 0.01", net: mlp, optimizer: Adam(parameters: mlp.parameters(), lr: 0.01),
+    try fitSine(key: "sine-mlp", name: "MLP 4-10-1, Adam lr 0.01", net: mlp, optimizer: Adam(parameters: mlp.parameters(), lr: 0.01),
             series: series, epochs: epochs, options: options),
   ]
   let w = linear.weight.toDoubles().map { String(format: "%.3f", $0) }.joined(separator: ", ")
@@ -87,27 +87,32 @@ func runSinePart(_ chapter: RNNChapter, _ plotter: Plotter) throws {
 /// the one-step error on the training windows and on the held-out rest after every epoch, then
 /// makes its k-step and free-running predictions.
 func fitSine(key: String, name: String, net: Module, optimizer: any Optimizer, series: SineSeries, epochs: Int,
-             options: ChapterOptions<Defaults>) -> SineFit {
+             options: ChapterOptions<Defaults>) throws -> SineFit {
   let features = series.features, labels = series.labels
   let n = SineSeries.trainCount
   let train = TensorDataset(inputs: features[0..<n], labels: labels[0..<n])
-  let loader = DataLoader(train, batchSize: 16, shuffle: true, generator: Generator(seed: options.seed &+ 2))
+  let order = Generator(seed: options.seed &+ 2)
+  let loader = DataLoader(train, batchSize: 16, shuffle: true, generator: order)
   let log = TrainingLog(chapter: Defaults.chapter, model: key, output: options.output, plotTerminal: options.plotTerminal)
   print("\n  \(name)")
   func error(_ range: Range<Int>) -> Double {
     withNoGrad { mseLoss(net(features[range]), labels[range]).item() }
   }
-  for epoch in 1...epochs {
-    log.startEpoch(epoch, of: epochs, batches: loader.count)
-    for batch in loader {
+  let run = try TrainingRun(log: log, epochs: epochs, shuffling: [order], state: ["model": .module(net), "optimizer": .optimizer(optimizer)])
+  log.watch(net.namedParameters(), learningRate: { optimizer.lr })
+  while run.startEpoch(batches: loader.count) != nil {
+    let batches = loader.makeIterator(startingAt: run.position)
+    while let batch = batches.next() {
       let loss = mseLoss(net(batch.inputs), batch.labels)
       optimizer.zeroGrad()
       loss.backward()
+      log.gradientsReady()
       optimizer.step()
-      log.batchDone(examples: batch.labels.count)
+      log.batchDone(examples: batch.labels.count, loss: loss.item())
+      try run.stepDone()
     }
     log.trainingDone()
-    log.endEpoch(["train_loss": error(0..<n), "test_loss": error(n..<features.shape[0])])
+    try run.endEpoch(["train_loss": error(0..<n), "test_loss": error(n..<features.shape[0])])
   }
   let predictions = kStepPredictions(net, series.x, maxSteps: 64)
   let errors = predictions.enumerated().map { i, p in

@@ -13,6 +13,8 @@ enum Defaults: ChapterDefaults {
   static let epochs = 8
   static let batchSize = 128
   static let lr = 0.005
+  static let resumable = true
+  static let checkpointUnit = "the GPT part counts one epoch per line it prints (every --eval-interval steps)"
 }
 
 /// The parts of the chapter, in the textbook's order: attention as kernel regression (§11.2),

@@ -29,7 +29,7 @@ func runGPTPart(_ chapter: AttentionChapter, _ plotter: Plotter) throws {
         + "warm-up \(s.warmup) then cosine to \(formatNumber(s.minLr)) at step \(s.steps), gradient norm ≤ \(formatNumber(s.gradClip)), "
         + "batch \(s.batchSize) × \(s.contextLength) = \(s.tokensPerStep) characters per step")
 
-  let history = trainGPT(model, train: text.train, heldOut: text.validation, settings: s)
+  let history = try trainGPT(model, train: text.train, heldOut: text.validation, settings: s)
   let tokensPerSecond = Double(s.steps * s.tokensPerStep) / history.trainSeconds
 
   try plotter.save(LinePlot(title: "Character GPT on Sherlock Holmes: cross-entropy per character", xLabel: "step",

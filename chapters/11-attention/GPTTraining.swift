@@ -63,8 +63,9 @@ func heldOutLoss(_ model: GPT, _ tokens: [Int], length: Int, limit: Int? = nil) 
 
 /// Trains `model` on random windows of `train` with AdamW (decay on matrices only), the
 /// warm-up + cosine schedule and gradient clipping, printing a line every `evalInterval` steps
-/// with the held-out loss, and a progress bar in between on a terminal.
-func trainGPT(_ model: GPT, train: [Int], heldOut: [Int], settings s: GPTSettings) -> GPTHistory {
+/// with the held-out loss, and a progress bar in between on a terminal. Each printed line is
+/// one "epoch" of `--checkpoint-every`.
+func trainGPT(_ model: GPT, train: [Int], heldOut: [Int], settings s: GPTSettings) throws -> GPTHistory {
   let (decay, noDecay) = model.weightDecayGroups()
   let optimizer = AdamW(parameters: decay, lr: s.lr, betas: (0.9, s.beta2), weightDecay: s.weightDecay)
   optimizer.addParamGroup(noDecay) { $0.weightDecay = 0 }
@@ -78,37 +79,54 @@ func trainGPT(_ model: GPT, train: [Int], heldOut: [Int], settings s: GPTSetting
   }
   evaluate(0)
   print("  step    0/\(s.steps)  held-out loss \(formatMetric(history.heldOutLoss[0])) (ln \(vocabulary) = \(formatMetric(log(Double(vocabulary)))): a uniform guess)")
-  var chunkStart = now(), chunkSeconds = 0.0
-  for step in 1...s.steps {
-    let (x, y) = randomWindowBatch(train, batchSize: s.batchSize, length: s.contextLength)
-    let loss = crossEntropy(logits: model(x).reshaped(-1, vocabulary), targets: y.reshaped(-1))
-    optimizer.zeroGrad()
-    loss.backward()
-    if s.gradClip > 0 { clipGradNorm(model.parameters(), maxNorm: s.gradClip) }
-    let lr = optimizer.lr
-    optimizer.step()
-    schedule.step()
-    history.trainLoss.append(loss.item())
-    if terminal {
-      let width = 30, done = step % s.evalInterval == 0 ? s.evalInterval : step % s.evalInterval
-      let filled = width * done / s.evalInterval
-      print("\r  step \(step)/\(s.steps) " + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            + "  loss \(formatMetric(history.trainLoss.last!))", terminator: "")
-      fflush(nil)
+  /// Each printed line's learning rate, tokens per second and seconds.
+  var lines: [[Double]] = []
+  func printLine(_ k: Int) {
+    let (step, steps) = (history.evalSteps[k], history.evalSteps[k] - history.evalSteps[k - 1])
+    let recent = history.trainLoss[(step - steps)..<step]
+    let trainLoss = recent.reduce(0, +) / Double(recent.count)
+    print("  step \(String(format: "%4d", step))/\(s.steps)  train_loss \(formatMetric(trainLoss))  val_loss \(formatMetric(history.heldOutLoss[k]))"
+          + String(format: "  lr %.2e  %6.0f tok/s  %.2f s", lines[k - 1][0], lines[k - 1][1], lines[k - 1][2]))
+    fflush(nil)
+  }
+  let chunks = (s.steps + s.evalInterval - 1) / s.evalInterval
+  let run = try TrainingRun(name: "gpt", epochs: chunks, state: [
+    "model": .module(model), "optimizer": .optimizer(optimizer), "schedule": .scheduler(schedule),
+    "train_loss": .numbers({ history.trainLoss }, { history.trainLoss = $0 }),
+    "held_out": .rows({ [history.evalSteps.map(Double.init), history.heldOutLoss] },
+                      { (history.evalSteps, history.heldOutLoss) = ($0[0].map { Int($0) }, $0[1]) }),
+    "lines": .rows({ lines }, { lines = $0 })], onReplay: printLine)
+  var chunkStart = now(), lr = s.lr
+  while let chunk = run.startEpoch(batches: min(run.epoch * s.evalInterval, s.steps) - (run.epoch - 1) * s.evalInterval) {
+    for step in (history.trainLoss.count + 1)...min(chunk * s.evalInterval, s.steps) {
+      let (x, y) = randomWindowBatch(train, batchSize: s.batchSize, length: s.contextLength)
+      let loss = crossEntropy(logits: model(x).reshaped(-1, vocabulary), targets: y.reshaped(-1))
+      optimizer.zeroGrad()
+      loss.backward()
+      if s.gradClip > 0 { clipGradNorm(model.parameters(), maxNorm: s.gradClip) }
+      lr = optimizer.lr
+      optimizer.step()
+      schedule.step()
+      history.trainLoss.append(loss.item())
+      if terminal {
+        let width = 30, done = step % s.evalInterval == 0 ? s.evalInterval : step % s.evalInterval
+        let filled = width * done / s.evalInterval
+        print("\r  step \(step)/\(s.steps) " + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+              + "  loss \(formatMetric(history.trainLoss.last!))", terminator: "")
+        fflush(nil)
+      }
+      try run.stepDone()
     }
-    guard step % s.evalInterval == 0 || step == s.steps else { continue }
-    let seconds = now() - chunkStart, steps = step - (history.evalSteps.last ?? 0)
-    chunkSeconds += seconds
+    let step = history.trainLoss.count, steps = step - history.evalSteps.last!
+    let seconds = now() - chunkStart
     evaluate(step)
     if terminal { print("\r" + String(repeating: " ", count: 70) + "\r", terminator: "") }
-    let recent = history.trainLoss.suffix(steps)
-    let trainLoss = recent.reduce(0, +) / Double(recent.count)
-    print("  step \(String(format: "%4d", step))/\(s.steps)  train_loss \(formatMetric(trainLoss))  val_loss \(formatMetric(history.heldOutLoss.last!))"
-          + String(format: "  lr %.2e  %6.0f tok/s  %.2f s", lr, Double(steps * s.tokensPerStep) / seconds, seconds))
-    fflush(nil)
+    lines.append([lr, Double(steps * s.tokensPerStep) / seconds, seconds])
+    printLine(lines.count)
+    try run.endEpoch()
     chunkStart = now()
   }
-  history.trainSeconds = chunkSeconds
+  history.trainSeconds = lines.reduce(0) { $0 + $1[2] }
   return history
 }
 

@@ -34,11 +34,10 @@ struct Teacher {
       }
       let optimizer = Adam(parameters: net.parameters(), lr: 1e-3)
       let schedule = CosineAnnealingLR(optimizer: optimizer, tMax: epochs)
-      let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
-                                  step: { optimizer.step(); optimizer.zeroGrad() })
+      let classifier = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) }, optimizer: optimizer, scheduler: schedule)
       let log = TrainingLog(chapter: Defaults.chapter, model: "resnet-teacher", output: options.output)
       _ = try fit(classifier, train: train, test: test, epochs: epochs, batchSize: quick ? 25 : 128,
-                  generator: Generator(seed: options.seed &+ 32), log: log, afterEpoch: { _ in schedule.step() })
+                  generator: Generator(seed: options.seed &+ 32), log: log)
       do {
         try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
         try net.save(to: checkpoint, metadata: recipe)

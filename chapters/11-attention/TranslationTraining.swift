@@ -116,13 +116,25 @@ func trainTranslator(_ run: TranslationRun, corpus: TranslationCorpus, validatio
   let order = Generator(seed: seed &+ 21)
   let batches = (train.count + batchSize - 1) / batchSize
   run.heldOutLoss = [heldOutLoss(model, heldOut, pad: pad)]
-  var lastFinite: Double?
-  for epoch in 1...max(epochs, 1) where epochs > 0 {
+  var lastFinite: Double?, lossSum = 0.0, tokens = 0
+  let training = try TrainingRun(log: run.log, epochs: epochs, shuffling: [order], state: [
+    "model": .module(model.module), "optimizer": .optimizer(optimizer),
+    "losses": .rows({ [run.trainLoss, run.validationLoss, run.heldOutBLEU] },
+                    { (run.trainLoss, run.validationLoss, run.heldOutBLEU) = ($0[0], $0[1], $0[2]) }),
+    "held_out_loss": .numbers({ run.heldOutLoss }, { run.heldOutLoss = $0 }),
+    "best": RunState(save: { (best?.weights ?? []).prefixed("weights.") + [("loss", Tensor([best?.loss ?? .nan], shape: [1], dtype: .float64))] },
+                     load: { saved in
+                       let loss = saved.first { $0.0 == "loss" }?.1.toDoubles().first ?? .nan
+                       best = loss.isNaN ? nil : (loss, saved.entries(under: "weights."))
+                     }),
+    "numbers": .numbers({ [Double(run.bestEpoch), lossSum, Double(tokens), lastFinite ?? .nan] },
+                        { (run.bestEpoch, lossSum, tokens) = (Int($0[0]), $0[1], Int($0[2])); lastFinite = $0[3].isNaN ? nil : $0[3] })])
+  run.log.watch(model.module.namedParameters(), learningRate: { optimizer.lr })
+  while let epoch = training.startEpoch(batches: batches) {
     model.module.train()
-    run.log.startEpoch(epoch, of: epochs, batches: batches)
     let permutation = Tensor.randperm(train.count, generator: order)
-    var lossSum = 0.0, tokens = 0
-    for b in 0..<batches {
+    if training.position == 0 { (lossSum, tokens) = (0, 0) }
+    for b in training.position..<batches {
       let rows = permutation.narrow(axis: 0, start: b * batchSize, length: min(batchSize, train.count - b * batchSize))
       let (loss, count) = translationLoss(model, train, rows: rows, pad: pad)
       let value = loss.item()
@@ -130,11 +142,13 @@ func trainTranslator(_ run: TranslationRun, corpus: TranslationCorpus, validatio
       lastFinite = value
       loss.backward()
       _ = clipGradNorm(parameters, maxNorm: 1)
+      run.log.gradientsReady()
       optimizer.step()
       optimizer.zeroGrad()
       lossSum += value * Double(count)
       tokens += count
-      run.log.batchDone(examples: count)
+      run.log.batchDone(examples: count, loss: value)
+      try training.stepDone()
     }
     run.log.trainingDone()
     run.trainLoss.append(lossSum / Double(max(tokens, 1)))
@@ -145,10 +159,10 @@ func trainTranslator(_ run: TranslationRun, corpus: TranslationCorpus, validatio
       best = (run.validationLoss.last!, model.module.stateDict().map { ($0, $1.clone()) })
       run.bestEpoch = epoch
     }
-    run.log.endEpoch(["train_loss": run.trainLoss.last!, "validation_loss": run.validationLoss.last!,
-                      "held_out_loss": run.heldOutLoss.last!, "bleu": run.heldOutBLEU.last!])
-    run.tokensPerSecond = max(run.tokensPerSecond, Double(tokens) / max(run.log.epochSeconds.last!, 1e-9))
+    try training.endEpoch(["train_loss": run.trainLoss.last!, "validation_loss": run.validationLoss.last!,
+                           "held_out_loss": run.heldOutLoss.last!, "bleu": run.heldOutBLEU.last!])
   }
+  run.tokensPerSecond = Double(tokens) / max(run.log.fastestEpochSeconds, 1e-9)    // every epoch has the same tokens
   run.trainingSeconds = run.log.epochSeconds.reduce(0, +)
   if let best, run.bestEpoch < epochs {
     try model.module.load(stateDict: best.weights)

@@ -55,41 +55,54 @@ func trainViT(_ model: VisionTransformer, train: FashionMNIST, test: FashionMNIS
   let optimizer = AdamW(parameters: decay, lr: s.lr, weightDecay: s.weightDecay)
   optimizer.addParamGroup(noDecay) { $0.weightDecay = 0 }
   let data = TeacherLabelledImages(images: train.images, labels: train.labels, teacherLogits: teacher?.logits)
-  let loader = DataLoader(data, batchSize: s.batchSize, shuffle: true, generator: Generator(seed: seed))
+  let order = Generator(seed: seed)
+  let loader = DataLoader(data, batchSize: s.batchSize, shuffle: true, generator: order)
   let totalSteps = max(2, loader.count * s.epochs)
   let schedule = WarmupCosineLR(optimizer: optimizer, warmupSteps: min(s.warmup, totalSteps - 1), decaySteps: totalSteps)
   let scorer = Classifier(module: model, loss: { crossEntropy(logits: $0, targets: $1) }, step: {})
   var history: [EpochStats] = [], lastFinite: Double?
-  for epoch in 1...s.epochs {
+  var stats = EpochStats(), seen = 0.0
+  let run = try TrainingRun(log: log, epochs: s.epochs, shuffling: [order], state: [
+    "model": .module(model), "optimizer": .optimizer(optimizer), "schedule": .scheduler(schedule),
+    "history": .rows({ history.map { [$0.trainLoss, $0.trainAccuracy, $0.testLoss, $0.testAccuracy] } }, { rows in
+      history = rows.map { var e = EpochStats(); (e.trainLoss, e.trainAccuracy, e.testLoss, e.testAccuracy) = ($0[0], $0[1], $0[2], $0[3]); return e }
+    }),
+    "epoch_so_far": .numbers({ [stats.trainLoss, stats.trainAccuracy, seen, lastFinite ?? .nan] },
+                             { (stats.trainLoss, stats.trainAccuracy, seen) = ($0[0], $0[1], $0[2]); lastFinite = $0[3].isNaN ? nil : $0[3] })])
+  log.watch(model.namedParameters(), learningRate: { optimizer.lr })
+  while let epoch = run.startEpoch(batches: loader.count) {
     model.train()
-    log.startEpoch(epoch, of: s.epochs, batches: loader.count)
-    var stats = EpochStats(), seen = 0.0
-    for (step, batch) in loader.enumerated() {
+    if run.position == 0 { (stats, seen) = (EpochStats(), 0) }
+    let batches = loader.makeIterator(startingAt: run.position)
+    while let batch = batches.next() {
       let scores = model(batch.inputs)
       let loss = teacher.map {
         distillationLoss(studentLogits: scores, teacherLogits: batch.teacher!, targets: batch.labels,
                          temperature: $0.temperature, alpha: $0.alpha)
       } ?? crossEntropy(logits: scores, targets: batch.labels)
       let value = loss.item()
-      try checkFinite(value, epoch: epoch, step: step + 1, lastFinite: lastFinite)
+      try checkFinite(value, epoch: epoch, step: run.position + 1, lastFinite: lastFinite)
       lastFinite = value
       optimizer.zeroGrad()
       loss.backward()
+      log.gradientsReady()
       optimizer.step()
       schedule.step()
       let n = Double(batch.labels.count)
       stats.trainLoss += value * n
       stats.trainAccuracy += withNoGrad { accuracy(logits: scores, targets: batch.labels) } * n
       seen += n
-      log.batchDone(examples: batch.labels.count)
+      log.batchDone(examples: batch.labels.count, loss: value)
+      try run.stepDone()
     }
     log.trainingDone()
-    stats.trainLoss /= seen
-    stats.trainAccuracy /= seen
-    (stats.testLoss, stats.testAccuracy) = evaluate(scorer, test)
-    log.endEpoch(["train_loss": stats.trainLoss, "train_acc": stats.trainAccuracy,
-                  "test_loss": stats.testLoss, "test_acc": stats.testAccuracy])
-    history.append(stats)
+    var done = stats
+    done.trainLoss /= seen
+    done.trainAccuracy /= seen
+    (done.testLoss, done.testAccuracy) = evaluate(scorer, test)
+    history.append(done)
+    try run.endEpoch(["train_loss": done.trainLoss, "train_acc": done.trainAccuracy,
+                      "test_loss": done.testLoss, "test_acc": done.testAccuracy])
   }
   return history
 }

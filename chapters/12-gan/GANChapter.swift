@@ -12,6 +12,8 @@ enum Defaults: ChapterDefaults {
   static let epochs = 3
   static let batchSize = 64
   static let lr = 2e-4
+  static let resumable = true
+  static let checkpointUnit = "the modes part counts one epoch per line it prints (a tenth, two fifths and all of its steps)"
 }
 
 /// The parts, in the order of the chapter's page: the textbook's GAN on a 2-D Gaussian (d2l

@@ -25,14 +25,21 @@ func runGaussianPart(_ chapter: GANChapter, _ plotter: Plotter) throws {
   let order = Generator(seed: options.seed &+ 121)
   let probe = Tensor.randn([100, 2], generator: Generator(seed: options.seed &+ 122))   // the same z for every snapshot
   let shown = Set([1, 2, 5, 10, 20].filter { $0 <= epochs } + [epochs])
-  var lossesD: [Double] = [], lossesG: [Double] = [], panels: [LinePlot] = []
+  var lossesD: [Double] = [], lossesG: [Double] = [], sumD = 0.0, sumG = 0.0
+  /// The generated probe points after each shown epoch: [epoch, x₁, x₂, x₁, x₂, …].
+  var snapshots: [[Double]] = []
   let realPoints = data.narrow(axis: 0, start: 0, length: 100).toDoubles()
   let batches = data.shape[0] / batch
-  for epoch in 1...epochs {
-    log.startEpoch(epoch, of: epochs, batches: batches)
+  let run = try TrainingRun(log: log, epochs: epochs, shuffling: [order], state: [
+    "generator": .module(netG), "discriminator": .module(netD), "optimizer_G": .optimizer(optimizerG),
+    "optimizer_D": .optimizer(optimizerD), "rng": .generator(g), "losses_D": .numbers({ lossesD }, { lossesD = $0 }),
+    "losses_G": .numbers({ lossesG }, { lossesG = $0 }), "epoch_so_far": .numbers({ [sumD, sumG] }, { (sumD, sumG) = ($0[0], $0[1]) }),
+    "snapshots": .rows({ snapshots }, { snapshots = $0 })])
+  log.watch(netG.namedParameters().prefixed("G.") + netD.namedParameters().prefixed("D."))
+  while let epoch = run.startEpoch(batches: batches) {
     let permutation = Tensor.randperm(data.shape[0], generator: order)
-    var sumD = 0.0, sumG = 0.0
-    for k in 0..<batches {
+    if run.position == 0 { (sumD, sumG) = (0, 0) }
+    for k in run.position..<batches {
       let x = data.indexSelect(axis: 0, index: permutation.narrow(axis: 0, start: k * batch, length: batch))
       let z = Tensor.randn([batch, 2], generator: g)
       // D step: real → 1, generated → 0; G's output is detached so only D learns here.
@@ -41,21 +48,24 @@ func runGaussianPart(_ chapter: GANChapter, _ plotter: Plotter) throws {
       // G step: make D say 1 to generated points (the non-saturating loss).
       let lossG = generatorLoss(fake: netD(netG(z)), .nonSaturating, reduction: .sum)
       optimizerG.zeroGrad(); lossG.backward(); optimizerG.step()
-      sumD += lossD.item(); sumG += lossG.item()
-      log.batchDone(examples: batch)
+      let (valueD, valueG) = (lossD.item(), lossG.item())
+      sumD += valueD; sumG += valueG
+      log.batchDone(examples: batch, loss: valueD)     // TensorBoard's batch/loss: the discriminator's
+      try run.stepDone()
     }
     log.trainingDone()
     lossesD.append(sumD / Double(batches * batch)); lossesG.append(sumG / Double(batches * batch))
     try checkFinite(lossesD.last! + lossesG.last!, epoch: epoch, step: batches, lastFinite: nil)
-    log.endEpoch(["loss_D": lossesD.last!, "loss_G": lossesG.last!])
-    if shown.contains(epoch) {
-      let fake = withNoGrad { netG(probe) }.toDoubles()
-      panels.append(LinePlot(title: "epoch \(epoch)", xLabel: "x₁", yLabel: "x₂", series: [
-        Series("real", x: stride(from: 0, to: 200, by: 2).map { realPoints[$0] }, y: stride(from: 1, to: 200, by: 2).map { realPoints[$0] },
-               style: .points, color: 0),
-        Series("generated", x: stride(from: 0, to: 200, by: 2).map { fake[$0] }, y: stride(from: 1, to: 200, by: 2).map { fake[$0] },
-               style: .points, color: 1)], xRange: -4...6, yRange: -3...7))
-    }
+    if shown.contains(epoch) { snapshots.append([Double(epoch)] + withNoGrad { netG(probe) }.toDoubles()) }
+    try run.endEpoch(["loss_D": lossesD.last!, "loss_G": lossesG.last!])
+  }
+  let panels = snapshots.map { row in
+    let fake = Array(row.dropFirst())
+    return LinePlot(title: "epoch \(Int(row[0]))", xLabel: "x₁", yLabel: "x₂", series: [
+      Series("real", x: stride(from: 0, to: 200, by: 2).map { realPoints[$0] }, y: stride(from: 1, to: 200, by: 2).map { realPoints[$0] },
+             style: .points, color: 0),
+      Series("generated", x: stride(from: 0, to: 200, by: 2).map { fake[$0] }, y: stride(from: 1, to: 200, by: 2).map { fake[$0] },
+             style: .points, color: 1)], xRange: -4...6, yRange: -3...7)
   }
   try plotter.save(PlotGrid(title: "Real points (100) and the generator's output for the same 100 noise vectors", panels: panels,
                             columns: min(panels.count, 3)), name: "gaussian-samples", width: 1100, height: 700)

@@ -70,14 +70,23 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
     run.fid.append(s.fid); run.inceptionScore.append(s.inceptionScore)
     run.snapshots.append(run.generate(fixedNoise).toDoubles())
   }
-  measure()
-  let loader = DataLoader(quality.train, batchSize: batch, shuffle: true, dropLast: true, prefetch: true,
-                          generator: Generator(seed: options.seed &+ 154))
-  var lastFinite: Double?
-  for epoch in 1...epochs {
-    run.log.startEpoch(epoch, of: epochs, batches: loader.count)
-    var realSum = 0.0, fakeSum = 0.0, seen = 0, step = 0
-    let iterator = loader.makeIterator()
+  let order = Generator(seed: options.seed &+ 154)
+  let loader = DataLoader(quality.train, batchSize: batch, shuffle: true, dropLast: true, prefetch: true, generator: order)
+  var lastFinite: Double?, realSum = 0.0, fakeSum = 0.0, seen = 0
+  let training = try TrainingRun(log: run.log, epochs: epochs, shuffling: [order], state: [
+    "generator": .module(netG), "discriminator": .module(netD), "optimizer_G": .optimizer(optimizerG),
+    "optimizer_D": .optimizer(optimizerD), "rng": .generator(g),
+    "losses": .rows({ [run.lossD, run.lossG] }, { (run.lossD, run.lossG) = ($0[0], $0[1]) }),
+    "probabilities": .rows({ [run.realProbability, run.fakeProbability] }, { (run.realProbability, run.fakeProbability) = ($0[0], $0[1]) }),
+    "scores": .rows({ [run.fid, run.inceptionScore] }, { (run.fid, run.inceptionScore) = ($0[0], $0[1]) }),
+    "snapshots": .rows({ run.snapshots }, { run.snapshots = $0 }),
+    "epoch_so_far": .numbers({ [realSum, fakeSum, Double(seen), lastFinite ?? .nan] },
+                             { (realSum, fakeSum, seen, lastFinite) = ($0[0], $0[1], Int($0[2]), $0[3].isNaN ? nil : $0[3]) })])
+  if !training.resumed { measure() }     // the untrained generator (a resumed run has its scores)
+  run.log.watch(netG.namedParameters().prefixed("G.") + netD.namedParameters().prefixed("D."))
+  while let epoch = training.startEpoch(batches: loader.count) {
+    if training.position == 0 { (realSum, fakeSum, seen) = (0, 0, 0) }
+    let iterator = loader.makeIterator(startingAt: training.position)
     while true {
       // The critic's steps, each on a fresh real batch; then one generator step.
       var lossD = 0.0, done = false
@@ -95,27 +104,28 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
         }
         optimizerD.zeroGrad(); loss.backward(); optimizerD.step()
         lossD = loss.item()
-        seen += batch; step += 1
-        run.log.batchDone(examples: batch)
+        seen += batch
+        run.log.batchDone(examples: batch, loss: lossD)     // TensorBoard's batch/loss: the discriminator's
       }
       if done { break }
       let scores = netD(netG(Tensor.randn([batch, latent, 1, 1], generator: g)))
       let lossG = recipe.wasserstein ? -scores.mean() : generatorLoss(fake: scores, recipe.objective)
       optimizerG.zeroGrad(); lossG.backward(); optimizerG.step()
       let value = lossG.item()
-      try checkFinite(lossD + value, epoch: epoch, step: step, lastFinite: lastFinite)
+      try checkFinite(lossD + value, epoch: epoch, step: training.position + criticSteps, lastFinite: lastFinite)
       lastFinite = lossD + value
       run.lossD.append(lossD); run.lossG.append(value)
+      try training.stepDone(criticSteps)      // the critic's batches and one generator step
     }
     run.log.trainingDone()
     if !recipe.wasserstein { run.realProbability.append(realSum / Double(seen)); run.fakeProbability.append(fakeSum / Double(seen)) }
     measure()
     let (lossD, lossG) = (run.lossD.last ?? .nan, run.lossG.last ?? .nan)
     if recipe.wasserstein {      // a critic's scores are not probabilities: no D(x), D(G(z))
-      run.log.endEpoch(["loss_D": lossD, "loss_G": lossG, "fid": run.fid.last!, "inception_score": run.inceptionScore.last!])
+      try training.endEpoch(["loss_D": lossD, "loss_G": lossG, "fid": run.fid.last!, "inception_score": run.inceptionScore.last!])
     } else {
-      run.log.endEpoch(["loss_D": lossD, "loss_G": lossG, "D(x)": run.realProbability.last!, "D(G(z))": run.fakeProbability.last!,
-                        "fid": run.fid.last!, "inception_score": run.inceptionScore.last!])
+      try training.endEpoch(["loss_D": lossD, "loss_G": lossG, "D(x)": run.realProbability.last!, "D(G(z))": run.fakeProbability.last!,
+                             "fid": run.fid.last!, "inception_score": run.inceptionScore.last!])
     }
   }
   print(String(format: "  Fréchet distance %.2f (floor: real training images %.2f, ratio %.1f), Inception Score %.2f",

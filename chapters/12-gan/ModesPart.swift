@@ -14,33 +14,48 @@ func runModesPart(_ chapter: GANChapter, _ plotter: Plotter) throws {
   let steps = options.quick ? 30 : 5000
   section("Mode collapse on a ring of eight Gaussians: the standard GAN against WGAN-GP, \(steps) generator steps each, batch \(options.quick ? 32 : 256)")
   var panels: [LinePlot] = []
+  let real = ringSamples(400, generator: Generator(seed: 5)).toDoubles()
   for kind in [RingGAN.Kind.standard, .wganGP] {
     let gan = RingGAN(kind, seed: options.seed, batch: options.quick ? 32 : 256)
-    let snapshots = Set([steps / 10, 2 * steps / 5, steps])
-    for step in 1...steps {
-      let losses = gan.step()
-      guard losses.d.isFinite, losses.g.isFinite else {
-        throw ChapterError("\(kind.rawValue) on the ring: the loss became \(losses.d) / \(losses.g) at step \(step); try another --seed")
-      }
-      if snapshots.contains(step) {
-        let samples = gan.sample(1000)
-        let coverage = ringCoverage(samples)
-        print("  \(kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) step \(String(step).padding(toLength: 5, withPad: " ", startingAt: 0))"
-              + "  modes covered \(coverage.modes)/8, samples within 3σ of a mode \(String(format: "%4.1f%%", 100 * coverage.nearShare))"
-              + String(format: "  loss_D %.3f  loss_G %.3f", losses.d, losses.g))
-        let points = samples.toDoubles(), real = ringSamples(400, generator: Generator(seed: 5)).toDoubles()
-        panels.append(LinePlot(title: "\(kind.rawValue), step \(step): \(coverage.modes)/8 modes", xLabel: "x₁", yLabel: "x₂", series: [
-          Series("data", x: stride(from: 0, to: real.count, by: 2).map { real[$0] }, y: stride(from: 1, to: real.count, by: 2).map { real[$0] },
-                 style: .points, color: 0),
-          Series("generated", x: stride(from: 0, to: points.count, by: 2).map { points[$0] },
-                 y: stride(from: 1, to: points.count, by: 2).map { points[$0] }, style: .points, color: 1)],
-          xRange: -3...3, yRange: -3...3))
-        if step == steps {
-          printResult(chapter: Defaults.chapter, model: "modes-\(kind == .standard ? "standard" : "wgan-gp")",
-                      ["modes_covered": Double(coverage.modes), "near_share": coverage.nearShare], extra: ["steps": "\(steps)"])
-        }
-      }
+    let name = "modes-\(kind == .standard ? "standard" : "wgan-gp")"
+    // Each snapshot: step, modes covered, share near a mode, the two losses, then 1000 points.
+    var snapshots: [[Double]] = []
+    func show(_ k: Int) {
+      let row = snapshots[k - 1], step = Int(row[0]), points = Array(row[5...])
+      print("  \(kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) step \(String(step).padding(toLength: 5, withPad: " ", startingAt: 0))"
+            + "  modes covered \(Int(row[1]))/8, samples within 3σ of a mode \(String(format: "%4.1f%%", 100 * row[2]))"
+            + String(format: "  loss_D %.3f  loss_G %.3f", row[3], row[4]))
+      panels.append(LinePlot(title: "\(kind.rawValue), step \(step): \(Int(row[1]))/8 modes", xLabel: "x₁", yLabel: "x₂", series: [
+        Series("data", x: stride(from: 0, to: real.count, by: 2).map { real[$0] }, y: stride(from: 1, to: real.count, by: 2).map { real[$0] },
+               style: .points, color: 0),
+        Series("generated", x: stride(from: 0, to: points.count, by: 2).map { points[$0] },
+               y: stride(from: 1, to: points.count, by: 2).map { points[$0] }, style: .points, color: 1)],
+        xRange: -3...3, yRange: -3...3))
     }
+    // One checkpoint "epoch" per snapshot: the steps up to it.
+    let ends = [steps / 10, 2 * steps / 5, steps]
+    let run = try TrainingRun(name: name, epochs: ends.count, state: [
+      "generator": .module(gan.generator), "discriminator": .module(gan.discriminator), "optimizer_G": .optimizer(gan.optimizerG),
+      "optimizer_D": .optimizer(gan.optimizerD), "rng": .generator(gan.rng), "snapshots": .rows({ snapshots }, { snapshots = $0 })],
+      onReplay: show)
+    while let k = run.startEpoch(batches: ends[run.epoch - 1] - (run.epoch == 1 ? 0 : ends[run.epoch - 2])) {
+      let first = (k == 1 ? 0 : ends[k - 2]) + run.position + 1
+      var losses = (d: 0.0, g: 0.0)
+      for step in first...ends[k - 1] {
+        losses = gan.step()
+        guard losses.d.isFinite, losses.g.isFinite else {
+          throw ChapterError("\(kind.rawValue) on the ring: the loss became \(losses.d) / \(losses.g) at step \(step); try another --seed")
+        }
+        if step < ends[k - 1] { try run.stepDone() }
+      }
+      let samples = gan.sample(1000)
+      let coverage = ringCoverage(samples)
+      snapshots.append([Double(ends[k - 1]), Double(coverage.modes), coverage.nearShare, losses.d, losses.g] + samples.toDoubles())
+      show(k)
+      try run.endEpoch()
+    }
+    let last = snapshots.last!
+    printResult(chapter: Defaults.chapter, model: name, ["modes_covered": last[1], "near_share": last[2]], extra: ["steps": "\(steps)"])
   }
   try plotter.save(PlotGrid(title: "Eight Gaussians: the standard GAN (top) and WGAN-GP (bottom) during training", panels: panels, columns: 3),
                    name: "modes", width: 1100, height: 760)

@@ -11,6 +11,8 @@ enum Defaults: ChapterDefaults {
   static let epochs = 2
   static let batchSize = 64
   static let lr = 1e-3
+  static let resumable = true
+  static let checkpointUnit = "the toy part counts one epoch per 30 passes over its points (5 with --quick), the lines it prints"
 }
 
 /// The parts, in the order of the chapter's page.

@@ -89,13 +89,22 @@ func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs:
           + "attention at 7×7), T = \(imageSteps) linear, AdamW \(formatNumber(options.lr)), batch \(batch), label dropout \(formatNumber(labelDropout)), "
           + "EMA 0.999, \(epochs) epoch\(epochs == 1 ? "" : "s") of \(train.count) images")
   let log = TrainingLog(chapter: Defaults.chapter, model: "unet", output: options.output, plotTerminal: options.plotTerminal, rateUnit: "img/s")
-  let loader = DataLoader(train, batchSize: batch, shuffle: true, dropLast: true, prefetch: true, generator: Generator(seed: options.seed &+ 1321))
+  let order = Generator(seed: options.seed &+ 1321)
+  let loader = DataLoader(train, batchSize: batch, shuffle: true, dropLast: true, prefetch: true, generator: order)
   let snapshotNoise = Tensor.randn([10, 1, 28, 28], generator: Generator(seed: options.seed &+ 1322))
-  var lastFinite: Double?, window: [Double] = []
-  for epoch in 1...epochs {
-    log.startEpoch(epoch, of: epochs, batches: loader.count)
-    var sum = 0.0, count = 0
-    for (step, next) in loader.enumerated() {
+  var lastFinite: Double?, window: [Double] = [], sum = 0.0, count = 0
+  let run = try TrainingRun(log: log, epochs: epochs, shuffling: [order], state: [
+    "unet": .module(unet), "optimizer": .optimizer(optimizer), "ema": .average(average), "rng": .generator(g),
+    "losses": .numbers({ model.losses }, { model.losses = $0 }), "window": .numbers({ window }, { window = $0 }),
+    "snapshots": .rows({ model.snapshots }, { model.snapshots = $0 }),
+    "epoch_so_far": .numbers({ [sum, Double(count), lastFinite ?? .nan] },
+                             { (sum, count, lastFinite) = ($0[0], Int($0[1]), $0[2].isNaN ? nil : $0[2]) })])
+  log.watch(unet.namedParameters(), learningRate: { optimizer.lr })
+  while let epoch = run.startEpoch(batches: loader.count) {
+    if run.position == 0 { (sum, count) = (0, 0) }
+    let batches = loader.makeIterator(startingAt: run.position)
+    while let next = batches.next() {
+      let step = run.position
       let x0 = next.inputs * 2 - 1
       let keep = Tensor.rand([batch], generator: g).toDoubles().map { $0 >= labelDropout }
       let labels = zip(next.labels.toArray(Int64.self), keep).map { $1 ? $0 : Int64(ImageDiffusion.noLabel) }
@@ -110,15 +119,17 @@ func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs:
       lastFinite = value; sum += value; count += 1
       window.append(value)
       if window.count == 50 { model.losses.append(window.reduce(0, +) / 50); window.removeAll() }
-      log.batchDone(examples: batch)
+      log.gradientsReady()
+      log.batchDone(examples: batch, loss: value)
+      try run.stepDone()
     }
     log.trainingDone()
     average.withAveragedParameters {
       model.snapshots.append(model.sample(start: snapshotNoise, labels: Array(0..<10), steps: 20, scale: 3).toDoubles())
     }
-    model.finalLoss = sum / Double(max(count, 1))
-    log.endEpoch(["loss": model.finalLoss])
+    try run.endEpoch(["loss": sum / Double(max(count, 1))])
   }
+  model.finalLoss = run.lastMetric("loss")
   model.secondsPerEpoch = log.fastestEpochSeconds
   average.copyToParameters()
   try drawTraining(model, plotter)

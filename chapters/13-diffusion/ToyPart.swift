@@ -21,24 +21,30 @@ func runToyPart(_ chapter: DiffusionChapter, _ plotter: Plotter) throws {
   let log = TrainingLog(chapter: Defaults.chapter, model: "toy", output: options.output, plotTerminal: options.plotTerminal)
   let stepsPerPass = data.shape[0] / batch, reportEvery = options.quick ? 5 : 30
   var losses: [Double] = [], lastFinite: Double?
-  for pass in 1...passes {
-    if (pass - 1) % reportEvery == 0 { log.startEpoch(pass / reportEvery + 1, of: passes / reportEvery, batches: stepsPerPass * reportEvery) }
-    let order = Tensor.randperm(data.shape[0], generator: g)
-    var sum = 0.0
-    for k in 0..<stepsPerPass {
-      let x0 = data.indexSelect(axis: 0, index: order.narrow(axis: 0, start: k * batch, length: batch))
-      let loss = simplifiedLoss(x0, schedule: schedule, generator: g) { model($0, steps: $1) }
-      optimizer.zeroGrad(); loss.backward(); optimizer.step()
-      let value = loss.item()
-      try checkFinite(value, epoch: pass, step: k + 1, lastFinite: lastFinite)
-      lastFinite = value; sum += value
-      log.batchDone(examples: batch)
+  // One printed "epoch" (and checkpoint) per `reportEvery` passes; Ctrl-C stops after a pass.
+  let run = try TrainingRun(log: log, epochs: passes / reportEvery, state: [
+    "model": .module(model), "optimizer": .optimizer(optimizer), "rng": .generator(g),
+    "losses": .numbers({ losses + [lastFinite ?? .nan] }, { losses = Array($0.dropLast()); lastFinite = $0.last.flatMap { $0.isNaN ? nil : $0 } })])
+  log.watch(model.namedParameters(), learningRate: { optimizer.lr })
+  while let group = run.startEpoch(batches: stepsPerPass * reportEvery) {
+    for pass in (losses.count + 1)...(group * reportEvery) {
+      let order = Tensor.randperm(data.shape[0], generator: g)
+      var sum = 0.0
+      for k in 0..<stepsPerPass {
+        let x0 = data.indexSelect(axis: 0, index: order.narrow(axis: 0, start: k * batch, length: batch))
+        let loss = simplifiedLoss(x0, schedule: schedule, generator: g) { model($0, steps: $1) }
+        optimizer.zeroGrad(); loss.backward(); optimizer.step()
+        let value = loss.item()
+        try checkFinite(value, epoch: pass, step: k + 1, lastFinite: lastFinite)
+        lastFinite = value; sum += value
+        log.gradientsReady()
+        log.batchDone(examples: batch, loss: value)
+      }
+      losses.append(sum / Double(stepsPerPass))
+      try run.stepDone(stepsPerPass)
     }
-    losses.append(sum / Double(stepsPerPass))
-    if pass % reportEvery == 0 {
-      log.trainingDone()
-      log.endEpoch(["loss": Array(losses.suffix(reportEvery)).reduce(0, +) / Double(reportEvery)])
-    }
+    log.trainingDone()
+    try run.endEpoch(["loss": Array(losses.suffix(reportEvery)).reduce(0, +) / Double(reportEvery)])
   }
   try plotter.save(LinePlot(title: "Toy model: the simplified loss ‖ε − ε̂(x_t, t)‖² per pass over the data", xLabel: "pass",
                             yLabel: "loss", series: [Series("loss", x: losses.indices.map { Double($0 + 1) }, y: losses, style: .linesPoints)]),
