@@ -117,7 +117,8 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
   /// of five and runs that are not a multiple of eight.
   @Test func float32AgreesWithFloat64() {
     for (input, out, kernel, padding) in [([5, 1, 28, 28], 6, 5, 2), ([3, 2, 11, 13], 4, 3, 1), ([4, 3, 9, 7], 2, 2, 0),
-                                          ([6, 6, 14, 14], 16, 5, 0), ([2, 8, 6, 6], 12, 1, 0), ([5, 16, 14, 14], 24, 3, 1)] {
+                                          ([6, 6, 14, 14], 16, 5, 0), ([2, 8, 6, 6], 12, 1, 0), ([5, 16, 14, 14], 24, 3, 1),
+                                          ([2, 3, 10, 12], 4, 3, 1), ([2, 5, 9, 9], 1, 3, 1)] {
       let x = Tensor.randn(input, dtype: .float64, generator: Generator(seed: 7))
       let w = Tensor.randn([out, input[1], kernel, kernel], dtype: .float64, generator: Generator(seed: 8))
       func run(_ dtype: DType) -> [Tensor] {
