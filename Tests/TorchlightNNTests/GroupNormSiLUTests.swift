@@ -68,9 +68,9 @@ private func randn(_ shape: [Int], seed: UInt64, dtype: DType = .float64) -> Ten
   }
 
   @Test func float32KernelAgreesWithFloat64AndRepeatsItself() {
-    // Large enough to run on several threads (when there are several).
-    let x64 = randn([8, 16, 12, 12], seed: 21) * 2 + 0.5, w64 = randn([16], seed: 22), b64 = randn([16], seed: 23)
-    let g64 = randn([8, 16, 12, 12], seed: 24)
+    // Large enough (36,864 values) to run on several threads when there are several.
+    let x64 = randn([8, 16, 16, 18], seed: 21) * 2 + 0.5, w64 = randn([16], seed: 22), b64 = randn([16], seed: 23)
+    let g64 = randn([8, 16, 16, 18], seed: 24)
     func run(_ dtype: DType) -> [Tensor] {
       let x = x64.to(dtype).detached().requiringGrad(), w = w64.to(dtype).detached().requiringGrad()
       let b = b64.to(dtype).detached().requiringGrad()
