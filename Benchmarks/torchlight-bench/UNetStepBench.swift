@@ -34,16 +34,19 @@ func benchUNetStep(threads: Int, steps: Int = 10) {
 /// the network uses them (batch 64), one layer at a time (`--only unet-profile`).
 func profileUNet(threads: Int, repeats: Int = 5) {
   let g = Generator(seed: 22)
-  let cases: [(String, Module, [Int])] = [
-    ("conv 32→32 3×3 at 14×14", Conv2d(32, 32, kernelSize: 3, padding: 1, generator: g), [64, 32, 14, 14]),
-    ("conv 64→32 3×3 at 14×14", Conv2d(64, 32, kernelSize: 3, padding: 1, generator: g), [64, 64, 14, 14]),
-    ("conv 128→64 3×3 at 7×7", Conv2d(128, 64, kernelSize: 3, padding: 1, generator: g), [64, 128, 7, 7]),
-    ("conv 32→32 3×3 stride 2 from 28×28", Conv2d(32, 32, kernelSize: 3, stride: 2, padding: 1, generator: g), [64, 32, 28, 28]),
-    ("groupnorm 8 groups, 32 ch at 14×14", GroupNorm(numGroups: 8, numChannels: 32), [64, 32, 14, 14]),
-    ("groupnorm 8 groups, 64 ch at 28×28", GroupNorm(numGroups: 8, numChannels: 64), [64, 64, 28, 28]),
-    ("silu, 32 ch at 14×14", SiLU(), [64, 32, 14, 14]),
-    ("silu, 64 ch at 28×28", SiLU(), [64, 64, 28, 28]),
-    ("attention, 64 ch at 7×7", SelfAttention2d(64, generator: g), [64, 64, 7, 7]),
+  func call(_ layer: Module) -> (Tensor) -> Tensor { { layer($0) } }
+  let fused = GroupNorm(numGroups: 8, numChannels: 64)
+  let cases: [(String, (Tensor) -> Tensor, [Int])] = [
+    ("conv 32→32 3×3 at 14×14", call(Conv2d(32, 32, kernelSize: 3, padding: 1, generator: g)), [64, 32, 14, 14]),
+    ("conv 64→32 3×3 at 14×14", call(Conv2d(64, 32, kernelSize: 3, padding: 1, generator: g)), [64, 64, 14, 14]),
+    ("conv 128→64 3×3 at 7×7", call(Conv2d(128, 64, kernelSize: 3, padding: 1, generator: g)), [64, 128, 7, 7]),
+    ("conv 32→32 3×3 stride 2 from 28×28", call(Conv2d(32, 32, kernelSize: 3, stride: 2, padding: 1, generator: g)), [64, 32, 28, 28]),
+    ("groupnorm 8 groups, 32 ch at 14×14", call(GroupNorm(numGroups: 8, numChannels: 32)), [64, 32, 14, 14]),
+    ("groupnorm 8 groups, 64 ch at 28×28", call(GroupNorm(numGroups: 8, numChannels: 64)), [64, 64, 28, 28]),
+    ("groupnorm + silu fused, 64 ch at 28×28", { fused.silu($0) }, [64, 64, 28, 28]),
+    ("silu, 32 ch at 14×14", call(SiLU()), [64, 32, 14, 14]),
+    ("silu, 64 ch at 28×28", call(SiLU()), [64, 64, 28, 28]),
+    ("attention, 64 ch at 7×7", call(SelfAttention2d(64, generator: g)), [64, 64, 7, 7]),
   ]
   for (name, layer, shape) in cases {
     let input = Tensor.randn(shape, generator: g).requiringGrad()

@@ -184,17 +184,11 @@ public final class LayerNorm: Module {
 /// groups, each example standardised over each group's channels and positions; then per-channel
 /// γ and β. One group is layer norm over (C, H, W); C groups is instance norm.
 ///
-/// Standardising a group is layer normalization of one row of `[N·G, (C/G)·…]`, so it runs as
-/// the fused `layerNorm` kernel (one pass for the statistics, one to write, a closed-form
-/// backward); γ and β follow as two broadcast ops. `groupNormReference` is the same op by op.
+/// It runs as one fused op (`GroupNormOp.swift`: one pass for the statistics, one to write
+/// with γ and β folded in, a closed-form backward). `groupNormReference` is the same op by op.
 public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
   checkGroupNorm("groupNorm", x, numGroups)
-  let n = x.shape[0], c = x.shape[1], groupSize = x.count / Swift.max(n * numGroups, 1)
-  let shape = [1, c] + Array(repeating: 1, count: x.rank - 2)
-  var y = layerNorm(x.reshaped([n, numGroups, groupSize]), normalizedShape: [groupSize], eps: eps).reshaped(x.shape)
-  if let weight { y = y * weight.reshaped(shape) }
-  if let bias { y = y + bias.reshaped(shape) }
-  return y
+  return groupNormFused(x, numGroups: numGroups, weight: weight, bias: bias, eps: eps, silu: false)
 }
 
 /// `groupNorm` op by op (mean, variance, subtract, divide, scale, shift): the definition the

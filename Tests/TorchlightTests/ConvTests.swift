@@ -28,6 +28,9 @@ let convCases: [ConvCase] = [
   // Wide rows and few output channels: the direct kernels, not im2col + gemm.
   ConvCase(name: "direct path, padding", input: [2, 2, 3, 18], out: 2, kernel: [2, 3], padding: [1, 1]),
   ConvCase(name: "direct path, dilation", input: [1, 1, 5, 20], out: 2, kernel: 2, dilation: [1, 2]),
+  // Eight or more input channels, padding 1: shifted gemms over the stacked batch.
+  ConvCase(name: "stacked grid", input: [2, 8, 7, 7], out: 9, kernel: 3, padding: 1),
+  ConvCase(name: "stacked grid, groups 2, non-square", input: [1, 16, 7, 8], out: 18, kernel: [3, 2], padding: [1, 1], groups: 2),
 ]
 
 /// Cross-correlation by its definition, in Double, one output element at a time.
@@ -114,7 +117,8 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
   /// of five and runs that are not a multiple of eight.
   @Test func float32AgreesWithFloat64() {
     for (input, out, kernel, padding) in [([5, 1, 28, 28], 6, 5, 2), ([3, 2, 11, 13], 4, 3, 1), ([4, 3, 9, 7], 2, 2, 0),
-                                          ([6, 6, 14, 14], 16, 5, 0), ([2, 8, 6, 6], 12, 1, 0)] {
+                                          ([6, 6, 14, 14], 16, 5, 0), ([2, 8, 6, 6], 12, 1, 0), ([5, 16, 14, 14], 24, 3, 1),
+                                          ([2, 3, 10, 12], 4, 3, 1), ([2, 5, 9, 9], 1, 3, 1)] {
       let x = Tensor.randn(input, dtype: .float64, generator: Generator(seed: 7))
       let w = Tensor.randn([out, input[1], kernel, kernel], dtype: .float64, generator: Generator(seed: 8))
       func run(_ dtype: DType) -> [Tensor] {
@@ -123,10 +127,13 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
         (y * y).sum().backward()
         return [y, xl.grad!, wl.grad!]
       }
-      for (a, b) in zip(run(.float32), run(.float64)) {
+      let single = run(.float32)
+      for (a, b) in zip(single, run(.float64)) {
         let scale = Swift.max(1, b.abs().max().item())
         #expect(maxDifference(a.to(.float64), b) < 1e-4 * scale, "input \(input), kernel \(kernel)")
       }
+      // The same numbers on every run, whatever the thread count.
+      for (a, b) in zip(single, run(.float32)) { #expect(maxDifference(a.to(.float64), b.to(.float64)) == 0, "run to run, input \(input)") }
     }
   }
 
@@ -140,9 +147,10 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
     }
     let paths = convCases.map { c -> String in
       let g = geometry(c)
-      return Conv.prefersDirect(g) ? "direct" : Conv.prefersFlat(g) ? "flat" : Conv.isPointwise(g) ? "pointwise" : "im2col"
+      return Conv.prefersDirect(g) ? "direct" : Conv.prefersStacked(g) ? "stacked" : Conv.prefersFlat(g) ? "flat"
+        : Conv.isPointwise(g) ? "pointwise" : "im2col"
     }
-    #expect(Set(paths) == ["direct", "flat", "pointwise", "im2col"], "\(paths)")
+    #expect(Set(paths) == ["direct", "stacked", "flat", "pointwise", "im2col"], "\(paths)")
     let conv1 = geometry(ConvCase(name: "", input: [256, 1, 28, 28], out: 6, kernel: 5, padding: 2))
     let conv2 = geometry(ConvCase(name: "", input: [256, 6, 14, 14], out: 16, kernel: 5))
     #expect(Conv.prefersDirect(conv1) && !Conv.prefersDirect(conv2) && Conv.prefersFlat(conv2))
@@ -213,6 +221,9 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
     let b = gradLeaf([2], .contiguous, seed: 32)
     expectGradients({ t in conv2d(t[0], weight: t[1], bias: t[2], stride: [2, 1], padding: 1, groups: 2) }, [x, w, b],
                     secondOrder: true)
+    // The stacked-grid path (eight input channels, a 2×2 kernel with padding 1).
+    expectGradients({ t in conv2d(t[0], weight: t[1], padding: 1).tanh() },
+                    [gradLeaf([1, 8, 4, 4], .transposed, seed: 35), gradLeaf([9, 8, 2, 2], .contiguous, seed: 36)], secondOrder: true)
     // Through a nonlinearity, so the second derivative is not just the bilinear cross term.
     expectGradients({ t in conv2d(t[0].tanh(), weight: t[1]).sigmoid() }, [gradLeaf([1, 1, 3, 18], .contiguous, seed: 33),
                                                                        gradLeaf([1, 1, 2, 3], .contiguous, seed: 34)],

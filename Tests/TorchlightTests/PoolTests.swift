@@ -144,6 +144,27 @@ func referencePool(_ x: Tensor, kernel k: Size2, stride s: Size2, padding p: Siz
     #expect(zip(b.suffix(4), [3, 3.25, 3.75, 4]).allSatisfy { Swift.abs($0 - $1) < 1e-6 })
   }
 
+  @Test func nearestUpsamplingByWholeFactorsMatchesRowAndColumnPicks() {
+    // The block-copy path against its definition: pick rows, then columns, by index.
+    for (k, seed) in [(2, UInt64(21)), (3, 22)] {
+      let x = gradLeaf([2, 3, 4, 5], .transposed, seed: seed)
+      let fast = interpolate(x, scaleFactor: Double(k))
+      let picks = { (n: Int) in Tensor((0..<(n * k)).map { Double($0 / k) }, dtype: .int64) }
+      let definition = x.indexSelect(axis: -2, index: picks(4)).indexSelect(axis: -1, index: picks(5))
+      #expect(fast.shape == [2, 3, 4 * k, 5 * k])
+      #expect((fast - definition).abs().max().item() == 0)
+      let probe = Tensor.randn(fast.shape, dtype: .float64, generator: Generator(seed: seed + 10))
+      let a = grad(of: (fast * probe).sum(), with: [x])[0]!, b = grad(of: (definition * probe).sum(), with: [x])[0]!
+      #expect((a - b).abs().max().item() < 1e-12)
+    }
+    // First and second order on strided, broadcast and unbatched inputs.
+    let x = { (seed: UInt64) in gradLeaf([1, 2, 3, 4], .transposed, seed: seed) }
+    expectGradients({ interpolate($0[0], scaleFactor: 2) }, [x(23)], secondOrder: true)
+    expectGradients({ interpolate($0[0], size: [9, 12]) }, [x(24)], secondOrder: true)
+    expectGradients({ interpolate($0[0].expanded(3, 2, 3, 4), scaleFactor: 2) }, [x(25)], secondOrder: true)
+    expectGradients({ interpolate($0[0], scaleFactor: 2) }, [gradLeaf([2, 3, 3], .contiguous, seed: 26)], secondOrder: true)
+  }
+
   @Test func padAddsAndCrops() {
     let x = Tensor([[1.0, 2], [3, 4]])
     #expect(pad(x, [1, 0, 0, 1]).toDoubles() == [0, 1, 2, 0, 3, 4, 0, 0, 0])

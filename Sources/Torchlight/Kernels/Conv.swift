@@ -36,7 +36,9 @@ struct ConvGeometry: Equatable, Sendable {
 }
 
 /// Convolution kernels over raw buffers: im2col/col2im (unfold an image into the matrix whose
-/// columns are the receptive fields, and fold it back) plus OpenBLAS gemm.
+/// columns are the receptive fields, and fold it back) plus OpenBLAS gemm. Stride-1 layers take
+/// faster routes where they fit: direct loops (`ConvDirect.swift`), shifted gemms over a stacked
+/// batch with no unfolding (`ConvStacked.swift`), unfolding on padded planes (`ConvFlat.swift`).
 ///
 /// For one image and one group, with `col = im2col(x)` of shape `[k, l]`:
 /// - forward: `y = W · col` (`[og, k] · [k, l]`)
@@ -138,6 +140,7 @@ enum Conv {
   static func forward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                        out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directForward(x: x, weight: weight, bias: bias, out: out, g); return }
+    if prefersStacked(g) { stackedForward(x: x, weight: weight, bias: bias, out: out, g); return }
     if prefersFlat(g) { flatForward(x: x, weight: weight, bias: bias, out: out, g); return }
     nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
     let pointwise = isPointwise(g)
@@ -190,6 +193,7 @@ enum Conv {
   static func inputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
                                              dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directInputGradient(gy: gy, weight: weight, dx: dx, g); return }
+    if prefersStacked(g) { stackedInputGradient(gy: gy, weight: weight, dx: dx, g); return }
     if prefersFlat(g) { flatInputGradient(gy: gy, weight: weight, dx: dx, g); return }
     nonisolated(unsafe) let gy = gy, weight = weight, dx = dx
     let pointwise = isPointwise(g)
@@ -233,6 +237,7 @@ enum Conv {
   static func weightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
                                               dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directWeightGradient(x: x, gy: gy, dw: dw, g); return }
+    if prefersStacked(g) { stackedWeightGradient(x: x, gy: gy, dw: dw, g); return }
     if prefersFlat(g) { flatWeightGradient(x: x, gy: gy, dw: dw, g); return }
     nonisolated(unsafe) let x = x, gy = gy
     let pointwise = isPointwise(g)

@@ -66,12 +66,29 @@ extension Conv {
     nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
     let flat = FlatPlane(g), taps = g.kh * g.kw, span = flat.span
     overBatch(g) { n0, n1 in
-      let xpad = Workspace<T>(g.cg * flat.size), acc = Workspace<T>(span)
+      let xpad = Workspace<T>(g.cg * flat.size), acc = Workspace<T>(3 * span)
       defer { xpad.free(); acc.free() }
       flat.offsets.withUnsafeBufferPointer { offsets in
         for n in n0..<n1 {
           for grp in 0..<g.groups {
             flat.pad(x + (n * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: xpad.p)
+            if T.self == Float.self {
+              // Three output channels at a time, in registers (ConvDirectBlocked.swift).
+              let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+              var o0 = 0
+              while o0 < g.og {
+                let count = Swift.min(3, g.og - o0)
+                directForwardBlock(f(xpad.p), f(weight + grp * g.og * g.k), bias: bias.map { f($0 + grp * g.og) },
+                                   o0: o0, count: count, g, flat, offsets: offsets,
+                                   into: UnsafeMutableRawPointer(acc.p).assumingMemoryBound(to: Float.self))
+                for k in 0..<count {
+                  let dst = out + (n * g.o + grp * g.og + o0 + k) * g.l, a = acc.p + k * span
+                  for r in 0..<g.oh { (dst + r * g.ow).update(from: a + r * flat.wp, count: g.ow) }
+                }
+                o0 += count
+              }
+              continue
+            }
             for oc in 0..<g.og {
               let o = grp * g.og + oc
               let a = acc.p

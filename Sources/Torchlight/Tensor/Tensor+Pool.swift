@@ -115,11 +115,17 @@ public func interpolate(_ x: Tensor, size: Size2? = nil, scaleFactor: Double? = 
   }
   switch mode {
   case .nearest:
-    func rows(_ input: Int, _ output: Int) -> Tensor {
+    func picks(_ input: Int, _ output: Int) -> [Int] {
       let s = scale(input, output)
-      return Tensor((0..<output).map { Double(Swift.min(Int((Double($0) * s).rounded(.down)), input - 1)) }, dtype: .int64)
+      return (0..<output).map { Swift.min(Int((Double($0) * s).rounded(.down)), input - 1) }
     }
-    return x.indexSelect(axis: -2, index: rows(h, out.h)).indexSelect(axis: -1, index: rows(w, out.w))
+    let rowPicks = picks(h, out.h), colPicks = picks(w, out.w)
+    // Each pixel copied to a k×k block: the adjoint of k×k sum pooling, one pass over memory.
+    if let k = Tensor.blockFactor(rowPicks, input: h), k == Tensor.blockFactor(colPicks, input: w), x.dtype.isFloatingPoint {
+      return Tensor.unbatched(x) { Tensor.upsampledNearest($0, factor: k) }
+    }
+    func rows(_ picks: [Int]) -> Tensor { Tensor(picks.map(Double.init), dtype: .int64) }
+    return x.indexSelect(axis: -2, index: rows(rowPicks)).indexSelect(axis: -1, index: rows(colPicks))
   case .bilinear:
     /// The [output, input] matrix whose row i holds the two blending weights of output i.
     func matrix(_ input: Int, _ output: Int) -> Tensor {
@@ -235,6 +241,27 @@ extension Tensor {
     let rows = PoolPlan.adaptiveAxis(size: x.shape[2], count: size.h), cols = PoolPlan.adaptiveAxis(size: x.shape[3], count: size.w)
     return PoolPlan(h: x.shape[2], w: x.shape[3], oh: size.h, ow: size.w, rowStart: rows.start, rowEnd: rows.end, rowStep: 1,
                     colStart: cols.start, colEnd: cols.end, colStep: 1, rowDivisor: rows.divisor, colDivisor: cols.divisor)
+  }
+
+  /// k when `picks` (the input index each output index copies) is 0,…,0, 1,…,1, … with each
+  /// index repeated k times, covering the whole input; else nil.
+  static func blockFactor(_ picks: [Int], input: Int) -> Int? {
+    guard input > 0, picks.count % input == 0 else { return nil }
+    let k = picks.count / input
+    return picks.enumerated().allSatisfy { $1 == $0 / k } ? k : nil
+  }
+
+  /// Nearest-neighbour upsampling of `[N, C, H, W]` by an integer factor k: each pixel becomes a
+  /// k×k block. It is the adjoint of k×k sum pooling (average pooling with divisor 1), so its
+  /// gradient sums each block and the gradient of that spreads again.
+  static func upsampledNearest(_ x: Tensor, factor k: Int) -> Tensor {
+    let h = x.shape[2], w = x.shape[3]
+    let rows = PoolPlan.axis(size: h * k, count: h, kernel: k, stride: k, padding: 0, dilation: 1, includePad: true)
+    let cols = PoolPlan.axis(size: w * k, count: w, kernel: k, stride: k, padding: 0, dilation: 1, includePad: true)
+    let plan = PoolPlan(h: h * k, w: w * k, oh: h, ow: w, rowStart: rows.start, rowEnd: rows.end, rowStep: 1,
+                        colStart: cols.start, colEnd: cols.end, colStep: 1, rowDivisor: rows.divisor,
+                        colDivisor: cols.divisor, divisorOverride: 1)
+    return avgPoolAdjoint(x, plan, inputShape: [x.shape[0], x.shape[1], h * k, w * k])
   }
 
   /// Average pooling by `plan`; its backward is the adjoint below, whose backward is this again.

@@ -118,7 +118,10 @@ public func sigmoid(_ x: Tensor) -> Tensor { x.sigmoid() }
 public func tanh(_ x: Tensor) -> Tensor { x.tanh() }
 
 /// x·σ(x), the sigmoid-weighted linear unit, also called swish (`F.silu`).
-public func silu(_ x: Tensor) -> Tensor { x * x.sigmoid() }
+public func silu(_ x: Tensor) -> Tensor { siluReference(x) }
+
+/// x·σ(x) op by op: the definition the fused kernels that include a SiLU are tested against.
+public func siluReference(_ x: Tensor) -> Tensor { x * x.sigmoid() }
 
 /// The error function erf(x) = (2/√π)∫₀ˣ e^{−t²} dt, elementwise (`torch.erf`).
 /// Backward: d/dx erf(x) = (2/√π)·e^{−x²}, itself made of tensor ops, so second derivatives work.

@@ -68,7 +68,7 @@ public final class DiffusionUNet: Module {
     h = up2Conv(interpolate(h, scaleFactor: 2))                 // [N, c, 14, 14]
     h = upBlock1(Tensor.cat([h, h1], axis: 1), embedding: e)    // [N, c, 14, 14]
     h = Tensor.cat([interpolate(h, scaleFactor: 2), h0], axis: 1) // [N, 2c, 28, 28]
-    return outputConv(silu(outputNorm(h)))
+    return outputConv(outputNorm.silu(h))
   }
 
   public override func forward(_ x: Tensor) -> Tensor {

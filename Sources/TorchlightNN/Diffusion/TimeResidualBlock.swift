@@ -24,8 +24,8 @@ public final class TimeResidualBlock: Module {
   /// `x` [N, C_in, H, W] and the embedding [N, E] → [N, C_out, H, W].
   public func callAsFunction(_ x: Tensor, embedding: Tensor) -> Tensor {
     let shift = embeddingProjection(silu(embedding))
-    let h = conv1(silu(norm1(x))) + shift.reshaped([shift.shape[0], shift.shape[1], 1, 1])
-    return conv2(silu(norm2(h))) + (skip.map { $0(x) } ?? x)
+    let h = conv1(norm1.silu(x)) + shift.reshaped([shift.shape[0], shift.shape[1], 1, 1])
+    return conv2(norm2.silu(h)) + (skip.map { $0(x) } ?? x)
   }
 
   public override func forward(_ x: Tensor) -> Tensor {
