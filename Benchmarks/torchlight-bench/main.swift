@@ -4,7 +4,7 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|dcgan-step|dcgan-profile|vit|unet-step|unet-profile|checkpoint|blas-core]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dense|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|dcgan-step|dcgan-profile|vit|unet-step|unet-profile|checkpoint|blas-core]
 var threadCounts: [Int] = []
 var only: String?
 var skipCompared = false
@@ -35,6 +35,7 @@ for threads in threadCounts {
   if only == nil || only == "matmul" { benchMatmul(threads: threads) }
   if only == nil || only == "elementwise" { benchElementwise(threads: threads) }
   if only == nil || only == "autograd" { benchAutograd(threads: threads) }
+  if only == nil || only == "dense" { benchDense(threads: threads) }
   if only == nil || only == "dataloader" { benchDataLoader(threads: threads) }
   if only == nil || only == "checkpoint" { benchCheckpoint(threads: threads) }
   if only == nil || only == "lenet" { benchLeNet(threads: threads) }

@@ -86,8 +86,25 @@ func weightedNLL(_ logProbs: Tensor, targets: Tensor, weight: Tensor?, ignoreInd
 ///   - labelSmoothing: ε in [0, 1]: the target becomes (1 − ε)·one-hot + ε/C, which keeps the
 ///     model from becoming over-confident.
 ///   - reduction: `mean` (over the counted targets' weights, as PyTorch), `sum` or `none`.
+///
+/// Class-index targets without class weights or smoothing (the usual classifier) run as one fused
+/// op (`crossEntropyFused`); everything else, and second derivatives, go through
+/// `crossEntropyReference`, the same loss op by op.
 public func crossEntropy(logits: Tensor, targets: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                          labelSmoothing: Double = 0, reduction: Reduction = .mean) -> Tensor {
+  if targets.dtype == .int64, weight == nil, labelSmoothing == 0, logits.rank == 2, logits.dtype.isFloatingPoint,
+     targets.shape == [logits.shape[0]] {
+    return crossEntropyFused(logits: logits, targets: targets, ignoreIndex: ignoreIndex, reduction: reduction)
+  }
+  return crossEntropyReference(logits: logits, targets: targets, weight: weight, ignoreIndex: ignoreIndex,
+                               labelSmoothing: labelSmoothing, reduction: reduction)
+}
+
+/// `crossEntropy` op by op, as its documentation reads: log-softmax, then the negative
+/// log-likelihood (and the smoothing term). The readable definition, and the reference that the
+/// fused op is tested against and differentiates for second derivatives.
+public func crossEntropyReference(logits: Tensor, targets: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
+                                  labelSmoothing: Double = 0, reduction: Reduction = .mean) -> Tensor {
   precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "crossEntropy: labelSmoothing must lie in [0, 1], got \(labelSmoothing)")
   guard logits.rank == 2 else {
     fatalError("crossEntropy: expected logits [N, C], got \(logits.shape); flatten extra axes into N first")

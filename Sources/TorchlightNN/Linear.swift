@@ -1,7 +1,8 @@
 /// y = x·Wᵀ + b, the fully connected layer (`nn.Linear`).
 ///
 /// `weight` has shape `[outFeatures, inFeatures]` as in PyTorch; the product uses the
-/// transposed view, which BLAS reads without a copy. Both weight and bias start uniform on
+/// transposed view, which BLAS reads without a copy, and the bias is folded into the same BLAS
+/// call (`Tensor.linear`). Both weight and bias start uniform on
 /// [−1/√in, 1/√in], PyTorch's default.
 public final class Linear: Module {
   public let weight: Tensor
@@ -22,8 +23,7 @@ public final class Linear: Module {
     guard x.rank >= 1, x.shape[x.rank - 1] == inFeatures else {
       fatalError("Linear(\(inFeatures) → \(outFeatures)): input of shape \(x.shape) has \(x.shape.last ?? 0) features in its last axis, expected \(inFeatures)")
     }
-    let y = x.matmul(weight.t())
-    return bias.map { y + $0 } ?? y
+    return Tensor.linear(x, weight: weight, bias: bias)
   }
 }
 

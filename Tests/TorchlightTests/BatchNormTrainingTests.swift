@@ -43,4 +43,38 @@ import Testing
     #expect((variance - x.variance(axes: [0, 2, 3], correction: 0)).abs().max().item() < 1e-4)
     #expect(mean.requiresGrad == false && variance.requiresGrad == false)
   }
+
+  /// `[N, C]` input (BatchNorm1d), which the kernel walks row by row: first and second order on
+  /// every layout, and on an input broadcast along the batch from fewer distinct rows.
+  @Test(arguments: GradLayout.allCases) func rankTwoGradientsOnEveryLayout(_ layout: GradLayout) {
+    let x = gradLeaf([6, 4], layout, seed: 11)
+    let w = gradLeaf([4], .contiguous, seed: 12, range: 0.5...1.5), b = gradLeaf([4], .contiguous, seed: 13)
+    let v = Tensor.uniform([6, 4], low: -1, high: 1, dtype: .float64, generator: Generator(seed: 14))
+    expectGradients({ batchNormTraining($0[0], weight: $0[1], bias: $0[2]).output * v }, [x, w, b], secondOrder: true)
+    let rows = gradLeaf([2, 1, 4], layout, seed: 15)
+    let broadcast = { (t: [Tensor]) in batchNormTraining(t[0].expanded([2, 3, 4]).reshaped(6, 4), weight: t[1], bias: t[2]).output * v }
+    expectGradients(broadcast, [rows, w, b], secondOrder: true)
+  }
+
+  /// float64 values and gradients equal the composition to rounding, for both kernel paths
+  /// (`[N, C]` by rows, `[N, C, S]` by channels) and runs longer than the sixteen-lane sums.
+  @Test(arguments: [[7, 5], [4, 3, 37], [3, 2, 5, 9]]) func float64AgreesWithTheComposition(_ shape: [Int]) {
+    let x = (Tensor.randn(shape, dtype: .float64, generator: Generator(seed: 16)) * 2 + 3).requiringGrad()
+    let w = Tensor.uniform([shape[1]], low: 0.5, high: 2, dtype: .float64, generator: Generator(seed: 17)).requiringGrad()
+    let b = Tensor.randn([shape[1]], dtype: .float64, generator: Generator(seed: 18)).requiringGrad()
+    let g = Tensor.randn(shape, dtype: .float64, generator: Generator(seed: 19))
+    let fused = batchNormTraining(x, weight: w, bias: b).output
+    let reference = composed(x, w, b)
+    #expect((fused - reference).abs().max().item() < 1e-12)
+    let gf = grad(of: (fused * g).sum(), with: [x, w, b]), gr = grad(of: (reference * g).sum(), with: [x, w, b])
+    for (a, r) in zip(gf, gr) { #expect((a! - r!).abs().max().item() < 1e-11) }
+  }
+
+  @Test func float32RankTwoAgreesWithFloat64() {
+    let x64 = Tensor.randn([256, 120], dtype: .float64, generator: Generator(seed: 20)) * 3 + 1
+    let exact = batchNormTraining(x64, weight: nil, bias: nil)
+    let single = batchNormTraining(x64.to(.float32), weight: nil, bias: nil)
+    #expect((single.output.to(.float64) - exact.output).abs().max().item() < 1e-5)
+    #expect((single.variance.to(.float64) - exact.variance).abs().max().item() < 1e-4)
+  }
 }

@@ -52,6 +52,55 @@ public final class SGD: GroupedOptimizer {
   }
 
   static func update<T: FloatElement>(_: T.Type, _ p: Tensor, _ grad: Tensor, _ state: ParameterState, _ o: Options) {
+    let previous = state.buffers["momentum_buffer"]
+    guard p.isContiguous, previous?.isContiguous ?? true else { return updateByCopies(T.self, p, grad, state, o) }
+    let g = grad.dtype == T.dtype ? grad : grad.to(T.dtype)
+    // A fresh momentum buffer each step, as PyTorch's state dict would see it; θ changes in place.
+    let buffer = o.momentum != 0 ? Tensor(zeros: p.shape, dtype: T.dtype) : nil
+    g.withUnsafeElements(T.self) { g in
+      p.withUnsafeMutableElements(T.self) { theta in
+        if let buffer {
+          buffer.withUnsafeMutableElements(T.self) { b in
+            if let previous {
+              previous.withUnsafeElements(T.self) { old in
+                stepInPlace(theta.baseAddress!, g.baseAddress!, b.baseAddress!, old.baseAddress!, o, g.count)
+              }
+            } else {
+              stepInPlace(theta.baseAddress!, g.baseAddress!, b.baseAddress!, nil, o, g.count)
+            }
+          }
+        } else {
+          stepInPlace(theta.baseAddress!, g.baseAddress!, nil, nil, o, g.count)
+        }
+      }
+    }
+    if let buffer { state.buffers["momentum_buffer"] = buffer }
+  }
+
+  /// One pass over a contiguous parameter: the update rule above, element by element, written
+  /// straight into θ (and into the new momentum buffer `b`, from the old one). Each element gets
+  /// exactly the operations `updateByCopies` performs, so both give the same bits.
+  static func stepInPlace<T: FloatElement>(_ theta: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>,
+                                           _ b: UnsafeMutablePointer<T>?, _ old: UnsafePointer<T>?, _ o: Options, _ n: Int) {
+    let (mu, dampening, lr, l2) = (T(o.momentum), T(o.dampening), T(o.lr), T(o.weightDecay))
+    let sign: T = o.maximize ? -1 : 1
+    guard let b else {
+      if l2 == 0 && !o.maximize {
+        for i in 0..<n { theta[i] += -lr * g[i] }                               // θ ← θ − ηg
+      } else {
+        for i in 0..<n { theta[i] += -lr * (sign * g[i] + l2 * theta[i]) }     // θ ← θ − η(±g + λθ)
+      }
+      return
+    }
+    for i in 0..<n {
+      let gi = l2 == 0 ? sign * g[i] : sign * g[i] + l2 * theta[i]             // g
+      b[i] = old.map { mu * $0[i] + (1 - dampening) * gi } ?? gi                // b ← μb + (1 − τ)g, or g
+      theta[i] += o.nesterov ? -lr * (gi + mu * b[i]) : -lr * b[i]              // θ ← θ − η(g + μb) or θ − ηb
+    }
+  }
+
+  /// The same update through contiguous copies (`fused`), for a parameter that is a strided view.
+  static func updateByCopies<T: FloatElement>(_: T.Type, _ p: Tensor, _ grad: Tensor, _ state: ParameterState, _ o: Options) {
     let (mu, dampening, lr) = (T(o.momentum), T(o.dampening), T(o.lr))
     let previous = state.buffers["momentum_buffer"]
     var inputs = [grad, p]
