@@ -10,6 +10,7 @@ struct FitCheckpointer {
   let ema: ExponentialMovingAverage?
   let key: String
   let verbose: Bool
+  let log: TrainingLog
 
   /// nil, with a note, for a classifier that does not show what its step changes.
   init?(store: CheckpointStore, model: Classifier, ema: ExponentialMovingAverage?, log: TrainingLog, verbose: Bool) {
@@ -18,12 +19,13 @@ struct FitCheckpointer {
       print("note: [\(key)] is not checkpointed: its Classifier does not name its optimizer (build it with Classifier(module:loss:optimizer:))")
       return nil
     }
-    (self.store, self.model, self.ema, self.verbose) = (store, model, ema, verbose)
+    (self.store, self.model, self.ema, self.verbose, self.log) = (store, model, ema, verbose, log)
   }
 
   /// Everything saved for this model: model, optimizer, scheduler, moving average, and `FitState`.
   func tensors(_ state: FitState) -> [(String, Tensor)] {
     model.stateDict() + (ema?.stateDict().prefixed("ema.") ?? []) + state.stateDict()
+      + [(TrainingLog.batchCountEntry, log.batchCountTensor)]
   }
 
   /// Writes a checkpoint. A failed write (full disk, file-size limit) prints one line and training
@@ -73,6 +75,7 @@ struct FitCheckpointer {
     for (i, s) in state.history.enumerated() {
       log.replayEpoch(i + 1, of: epochs, metrics: s.metrics, seconds: state.epochSeconds[i], examples: state.epochExamples[i])
     }
+    log.restoreBatchCount(from: Dictionary(saved, uniquingKeysWith: { a, _ in a }))
     return state
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Torchlight
 
 extension TrainingLog {
   /// Prints and records an epoch that a resumed run restored from its checkpoint instead of
@@ -17,6 +18,21 @@ extension TrainingLog {
     batchIndex = batches
     self.examples = examples
     epochStart = now() - seconds
+  }
+
+  /// Sets the count of minibatches finished over all epochs, as a resumed checkpoint recorded it,
+  /// so that the per-minibatch TensorBoard scalars continue at the next step rather than at 1.
+  func resumeBatchCount(_ count: Int) {
+    totalBatches = count
+    board?.step = count
+  }
+
+  /// The checkpoint entry holding `totalBatches`.
+  static let batchCountEntry = "log.total_batches"
+  var batchCountTensor: Tensor { Tensor([Int64(totalBatches)], shape: [1]) }
+  /// Reads the entry back (absent from checkpoints that predate it: nothing changes then).
+  func restoreBatchCount(from entries: [String: Tensor]) {
+    if let t = entries[Self.batchCountEntry], t.count == 1, t.dtype == .int64 { resumeBatchCount(Int(t.toArray(Int64.self)[0])) }
   }
 
   /// The examples trained and seconds spent so far in the epoch under way.

@@ -26,6 +26,9 @@ public final class TrainingLog {
   let rateUnit: String
 
   var epoch = 0, epochs = 0, batches = 0, batchIndex = 0, examples = 0
+  /// Minibatches finished over all epochs (TensorBoard's step for per-minibatch scalars); kept in
+  /// checkpoints, so a resumed run's curves go on from where the interrupted one stopped.
+  var totalBatches = 0
   var epochStart = 0.0, trainSeconds: Double?
   /// Seconds of training (evaluation excluded) of each finished epoch.
   public private(set) var epochSeconds: [Double] = []
@@ -57,6 +60,7 @@ public final class TrainingLog {
   /// (terminals only). Its `loss`, if given, goes to TensorBoard.
   public func batchDone(examples count: Int, loss: Double? = nil) {
     batchIndex += 1
+    totalBatches += 1
     examples += count
     board?.batchDone(loss: loss)
     guard showProgress, batches > 0 else { return }

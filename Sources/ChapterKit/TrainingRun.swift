@@ -173,6 +173,7 @@ public final class TrainingRun {
       ("rng.global", generatorWords(Generator.global.state)),
     ]
     for (i, words) in orderAtEpochStart.enumerated() { result.append(("rng.shuffling.\(i)", generatorWords(words))) }
+    if let log { result.append((TrainingLog.batchCountEntry, log.batchCountTensor)) }
     return result
   }
 
@@ -249,5 +250,6 @@ public final class TrainingRun {
       log?.replayEpoch(n + 1, of: epochs, metrics: h.metrics, seconds: h.seconds, examples: h.examples)
       onReplay(n + 1)
     }
+    log?.restoreBatchCount(from: entries)
   }
 }

@@ -57,4 +57,27 @@ import TorchlightOptim
     #expect(averaged.history.map(\.testLossWithoutEMA) == plain.history.map(\.testLoss))
     #expect(averaged.history.map(\.testAccuracyWithoutEMA) == plain.history.map(\.testAccuracy))
   }
+
+  /// A resumed run counts minibatches on from the checkpoint's count (TensorBoard's step for the
+  /// per-minibatch scalars), not from zero.
+  @Test func aResumedRunCountsMinibatchesOn() throws {
+    let folder = temporaryFolder("fit-batch-count")
+    let path = (folder as NSString).appendingPathComponent("checkpoint.safetensors")
+    func run(resuming: Bool) throws -> TrainingLog {
+      let g = Generator(seed: 1)
+      let net = Sequential(Flatten(), Linear(inFeatures: 784, outFeatures: 10, dtype: .float64, generator: g))
+      let model = Classifier(module: net, loss: { crossEntropy(logits: $0, targets: $1) },
+                             optimizer: SGD(parameters: net.parameters(), lr: 0.05))
+      let store = CheckpointStore(path: path, every: 1, chapter: "test", recipe: [:])
+      if resuming { try store.resume(from: path) }
+      let log = TrainingLog(chapter: "test", model: "count", output: folder)
+      _ = try fit(model, train: Self.data(seed: 2), test: Self.data(seed: 3), epochs: 2, batchSize: 30,
+                  generator: Generator(seed: 4), log: log, setup: TrainingSetup(checkpoints: store))
+      return log
+    }
+    let first = try run(resuming: false)
+    #expect(first.totalBatches == 8)        // 2 epochs of 4 batches (30, 30, 30, 10)
+    let resumed = try run(resuming: true)   // everything restored, nothing trained again
+    #expect(resumed.totalBatches == 8)
+  }
 }

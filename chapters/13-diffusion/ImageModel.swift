@@ -152,7 +152,7 @@ func drawTraining(_ model: ImageDiffusion, _ plotter: Plotter) throws {
       captions.append(k == 0 ? "epoch \(epoch + 1)" : "")
     }
   }
-  try plotter.save(ImageGrid(title: "One sample of each class after each epoch (same noise, DDIM 20 steps, guidance 3, averaged weights)",
+  try plotter.save(ImageGrid(title: "One sample per class after each epoch (DDIM 20 steps, guidance 3, averaged weights)",
                              images: images, height: 28, width: 28, columns: 10, captions: captions),
                    name: "images-epochs", width: 900, height: 110 * model.snapshots.count + 60)
 }
