@@ -95,6 +95,31 @@ public final class CheckpointStore {
     return data.count
   }
 
+  /// Writes `key`'s state. A failed write (full disk, file-size limit) prints one line and
+  /// returns false, and training goes on: the file still holds the previous checkpoint.
+  /// `verbose` prints each write's size and time.
+  @discardableResult
+  func write(_ key: String, _ tensors: [(String, Tensor)], verbose: Bool) -> Bool {
+    let start = Date()
+    do {
+      let bytes = try save(key, tensors)
+      if verbose {
+        print(String(format: "  checkpoint: %.1f MB written to %@ in %.3f s", Double(bytes) / 1e6, path, Date().timeIntervalSince(start)))
+      }
+      return true
+    } catch {
+      print("warning: the checkpoint could not be written (\(error)); \(path) still holds the previous one")
+      return false
+    }
+  }
+
+  /// The error that ends a run after Ctrl-C (status 130), once `written` says whether its
+  /// checkpoint was saved.
+  func interruption(written: Bool) -> Error {
+    written ? TrainingInterrupted(checkpoint: path)
+      : ChapterError("interrupted, and the checkpoint could not be written: \(path) holds the previous one, if any")
+  }
+
   static func encodeJSON(_ value: Any) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data("null".utf8)
     return String(decoding: data, as: UTF8.self)

@@ -34,25 +34,12 @@ struct FitCheckpointer {
   func save(_ state: inout FitState) -> Bool {
     state.globalGenerator = Generator.global.state
     state.extraGenerators = model.generators.map(\.state)
-    let start = Date()
-    do {
-      let bytes = try store.save(key, tensors(state))
-      if verbose {
-        print(String(format: "  checkpoint: %.1f MB written to %@ in %.3f s", Double(bytes) / 1e6, store.path, Date().timeIntervalSince(start)))
-      }
-      return true
-    } catch {
-      print("warning: the checkpoint could not be written (\(error)); \(store.path) still holds the previous one")
-      return false
-    }
+    return store.write(key, tensors(state), verbose: verbose)
   }
 
   /// Saves the state after Ctrl-C and returns the error that ends the run (status 130).
   func interrupted(_ state: inout FitState) -> Error {
-    guard save(&state) else {
-      return ChapterError("interrupted, and the checkpoint could not be written: \(store.path) holds the previous one, if any")
-    }
-    return TrainingInterrupted(checkpoint: store.path)
+    store.interruption(written: save(&state))
   }
 
   /// The state to continue from: restored from the resumed checkpoint when it holds this model

@@ -181,27 +181,14 @@ public final class TrainingRun {
   /// holds the previous checkpoint).
   @discardableResult
   func save() -> Bool {
-    guard let store else { return false }
-    let start = Date()
-    do {
-      let bytes = try store.save(key, tensors())
-      if verbose {
-        print(String(format: "  checkpoint: %.1f MB written to %@ in %.3f s", Double(bytes) / 1e6, store.path, Date().timeIntervalSince(start)))
-      }
-      return true
-    } catch {
-      print("warning: the checkpoint could not be written (\(error)); \(store.path) still holds the previous one")
-      return false
-    }
+    store?.write(key, tensors(), verbose: verbose) ?? false
   }
 
   /// Saves after Ctrl-C and returns the error that ends the run.
   func interrupted() -> Error {
     stopCatching()
-    guard save(), let store else {
-      return ChapterError("interrupted, and the checkpoint could not be written: \(store?.path ?? "") holds the previous one, if any")
-    }
-    return TrainingInterrupted(checkpoint: store.path)
+    let written = save()
+    return store?.interruption(written: written) ?? ChapterError("interrupted (no checkpoint was asked for)")
   }
 
   /// Loads this model's state from the resumed checkpoint and prints its finished epochs again.
