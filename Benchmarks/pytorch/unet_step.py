@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """One training step of chapter 13's class-conditional U-Net, in PyTorch on the CPU.
 
-The same network as Torchlight's DiffusionUNet (channels 32/64, GroupNorm 8, SiLU, one
-self-attention block at 7x7, sinusoidal step embedding through a two-layer MLP plus a label
-embedding), the same step (x_t from the closed form, the simplified loss, AdamW), batch 64.
+The same network as Torchlight's DiffusionUNet (channels 32/64, GroupNorm 8, SiLU, residual
+blocks at 14x14 and 7x7 and one at 28x28 on the way up, one self-attention block at 7x7,
+sinusoidal step embedding through a two-layer MLP plus a label embedding), the same step (x_t
+from the closed form, the simplified loss, AdamW), batch 64.
 Prints `RESULT name=unet_step ms_per_step_min=... sec_per_epoch_min=...` (an epoch: 937 steps).
 """
 import math, time
@@ -53,8 +54,8 @@ def build(torch, c=32, classes=10):
             self.down2, self.block2 = nn.Conv2d(c, 2 * c, 3, stride=2, padding=1), Block(2 * c, 2 * c, e)
             self.attn, self.mid = Attention(2 * c), Block(2 * c, 2 * c, e)
             self.up_block2, self.up2 = Block(4 * c, 2 * c, e), nn.Conv2d(2 * c, c, 3, padding=1)
-            self.up_block1 = Block(2 * c, c, e)
-            self.out_norm, self.out = nn.GroupNorm(8, 2 * c), nn.Conv2d(2 * c, 1, 3, padding=1)
+            self.up_block1, self.up_block0 = Block(2 * c, c, e), Block(2 * c, c, e)
+            self.out_norm, self.out = nn.GroupNorm(8, c), nn.Conv2d(c, 1, 3, padding=1)
 
         def forward(self, x, t, y):
             e = self.time(embedding(t, c)) + self.label(y)
@@ -66,7 +67,7 @@ def build(torch, c=32, classes=10):
             h = self.up_block2(torch.cat([h, h2], 1), e)
             h = self.up2(F.interpolate(h, scale_factor=2))
             h = self.up_block1(torch.cat([h, h1], 1), e)
-            h = torch.cat([F.interpolate(h, scale_factor=2), h0], 1)
+            h = self.up_block0(torch.cat([F.interpolate(h, scale_factor=2), h0], 1), e)
             return self.out(F.silu(self.out_norm(h)))
 
     return UNet()

@@ -6,12 +6,12 @@ import TorchlightPlot
 /// The Fashion-MNIST class names, by label.
 let classNames = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"]
 
-/// Part `guidance`: classifier-free guidance at scales 0, 1, 3 and 5. For each scale, samples of
+/// Part `guidance`: classifier-free guidance at scales 0, 1, 2, 3 and 5. For each scale, samples of
 /// every class (one grid), the Fréchet distance of the whole set, and how often the feature
 /// network recognises the requested class: guidance trades diversity for fidelity to the label.
 func runGuidancePart(_ chapter: DiffusionChapter, _ plotter: Plotter, _ model: ImageDiffusion, _ quality: SampleQuality) throws {
   let options = chapter.options
-  let scales = [0.0, 1, 3, 5], n = quality.samples
+  let scales = [0.0, 1, 2, 3, 5], n = quality.samples
   section("Classifier-free guidance: \(n) samples per scale (labels 0…9 in turn), DDIM \(chapter.steps) steps, the same noise for every scale")
   let labels = (0..<n).map { $0 % 10 }
   let start = Tensor.randn([n, 1, 28, 28], generator: Generator(seed: options.seed &+ 1340))
@@ -36,7 +36,7 @@ func runGuidancePart(_ chapter: DiffusionChapter, _ plotter: Plotter, _ model: I
     }
   }
   let what = chapter.guidanceClass.map { "eight samples of class \($0) (\(classNames[$0]))" } ?? "one sample per class"
-  try plotter.save(ImageGrid(title: "Guidance scales w = 0, 1, 3, 5 (rows): \(what), the same noise",
+  try plotter.save(ImageGrid(title: "Guidance scales w = 0, 1, 2, 3, 5 (rows): \(what), the same noise",
                              images: grid, height: 28, width: 28, columns: shownClasses.count, captions: captions),
                    name: "guidance", width: 900, height: 110 * scales.count + 60)
 }

@@ -57,7 +57,7 @@ func trainedImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, _ qua
                        forceTraining: Bool) throws -> ImageDiffusion {
   let options = chapter.options
   let epochs = options.quick ? 1 : options.epochs
-  let settings = "unet-c\(chapter.channels)-e\(epochs)-b\(options.batchSize)-lr\(formatNumber(options.lr))-s\(options.seed)\(options.quick ? "-quick" : "")"
+  let settings = "unet2-c\(chapter.channels)-cosine-e\(epochs)-b\(options.batchSize)-lr\(formatNumber(options.lr))-s\(options.seed)\(options.quick ? "-quick" : "")"
   let path = (options.output as NSString).appendingPathComponent("diffusion-unet.safetensors")
   if !forceTraining, FileManager.default.fileExists(atPath: path) {
     let unet = DiffusionUNet(channels: chapter.channels)
@@ -76,7 +76,8 @@ func trainedImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, _ qua
 
 /// Trains the class-conditional U-Net with the simplified loss: for each batch, a step t ~ U{0…T−1},
 /// noise ε, x_t in one jump, and ‖ε − ε̂(x_t, t, y)‖², with the label replaced by "none" for 10% of
-/// the images. AdamW; an exponential moving average of the weights (decay 0.999) is what samples.
+/// the images. AdamW, its rate warmed up over the first 200 steps and then decayed to zero along a
+/// cosine; an exponential moving average of the weights (decay 0.999) is what samples.
 func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs: Int, _ plotter: Plotter) throws -> ImageDiffusion {
   let options = chapter.options
   let g = Generator(seed: options.seed &+ 1320)
@@ -85,16 +86,18 @@ func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs:
   let optimizer = AdamW(parameters: unet.parameters(), lr: options.lr, weightDecay: 0)
   let average = ExponentialMovingAverage(parameters: unet.parameters(), decay: 0.999)
   let batch = options.batchSize, labelDropout = 0.1
-  section("Images: a class-conditional U-Net with \(unet.parameterCount.formatted()) parameters (channels \(chapter.channels)/\(2 * chapter.channels), "
-          + "attention at 7×7), T = \(imageSteps) linear, AdamW \(formatNumber(options.lr)), batch \(batch), label dropout \(formatNumber(labelDropout)), "
-          + "EMA 0.999, \(epochs) epoch\(epochs == 1 ? "" : "s") of \(train.count) images")
-  let log = TrainingLog(chapter: Defaults.chapter, model: "unet", output: options.output, plotTerminal: options.plotTerminal, rateUnit: "img/s")
   let order = Generator(seed: options.seed &+ 1321)
   let loader = DataLoader(train, batchSize: batch, shuffle: true, dropLast: true, prefetch: true, generator: order)
+  let totalSteps = max(epochs * loader.count, 1)
+  let schedule = WarmupCosineLR(optimizer: optimizer, warmupSteps: min(200, totalSteps - 1), decaySteps: totalSteps)
+  section("Images: a class-conditional U-Net with \(unet.parameterCount.formatted()) parameters (channels \(chapter.channels)/\(2 * chapter.channels), "
+          + "attention at 7×7), T = \(imageSteps) linear, AdamW \(formatNumber(options.lr)) warmed up and cosine-decayed, batch \(batch), label dropout \(formatNumber(labelDropout)), "
+          + "EMA 0.999, \(epochs) epoch\(epochs == 1 ? "" : "s") of \(train.count) images")
+  let log = TrainingLog(chapter: Defaults.chapter, model: "unet", output: options.output, plotTerminal: options.plotTerminal, rateUnit: "img/s")
   let snapshotNoise = Tensor.randn([10, 1, 28, 28], generator: Generator(seed: options.seed &+ 1322))
   var lastFinite: Double?, window: [Double] = [], sum = 0.0, count = 0
   let run = try TrainingRun(log: log, epochs: epochs, shuffling: [order], state: [
-    "unet": .module(unet), "optimizer": .optimizer(optimizer), "ema": .average(average), "rng": .generator(g),
+    "unet": .module(unet), "optimizer": .optimizer(optimizer), "schedule": .scheduler(schedule), "ema": .average(average), "rng": .generator(g),
     "losses": .numbers({ model.losses }, { model.losses = $0 }), "window": .numbers({ window }, { window = $0 }),
     "snapshots": .rows({ model.snapshots }, { model.snapshots = $0 }),
     "epoch_so_far": .numbers({ [sum, Double(count), lastFinite ?? .nan] },
@@ -112,7 +115,7 @@ func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs:
       let noise = Tensor.randn(x0.shape, generator: g)
       let xt = model.schedule.noised(x0, steps: t, noise: noise)
       let loss = mseLoss(unet(xt, steps: t.map(Double.init), labels: Tensor(labels, shape: [batch])), noise)
-      optimizer.zeroGrad(); loss.backward(); optimizer.step()
+      optimizer.zeroGrad(); loss.backward(); optimizer.step(); schedule.step()
       average.update()
       let value = loss.item()
       try checkFinite(value, epoch: epoch, step: step + 1, lastFinite: lastFinite)

@@ -4,7 +4,10 @@
 ///     28×28×1 → conv → 28×28×c ─────────────────────────────────────────┐ (skip)
 ///       ↓ stride-2 conv → 14×14×c → res ────────────────────────┐ (skip) │
 ///         ↓ stride-2 conv → 7×7×2c → res → attention → res      │        │
-///           ⊕ skip → res → upsample → conv → 14×14×c ⊕ skip → res → upsample ⊕ skip → conv → ε
+///           ⊕ skip → res → upsample → conv → 14×14×c ⊕ skip → res → upsample ⊕ skip → res → conv → ε
+///
+/// The last residual block works at full resolution: the noise to predict is a per-pixel pattern,
+/// and without a block at 28 × 28 that knows the step, fine grain is left in flat regions.
 ///
 /// The step enters through its sinusoidal embedding and a two-layer MLP; the label through a
 /// learned embedding added to it. Label `classes` is "no label": training sometimes drops the
@@ -19,7 +22,7 @@ public final class DiffusionUNet: Module {
   public let down2: Conv2d, block2: TimeResidualBlock
   public let middleAttention: SelfAttention2d?, middleBlock: TimeResidualBlock
   public let upBlock2: TimeResidualBlock, up2Conv: Conv2d
-  public let upBlock1: TimeResidualBlock
+  public let upBlock1: TimeResidualBlock, upBlock0: TimeResidualBlock
   public let outputNorm: GroupNorm, outputConv: Conv2d
 
   /// `channels` c at 28 and 14 pixels (2c at 7); `classes` = 0 for an unconditional model.
@@ -41,8 +44,9 @@ public final class DiffusionUNet: Module {
     upBlock2 = TimeResidualBlock(4 * c, 2 * c, embeddingDim: e, dtype: dtype, generator: generator)
     up2Conv = Conv2d(2 * c, c, kernelSize: 3, padding: 1, dtype: dtype, generator: generator)
     upBlock1 = TimeResidualBlock(2 * c, c, embeddingDim: e, dtype: dtype, generator: generator)
-    outputNorm = GroupNorm(numGroups: 8, numChannels: 2 * c, dtype: dtype)
-    outputConv = Conv2d(2 * c, 1, kernelSize: 3, padding: 1, dtype: dtype, generator: generator)
+    upBlock0 = TimeResidualBlock(2 * c, c, embeddingDim: e, dtype: dtype, generator: generator)
+    outputNorm = GroupNorm(numGroups: 8, numChannels: c, dtype: dtype)
+    outputConv = Conv2d(c, 1, kernelSize: 3, padding: 1, dtype: dtype, generator: generator)
   }
 
   /// The step and label embedding [N, 4c]: MLP(sinusoid(t)) + embedding(label).
@@ -67,7 +71,7 @@ public final class DiffusionUNet: Module {
     h = upBlock2(Tensor.cat([h, h2], axis: 1), embedding: e)    // [N, 2c, 7, 7]
     h = up2Conv(interpolate(h, scaleFactor: 2))                 // [N, c, 14, 14]
     h = upBlock1(Tensor.cat([h, h1], axis: 1), embedding: e)    // [N, c, 14, 14]
-    h = Tensor.cat([interpolate(h, scaleFactor: 2), h0], axis: 1) // [N, 2c, 28, 28]
+    h = upBlock0(Tensor.cat([interpolate(h, scaleFactor: 2), h0], axis: 1), embedding: e) // [N, c, 28, 28]
     return outputConv(outputNorm.silu(h))
   }
 
