@@ -12,10 +12,11 @@ func stableShift(_ x: Tensor, axis: Int) -> Tensor {
 /// Backward: ∂L/∂x = y ⊙ (g − Σⱼ gⱼ yⱼ).
 public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
   let a = Layout.normalizeAxis(axis, rank: x.rank, op: "softmax")
-  let y = withNoGrad {
+  let y = withNoGrad {  // float16/bfloat16: in float32, rounded once
+    let x = x.dtype.isReducedPrecision ? x.float() : x
     let e = (x - stableShift(x, axis: a)).exp()
     return e / e.sum(axis: a, keepDims: true)
-  }
+  }.to(x.dtype)
   return y.recorded("SoftmaxBackward", inputs: [x], saving: [y]) { g in
     let y = y.savedOutput { softmax(x, axis: a) }
     return [y * (g - (g * y).sum(axis: a, keepDims: true))]
@@ -27,10 +28,11 @@ public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
 /// Backward: ∂L/∂x = g − softmax(x) · Σⱼ gⱼ.
 public func logSoftmax(_ x: Tensor, axis: Int = -1) -> Tensor {
   let a = Layout.normalizeAxis(axis, rank: x.rank, op: "logSoftmax")
-  let y = withNoGrad {
+  let y = withNoGrad {  // float16/bfloat16: in float32, rounded once
+    let x = x.dtype.isReducedPrecision ? x.float() : x
     let shifted = x - stableShift(x, axis: a)
     return shifted - shifted.exp().sum(axis: a, keepDims: true).log()
-  }
+  }.to(x.dtype)
   return y.recorded("LogSoftmaxBackward", inputs: [x], saving: [y]) { g in
     let y = y.savedOutput { logSoftmax(x, axis: a) }
     return [g - y.exp() * g.sum(axis: a, keepDims: true)]
@@ -92,8 +94,8 @@ func weightedNLL(_ logProbs: Tensor, targets: Tensor, weight: Tensor?, ignoreInd
 /// `crossEntropyReference`, the same loss op by op.
 public func crossEntropy(logits: Tensor, targets: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                          labelSmoothing: Double = 0, reduction: Reduction = .mean) -> Tensor {
-  if targets.dtype == .int64, weight == nil, labelSmoothing == 0, logits.rank == 2, logits.dtype.isFloatingPoint,
-     targets.shape == [logits.shape[0]] {
+  if targets.dtype == .int64, weight == nil, labelSmoothing == 0, logits.rank == 2,
+     logits.dtype == .float32 || logits.dtype == .float64, targets.shape == [logits.shape[0]] {
     return crossEntropyFused(logits: logits, targets: targets, ignoreIndex: ignoreIndex, reduction: reduction)
   }
   return crossEntropyReference(logits: logits, targets: targets, weight: weight, ignoreIndex: ignoreIndex,

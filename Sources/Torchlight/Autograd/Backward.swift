@@ -166,7 +166,8 @@ enum Engine {
         }
         for (i, edge) in node.next.enumerated() {
           guard i < inputGrads.count, let raw = inputGrads[i] else { continue }
-          let gi = sumToShape(raw, node.inputShapes[i])
+          var gi = sumToShape(raw, node.inputShapes[i])
+          if gi.dtype != node.inputDTypes[i] && node.inputDTypes[i].isFloatingPoint { gi = gi.to(node.inputDTypes[i]) }
           guard gi.shape == node.inputShapes[i] else {
             fatalError("backward: \(node.name) returned a gradient of shape \(raw.shape) for an input of shape \(node.inputShapes[i])")
           }

@@ -176,6 +176,7 @@ func mapElements(_ x: Tensor, _ f: (Double) -> Double) -> Tensor {
     switch x.dtype {
     case .float64: Tensor(x.toArray(Double.self).map(f), shape: x.shape, dtype: .float64)
     case .float32: Tensor(x.toArray(Float.self).map { Float(f(Double($0))) }, shape: x.shape)
+    case .float16, .bfloat16: Tensor(x.toDoubles().map(f), shape: x.shape, dtype: x.dtype)  // rounded once on store
     case .int64, .bool: Tensor(x.toDoubles().map(f), shape: x.shape)   // the default floating dtype
     }
   }
