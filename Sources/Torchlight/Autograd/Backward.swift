@@ -133,7 +133,8 @@ enum Engine {
       }
     }
 
-    GradMode.$enabled.withValue(createGraph) {
+    // Backward never autocasts: each gradient is computed in the dtypes the forward pass used.
+    Autocast.$dtype.withValue(nil) { GradMode.$enabled.withValue(createGraph) {
       var rootNodes: [Node] = []
       for (output, seed) in roots {
         if let node = output.gradFn {
@@ -180,7 +181,7 @@ enum Engine {
         }
       }
       for leaf in leafOrder { deliverToLeaf(leaf, leafTotals[ObjectIdentifier(leaf)]!) }
-    }
+    } }
     return captured
   }
 }

@@ -27,6 +27,9 @@ public struct Size2: Equatable, Hashable, Sendable, ExpressibleByIntegerLiteral,
 /// derivatives work.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1, padding: Size2 = 0,
                    dilation: Size2 = 1, groups: Int = 1) -> Tensor {
+  if let c = Autocast.inputs(of: .conv2d, [x, weight, bias]) {
+    return conv2d(c[0]!, weight: c[1]!, bias: c[2], stride: stride, padding: padding, dilation: dilation, groups: groups)
+  }
   if x.rank == 3 {
     return conv2d(x.unsqueezed(axis: 0), weight: weight, bias: bias, stride: stride, padding: padding,
                   dilation: dilation, groups: groups).squeezed(axis: 0)
@@ -40,6 +43,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Siz
 /// `[N, O, ⌊(L + 2p − d·(k − 1) − 1)/s⌋ + 1]`. It is `conv2d` on images of height 1.
 public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                    dilation: Int = 1, groups: Int = 1) -> Tensor {
+  if let c = Autocast.inputs(of: .conv1d, [x, weight, bias]) {
+    return conv1d(c[0]!, weight: c[1]!, bias: c[2], stride: stride, padding: padding, dilation: dilation, groups: groups)
+  }
   guard x.rank == 3 || x.rank == 2, weight.rank == 3 else {
     fatalError("conv1d: expected input [N, C, L] or [C, L] and weight [O, C/groups, k], got input \(x.shape) and weight \(weight.shape)")
   }
@@ -56,6 +62,10 @@ public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
 /// convolution maps to the same output size.
 public func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1, padding: Size2 = 0,
                             outputPadding: Size2 = 0, groups: Int = 1, dilation: Size2 = 1) -> Tensor {
+  if let c = Autocast.inputs(of: .convTranspose2d, [x, weight, bias]) {
+    return convTranspose2d(c[0]!, weight: c[1]!, bias: c[2], stride: stride, padding: padding, outputPadding: outputPadding,
+                           groups: groups, dilation: dilation)
+  }
   if x.rank == 3 {
     return convTranspose2d(x.unsqueezed(axis: 0), weight: weight, bias: bias, stride: stride, padding: padding,
                            outputPadding: outputPadding, groups: groups, dilation: dilation).squeezed(axis: 0)

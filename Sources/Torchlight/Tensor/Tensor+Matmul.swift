@@ -4,6 +4,7 @@ extension Tensor {
   /// operand is treated as a row (left) or column (right) vector and that axis is dropped after;
   /// with more axes, the last two are the matrices and the leading "batch" axes broadcast.
   public func matmul(_ other: Tensor) -> Tensor {
+    if let c = Autocast.inputs(of: .matmul, [self, other]) { return c[0]!.matmul(c[1]!) }
     guard rank >= 1 && other.rank >= 1 else {
       fatalError("matmul: both operands need at least one axis, got shapes \(shape) and \(other.shape)")
     }

@@ -42,6 +42,9 @@ public func adaptiveMaxPool2dWithIndices(_ x: Tensor, outputSize: Size2) -> (val
 /// `outputSize` says otherwise (needed when the pooled size was rounded down).
 public func maxUnpool2d(_ x: Tensor, indices: Tensor, kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0,
                         outputSize: Size2? = nil) -> Tensor {
+  if let c = Autocast.inputs(of: .maxUnpool2d, [x]) {
+    return maxUnpool2d(c[0]!, indices: indices, kernelSize: kernelSize, stride: stride, padding: padding, outputSize: outputSize)
+  }
   let op = "maxUnpool2d"
   guard x.rank == 4 || x.rank == 3, indices.shape == x.shape, indices.dtype == .int64 else {
     fatalError("\(op): expected input [N, C, H, W] or [C, H, W] and int64 indices of the same shape, got input \(x.shape) and \(indices.dtype) indices \(indices.shape)")

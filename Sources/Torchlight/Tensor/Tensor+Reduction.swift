@@ -42,6 +42,7 @@ extension Tensor {
   /// Σ over `axes` (all when nil). Bool and int64 sum to int64. Every summed element gets the
   /// whole gradient: backward spreads g back over the reduced axes.
   public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    if let c = Autocast.inputs(of: .sum, [self]) { return c[0]!.sum(axes: axes, keepDims: keepDims) }
     let axes = reductionAxes(axes, op: "sum")
     return summed(axes, keepDims: keepDims).recorded("SumBackward", inputs: [self]) { g in
       [g.reshaped(self.reducedShape(axes, keepDims: true)).expanded(self.shape)]
@@ -85,6 +86,7 @@ extension Tensor {
   /// Π over `axes`.
   /// ∂/∂xᵢ = Π/xᵢ, the product of the others (computed so, it needs every xᵢ ≠ 0).
   public func prod(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    if let c = Autocast.inputs(of: .prod, [self]) { return c[0]!.prod(axes: axes, keepDims: keepDims) }
     let axes = reductionAxes(axes, op: "prod")
     let y = fold(axes, keepDims: keepDims, initial: 1, Mul.self, op: "prod")
     return y.recorded("ProdBackward", inputs: [self], saving: [self, y]) { g in
@@ -191,6 +193,7 @@ extension Tensor {
   /// log Σ eˣ over `axes`, computed as m + log Σ e^(x−m) with m the maximum, so large inputs do
   /// not overflow (`logsumexp`).
   public func logsumexp(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    if let c = Autocast.inputs(of: .logsumexp, [self]) { return c[0]!.logsumexp(axes: axes, keepDims: keepDims) }
     if dtype.isReducedPrecision { return to(.float32).logsumexp(axes: axes, keepDims: keepDims).to(dtype) }
     let axes = reductionAxes(axes, op: "logsumexp")
     let x = dtype.isFloatingPoint ? self : to(.float32)

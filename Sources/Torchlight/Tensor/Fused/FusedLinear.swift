@@ -9,6 +9,7 @@
 extension Tensor {
   /// `x` `[…, in]`, `weight` `[out, in]`, `bias` `[out]`: the affine map of `Linear`.
   public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    if let c = Autocast.inputs(of: .linear, [x, weight, bias]) { return linear(c[0]!, weight: c[1]!, bias: c[2]) }
     guard let bias, x.rank >= 2, weight.rank == 2, bias.shape == [weight.shape[0]], x.shape[x.rank - 1] == weight.shape[1],
           x.dtype.isFloatingPoint, weight.dtype == x.dtype, bias.dtype == x.dtype else {
       return linearReference(x, weight: weight, bias: bias)
