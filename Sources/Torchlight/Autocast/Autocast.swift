@@ -18,12 +18,13 @@ public enum Autocast {
 
   /// The inputs of `op` converted as autocast wants them, or nil when autocast is off or nothing
   /// needs converting (then the op runs on its inputs as they are). Only floating tensors other
-  /// than float64 are converted, as in PyTorch; nil entries (an absent bias) stay nil.
-  public static func inputs(of op: AutocastOp, _ tensors: [Tensor?]) -> [Tensor?]? {
+  /// than float64 are converted, as in PyTorch; nil entries (an absent bias) stay nil. Outside a
+  /// scope this costs one task-local read: the list of inputs is not even built.
+  public static func inputs(of op: AutocastOp, _ tensors: @autoclosure () -> [Tensor?]) -> [Tensor?]? {
     guard let low = dtype else { return nil }
     let target: DType = op.policy == .lowerPrecision ? low : .float32
     var changed = false
-    let cast = tensors.map { t -> Tensor? in
+    let cast = tensors().map { t -> Tensor? in
       guard let t, t.dtype.isFloatingPoint, t.dtype != .float64, t.dtype != target else { return t }
       changed = true
       return t.to(target)
