@@ -155,15 +155,16 @@ extension Tensor {
   static func convolution(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ geo: ConvGeometry) -> Tensor {
     // Half formats: products and sums in float32, the output rounded once.
     let xc = x.contiguous().widened(), wc = weight.contiguous().widened(), bc = bias?.to(x.dtype).contiguous().widened()
-    let out = Tensor(uninitialized: geo.outputShape, dtype: xc.dtype)
+    let wide = Tensor(uninitialized: geo.outputShape, dtype: xc.dtype)
     func run<T: FloatElement>(_: T.Type) {
       Conv.forward(x: xc.base(T.self), weight: wc.base(T.self), bias: bc.map { UnsafePointer($0.base(T.self)) },
-                   out: out.base(T.self), geo)
+                   out: wide.base(T.self), geo)
     }
     if xc.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    let out = wide.narrowed(to: x.dtype)
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     // ∂/∂x = T(g, w), ∂/∂w = WG(x, g), ∂/∂bias = Σ of g over batch and positions.
-    return out.narrowed(to: x.dtype).recorded("ConvolutionBackward", inputs: inputs, saving: [x, weight]) { g in
+    return out.recorded("ConvolutionBackward", inputs: inputs, saving: [x, weight]) { g in
       [x.requiresGrad ? Tensor.convTransposed(g, weight, geo) : nil,
        weight.requiresGrad ? Tensor.convWeightGradient(x, g, geo) : nil] +
       (bias.map { b in [b.requiresGrad ? g.sum(axes: [0, 2, 3]) : nil] } ?? [])
@@ -173,13 +174,14 @@ extension Tensor {
   /// T(g, w): `g` has the convolution's output shape, the result its input shape.
   static func convTransposed(_ g: Tensor, _ weight: Tensor, _ geo: ConvGeometry) -> Tensor {
     let gc = g.to(weight.dtype).contiguous().widened(), wc = weight.contiguous().widened()
-    let out = Tensor(uninitialized: geo.inputShape, dtype: wc.dtype)
+    let wide = Tensor(uninitialized: geo.inputShape, dtype: wc.dtype)
     func run<T: FloatElement>(_: T.Type) {
-      Conv.inputGradient(gy: gc.base(T.self), weight: wc.base(T.self), dx: out.base(T.self), geo)
+      Conv.inputGradient(gy: gc.base(T.self), weight: wc.base(T.self), dx: wide.base(T.self), geo)
     }
     if wc.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    let out = wide.narrowed(to: weight.dtype)
     // ⟨T(g, w), u⟩ = ⟨g, C(u, w)⟩, so ∂/∂g = C(u, w) and ∂/∂w = WG(u, g) for the incoming u.
-    return out.narrowed(to: weight.dtype).recorded("ConvolutionBackwardInput", inputs: [g, weight], saving: [g, weight]) { u in
+    return out.recorded("ConvolutionBackwardInput", inputs: [g, weight], saving: [g, weight]) { u in
       [g.requiresGrad ? Tensor.convolution(u, weight, nil, geo) : nil,
        weight.requiresGrad ? Tensor.convWeightGradient(u, g, geo) : nil]
     }
@@ -188,13 +190,14 @@ extension Tensor {
   /// WG(x, g): the weight-shaped correlation of the input with the output gradient.
   static func convWeightGradient(_ x: Tensor, _ g: Tensor, _ geo: ConvGeometry) -> Tensor {
     let xc = x.contiguous().widened(), gc = g.to(x.dtype).contiguous().widened()
-    let out = Tensor(uninitialized: geo.weightShape, dtype: xc.dtype)
+    let wide = Tensor(uninitialized: geo.weightShape, dtype: xc.dtype)
     func run<T: FloatElement>(_: T.Type) {
-      Conv.weightGradient(x: xc.base(T.self), gy: gc.base(T.self), dw: out.base(T.self), geo)
+      Conv.weightGradient(x: xc.base(T.self), gy: gc.base(T.self), dw: wide.base(T.self), geo)
     }
     if xc.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    let out = wide.narrowed(to: x.dtype)
     // ⟨WG(x, g), v⟩ = ⟨g, C(x, v)⟩ = ⟨T(g, v), x⟩.
-    return out.narrowed(to: x.dtype).recorded("ConvolutionBackwardWeight", inputs: [x, g], saving: [x, g]) { v in
+    return out.recorded("ConvolutionBackwardWeight", inputs: [x, g], saving: [x, g]) { v in
       [x.requiresGrad ? Tensor.convTransposed(g, v, geo) : nil,
        g.requiresGrad ? Tensor.convolution(x, v, nil, geo) : nil]
     }

@@ -294,14 +294,15 @@ extension Tensor {
   static func maxPooled(_ x: Tensor, _ plan: PoolPlan, op: String) -> (values: Tensor, indices: Tensor) {
     let xc = x.contiguous().widened(), planes = x.shape[0] * x.shape[1]
     let shape = [x.shape[0], x.shape[1], plan.oh, plan.ow]
-    let out = Tensor(uninitialized: shape, dtype: xc.dtype)
+    let wide = Tensor(uninitialized: shape, dtype: xc.dtype)
     let indices = Tensor(uninitialized: shape, dtype: .int64)
     if xc.dtype == .float32 {
-      Pool.max(xc.base(Float.self), planes: planes, plan, out: out.base(Float.self), indices: indices.base(Int64.self))
+      Pool.max(xc.base(Float.self), planes: planes, plan, out: wide.base(Float.self), indices: indices.base(Int64.self))
     } else {
-      Pool.max(xc.base(Double.self), planes: planes, plan, out: out.base(Double.self), indices: indices.base(Int64.self))
+      Pool.max(xc.base(Double.self), planes: planes, plan, out: wide.base(Double.self), indices: indices.base(Int64.self))
     }
-    let values = out.narrowed(to: x.dtype).recorded("MaxPool2DWithIndicesBackward", inputs: [x], saving: [indices]) { g in
+    let out = wide.narrowed(to: x.dtype)
+    let values = out.recorded("MaxPool2DWithIndicesBackward", inputs: [x], saving: [indices]) { g in
       [Tensor.planeScatter(g, indices, shape: x.shape, accumulate: true, op: op)]
     }
     return (values, indices)
