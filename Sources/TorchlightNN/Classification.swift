@@ -11,6 +11,9 @@ func stableShift(_ x: Tensor, axis: Int) -> Tensor {
 /// largest value, so large inputs neither overflow nor lose precision.
 /// Backward: ∂L/∂x = y ⊙ (g − Σⱼ gⱼ yⱼ).
 public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
+  if let c = Autocast.inputs(of: .softmax, [x]) { return softmax(c[0]!, axis: axis) }
+  // float16/bfloat16: in float32, rounded once; the casts carry the gradient.
+  if x.dtype.isReducedPrecision { return softmax(x.float(), axis: axis).to(x.dtype) }
   let a = Layout.normalizeAxis(axis, rank: x.rank, op: "softmax")
   let y = withNoGrad {
     let e = (x - stableShift(x, axis: a)).exp()
@@ -26,6 +29,9 @@ public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
 /// needs, without ever forming a probability that could underflow to 0.
 /// Backward: ∂L/∂x = g − softmax(x) · Σⱼ gⱼ.
 public func logSoftmax(_ x: Tensor, axis: Int = -1) -> Tensor {
+  if let c = Autocast.inputs(of: .logSoftmax, [x]) { return logSoftmax(c[0]!, axis: axis) }
+  // float16/bfloat16: in float32, rounded once; the casts carry the gradient.
+  if x.dtype.isReducedPrecision { return logSoftmax(x.float(), axis: axis).to(x.dtype) }
   let a = Layout.normalizeAxis(axis, rank: x.rank, op: "logSoftmax")
   let y = withNoGrad {
     let shifted = x - stableShift(x, axis: a)
@@ -43,6 +49,9 @@ public func logSoftmax(_ x: Tensor, axis: Int = -1) -> Tensor {
 /// counted targets, as PyTorch does.
 public func nllLoss(_ logProbs: Tensor, targets: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                     reduction: Reduction = .mean) -> Tensor {
+  if let c = Autocast.inputs(of: .nllLoss, [logProbs, weight]) {
+    return nllLoss(c[0]!, targets: targets, weight: c[1], ignoreIndex: ignoreIndex, reduction: reduction)
+  }
   let (perExample, weights) = weightedNLL(logProbs, targets: targets, weight: weight, ignoreIndex: ignoreIndex, op: "nllLoss")
   switch reduction {
   case .none: return perExample
@@ -92,8 +101,11 @@ func weightedNLL(_ logProbs: Tensor, targets: Tensor, weight: Tensor?, ignoreInd
 /// `crossEntropyReference`, the same loss op by op.
 public func crossEntropy(logits: Tensor, targets: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                          labelSmoothing: Double = 0, reduction: Reduction = .mean) -> Tensor {
-  if targets.dtype == .int64, weight == nil, labelSmoothing == 0, logits.rank == 2, logits.dtype.isFloatingPoint,
-     targets.shape == [logits.shape[0]] {
+  if let c = Autocast.inputs(of: .crossEntropy, [logits, targets, weight]) {
+    return crossEntropy(logits: c[0]!, targets: c[1]!, weight: c[2], ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction)
+  }
+  if targets.dtype == .int64, weight == nil, labelSmoothing == 0, logits.rank == 2,
+     logits.dtype == .float32 || logits.dtype == .float64, targets.shape == [logits.shape[0]] {
     return crossEntropyFused(logits: logits, targets: targets, ignoreIndex: ignoreIndex, reduction: reduction)
   }
   return crossEntropyReference(logits: logits, targets: targets, weight: weight, ignoreIndex: ignoreIndex,

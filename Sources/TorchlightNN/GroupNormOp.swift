@@ -8,6 +8,10 @@
 /// (`createGraph`), the gradient is taken through the op-by-op reference instead
 /// (`groupNormReference`, then x·σ(x)), so second derivatives work too.
 func groupNormFused(_ x: Tensor, numGroups: Int, weight: Tensor?, bias: Tensor?, eps: Double, silu: Bool) -> Tensor {
+  // float16/bfloat16: the float32 kernel on float32 copies, cast back; the casts carry the gradient.
+  if x.dtype.isReducedPrecision {
+    return groupNormFused(x.float(), numGroups: numGroups, weight: weight?.float(), bias: bias?.float(), eps: eps, silu: silu).to(x.dtype)
+  }
   let (y, mean, rstd) = FusedGroupNorm.forward(x, groups: numGroups, weight: weight, bias: bias, eps: eps, silu: silu)
   let inputs = [x] + [weight, bias].compactMap { $0 }
   let reference = {

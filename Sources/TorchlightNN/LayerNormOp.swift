@@ -8,6 +8,10 @@
 /// the sums over every row. When backward is itself recorded (`createGraph`), the gradient is
 /// taken through `layerNormReference` instead, so second derivatives work too.
 func layerNormFused(_ x: Tensor, normalizedShape: [Int], weight: Tensor?, bias: Tensor?, eps: Double) -> Tensor {
+  // float16/bfloat16: the float32 kernel on float32 copies, cast back; the casts carry the gradient.
+  if x.dtype.isReducedPrecision {
+    return layerNormFused(x.float(), normalizedShape: normalizedShape, weight: weight?.float(), bias: bias?.float(), eps: eps).to(x.dtype)
+  }
   let n = normalizedShape.reduce(1, *)
   let (y, mean, rstd) = FusedLayerNorm.forward(x, normalizedCount: n, weight: weight, bias: bias, eps: eps)
   let inputs = [x] + [weight, bias].compactMap { $0 }

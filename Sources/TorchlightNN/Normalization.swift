@@ -126,6 +126,9 @@ public final class BatchNorm2d: BatchNorm {
 /// those of `normalizedShape`, with the biased variance; `weight` and `bias` have that shape.
 /// Runs as one fused op (LayerNormOp.swift); `layerNormReference` is the same op by op.
 public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+  if let c = Autocast.inputs(of: .layerNorm, [x, weight, bias]) {
+    return layerNorm(c[0]!, normalizedShape: normalizedShape, weight: c[1], bias: c[2], eps: eps)
+  }
   checkLayerNorm("layerNorm", x, normalizedShape, weight, bias)
   return layerNormFused(x, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
 }
@@ -187,6 +190,9 @@ public final class LayerNorm: Module {
 /// It runs as one fused op (`GroupNormOp.swift`: one pass for the statistics, one to write
 /// with γ and β folded in, a closed-form backward). `groupNormReference` is the same op by op.
 public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+  if let c = Autocast.inputs(of: .groupNorm, [x, weight, bias]) {
+    return groupNorm(c[0]!, numGroups: numGroups, weight: c[1], bias: c[2], eps: eps)
+  }
   checkGroupNorm("groupNorm", x, numGroups)
   return groupNormFused(x, numGroups: numGroups, weight: weight, bias: bias, eps: eps, silu: false)
 }

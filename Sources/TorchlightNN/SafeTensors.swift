@@ -128,6 +128,8 @@ public enum SafeTensors {
       switch tensor.dtype {
       case .float32: tensor.toArray(Float.self).withUnsafeBytes { data.append(contentsOf: $0) }
       case .float64: tensor.toArray(Double.self).withUnsafeBytes { data.append(contentsOf: $0) }
+      case .float16: tensor.toArray(Float16.self).withUnsafeBytes { data.append(contentsOf: $0) }
+      case .bfloat16: tensor.toArray(BFloat16.self).withUnsafeBytes { data.append(contentsOf: $0) }
       case .int64: tensor.toArray(Int64.self).withUnsafeBytes { data.append(contentsOf: $0) }
       case .bool: data.append(contentsOf: tensor.toArray(Bool.self).map { $0 ? 1 : 0 as UInt8 })
       }
@@ -155,18 +157,20 @@ public enum SafeTensors {
 
   // MARK: Decoding
 
-  /// The dtype names of the format, for the four dtypes Torchlight has.
+  /// The dtype names of the format, for the dtypes Torchlight has.
   static func fileName(of dtype: DType) -> String {
     switch dtype {
     case .float32: "F32"
     case .float64: "F64"
+    case .float16: "F16"
+    case .bfloat16: "BF16"
     case .int64: "I64"
     case .bool: "BOOL"
     }
   }
   static let dtypesByFileName: [String: DType] = Dictionary(uniqueKeysWithValues: DType.allCases.map { (fileName(of: $0), $0) })
   /// Valid in the format, but Torchlight has no tensors of these types.
-  static let otherFileDTypes: Set<String> = ["F16", "BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4",
+  static let otherFileDTypes: Set<String> = ["F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4",
                                               "I8", "I16", "I32", "U8", "U16", "U32", "U64", "C64"]
 
   /// One tensor's entry in the header, checked.
@@ -329,6 +333,8 @@ public enum SafeTensors {
     switch dtype {
     case .float32: return Tensor(values(Float.self), shape: shape)
     case .float64: return Tensor(values(Double.self), shape: shape, dtype: .float64)
+    case .float16: return Tensor(values(Float16.self), shape: shape, dtype: .float16)
+    case .bfloat16: return Tensor(values(BFloat16.self), shape: shape, dtype: .bfloat16)
     case .int64: return Tensor(values(Int64.self), shape: shape)
     case .bool: return Tensor(bytes.map { $0 != 0 }, shape: shape)   // any non-zero byte is true
     }

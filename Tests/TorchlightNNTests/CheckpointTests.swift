@@ -42,6 +42,8 @@ private func rawBytes(_ t: Tensor) -> [UInt8] {
   switch t.dtype {
   case .float32: t.toArray(Float.self).withUnsafeBytes { Array($0) }
   case .float64: t.toArray(Double.self).withUnsafeBytes { Array($0) }
+  case .float16: t.toArray(Float16.self).withUnsafeBytes { Array($0) }
+  case .bfloat16: t.toArray(BFloat16.self).withUnsafeBytes { Array($0) }
   case .int64: t.toArray(Int64.self).withUnsafeBytes { Array($0) }
   case .bool: t.toArray(Bool.self).map { $0 ? 1 : 0 }
   }
@@ -62,7 +64,7 @@ private struct Snapshot: Equatable {
 }
 
 /// A fresh folder under the temporary directory, removed when the test ends.
-private final class TemporaryFolder {
+final class TemporaryFolder {
   let url: URL
   init() throws {
     url = FileManager.default.temporaryDirectory.appendingPathComponent("torchlight-checkpoint-\(UUID().uuidString)")
@@ -149,11 +151,13 @@ raw = open(sys.argv[1], "rb").read()
 (n,) = struct.unpack("<Q", raw[:8])
 header = json.loads(raw[8:8 + n])
 data = raw[8 + n:]
-kinds = {"F32": "<f4", "F64": "<f8", "I64": "<i8", "BOOL": "?"}
+kinds = {"F32": "<f4", "F64": "<f8", "I64": "<i8", "BOOL": "?", "F16": "<f2", "BF16": "<u2"}
 out = {"__metadata__": header.pop("__metadata__", {})}
 for name, entry in header.items():
     begin, end = entry["data_offsets"]
     values = np.frombuffer(data[begin:end], dtype=kinds[entry["dtype"]]).reshape(entry["shape"])
+    if entry["dtype"] == "BF16":  # numpy has no bfloat16: its 16 bits are the top half of a float32
+        values = (values.astype(np.uint32) << 16).view(np.float32)
     out[name] = {"dtype": entry["dtype"], "shape": list(values.shape), "sha256": hashlib.sha256(data[begin:end]).hexdigest(),
                  "values": [v.item() for v in values.reshape(-1)]}
 print(json.dumps(out))
@@ -172,14 +176,21 @@ tensors = {
     "ids": np.array([-3, 0, 2**40], dtype=np.int64),
     "mask": np.array([True, False, False, True]),
     "empty": np.zeros((0, 4), dtype=np.float32),
+    "half": np.array([[0.1, -65504], [6e-8, 1000.5]], dtype=np.float16),
 }
-names = {np.dtype("<f4"): "F32", np.dtype("<f8"): "F64", np.dtype("<i8"): "I64", np.dtype("bool"): "BOOL"}
+names = {np.dtype("<f4"): "F32", np.dtype("<f8"): "F64", np.dtype("<i8"): "I64", np.dtype("bool"): "BOOL", np.dtype("<f2"): "F16"}
 header, blobs, offset = {"__metadata__": {"written_by": "numpy", "version": np.__version__}}, [], 0
 for name, array in tensors.items():
     blob = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
     header[name] = {"dtype": names[array.dtype], "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
     blobs.append(blob)
     offset += len(blob)
+# bfloat16, which numpy lacks: the top 16 bits of float32 values that bfloat16 holds exactly.
+brain = np.array([1.0, -2.5, 0.15625, 2.0**127, -2.0**-20, 2.0**-130], dtype=np.float32)
+blob = (brain.view(np.uint32) >> 16).astype("<u2").tobytes()
+header["brain"] = {"dtype": "BF16", "shape": [6], "data_offsets": [offset, offset + len(blob)]}
+blobs.append(blob)
+tensors["brain"] = brain
 encoded = json.dumps(header).encode("utf-8")
 with open(sys.argv[1], "wb") as f:
     f.write(struct.pack("<Q", len(encoded)) + encoded + b"".join(blobs))
@@ -587,8 +598,8 @@ private func jsonBool(_ value: Any) -> Bool? {
       ("bad metadata", handMade(header: #"{"__metadata__":{"epoch":3},"# + String(good.dropFirst()), data: sixteen),
        .corrupt, ["__metadata__", "epoch"]),
       ("bytes after the last tensor", handMade(header: good, data: sixteen + [1, 2, 3]), .corrupt, ["3 bytes", "'bias'"]),
-      ("a dtype Torchlight lacks", handMade(header: "{" + entry("weight", "F16", "[2,1]", offsets: "[0,4]") + "," + entry("bias", offsets: "[4,12]") + "}", data: [UInt8](repeating: 0, count: 12)),
-       .unsupportedDType, ["'weight'", "F16"]),
+      ("a dtype Torchlight lacks", handMade(header: "{" + entry("weight", "I32", "[2,1]", offsets: "[0,8]") + "," + entry("bias", offsets: "[8,16]") + "}", data: sixteen),
+       .unsupportedDType, ["'weight'", "I32"]),
     ]
     for (index, c) in cases.enumerated() {
       let path = folder.path("case-\(index).safetensors")
@@ -677,6 +688,8 @@ private func jsonBool(_ value: Any) -> Bool? {
       ("transposed", Tensor.randn([3, 5], generator: Generator(seed: 25)).t()),
       ("ids", Tensor([Int64(-3), 0, 1 << 40], shape: [3])),
       ("empty", Tensor.zeros([0, 2])),
+      ("half", Tensor([0.1, -65504, 65519, 6e-8, -0.0]).half()),
+      ("brain", Tensor([[0.1, -1e30], [3.0e38, 1e-40]]).bfloat16().t()),
     ]
     let tensors = model.stateDict() + extra
     try SafeTensors.write(tensors, to: path, metadata: ["epoch": "7", "note": "é \" \\"])
@@ -699,6 +712,8 @@ private func jsonBool(_ value: Any) -> Bool? {
       switch tensor.dtype {
       case .float32: #expect(values.map { Float(jsonDouble($0)) } == tensor.toArray(Float.self), "\(name)")
       case .float64: #expect(values.map { jsonDouble($0) } == tensor.toArray(Double.self), "\(name)")
+      // Through Float: JSONSerialization parses large numbers a few Double ulps off.
+      case .float16, .bfloat16: #expect(values.map { Float(jsonDouble($0)) } == tensor.to(.float32).toArray(Float.self), "\(name)")
       case .int64: #expect(values.map { jsonInt64($0) } == tensor.toArray(Int64.self), "\(name)")
       case .bool: #expect(values.map { jsonBool($0) } == tensor.toArray(Bool.self), "\(name)")
       }
@@ -713,11 +728,11 @@ private func jsonBool(_ value: Any) -> Bool? {
     let expected = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: [String: Any]])
     let (tensors, metadata) = try SafeTensors.readWithMetadata(path)
     #expect(metadata["written_by"] == "numpy" && metadata["version"] != nil)
-    #expect(tensors.map(\.0) == ["weight", "bias", "f64", "steps", "ids", "mask", "empty"], "in the order of their data")
+    #expect(tensors.map(\.0) == ["weight", "bias", "f64", "steps", "ids", "mask", "empty", "half", "brain"], "in the order of their data")
     let byName = Dictionary(uniqueKeysWithValues: tensors)
     #expect(Set(byName.keys) == Set(expected.keys))
     let dtypes: [String: DType] = ["weight": .float32, "bias": .float32, "f64": .float64, "steps": .int64, "ids": .int64,
-                                   "mask": .bool, "empty": .float32]
+                                   "mask": .bool, "empty": .float32, "half": .float16, "brain": .bfloat16]
     for (name, wanted) in expected {
       let tensor = try #require(byName[name], "\(name)")
       #expect(tensor.dtype == dtypes[name] && tensor.shape == wanted["shape"] as? [Int], "\(name): \(tensor.dtype) \(tensor.shape)")
@@ -725,6 +740,8 @@ private func jsonBool(_ value: Any) -> Bool? {
       switch tensor.dtype {
       case .float32: #expect(values.map { Float(jsonDouble($0)) } == tensor.toArray(Float.self), "\(name)")
       case .float64: #expect(values.map { jsonDouble($0) } == tensor.toArray(Double.self), "\(name)")
+      // Through Float: JSONSerialization parses large numbers a few Double ulps off.
+      case .float16, .bfloat16: #expect(values.map { Float(jsonDouble($0)) } == tensor.to(.float32).toArray(Float.self), "\(name)")
       case .int64: #expect(values.map { jsonInt64($0) } == tensor.toArray(Int64.self), "\(name)")
       case .bool: #expect(values.map { jsonBool($0) } == tensor.toArray(Bool.self), "\(name)")
       }
@@ -732,7 +749,7 @@ private func jsonBool(_ value: Any) -> Bool? {
     // A Linear(3 → 2) loads the file's weight and bias (skipping the rest) and computes with them.
     let layer = Linear(inFeatures: 3, outFeatures: 2)
     let keys = try layer.load(from: path, strict: false)
-    #expect(keys.missing.isEmpty && Set(keys.unexpected) == ["f64", "steps", "ids", "mask", "empty"])
+    #expect(keys.missing.isEmpty && Set(keys.unexpected) == ["f64", "steps", "ids", "mask", "empty", "half", "brain"])
     #expect(layer.weight.toArray(Float.self) == byName["weight"]!.toArray(Float.self))
     let w = byName["weight"]!.toArray(Float.self), b = byName["bias"]!.toArray(Float.self)
     #expect(layer(Tensor([[1.0, 0, 0]])).toArray(Float.self) == [w[0] + b[0], w[3] + b[1]], "x·Wᵀ + b picks W's first column")

@@ -43,6 +43,8 @@ private func bits(_ t: Tensor) -> [UInt64] {
   switch t.dtype {
   case .float32: t.toArray(Float.self).map { UInt64($0.bitPattern) }
   case .float64: t.toArray(Double.self).map(\.bitPattern)
+  case .float16: t.toArray(Float16.self).map { UInt64($0.bitPattern) }
+  case .bfloat16: t.toArray(BFloat16.self).map { UInt64($0.bitPattern) }
   case .int64: t.toArray(Int64.self).map { UInt64(bitPattern: $0) }
   case .bool: t.toArray(Bool.self).map { $0 ? 1 : 0 }
   }

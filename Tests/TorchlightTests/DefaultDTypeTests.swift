@@ -75,6 +75,6 @@ import Testing
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       Tensor.withDefaultDType(.int64) { _ = Tensor.zeros([1]) }
     }
-    #expect(stderrOf(result).contains("Tensor.withDefaultDType: the default dtype must be float32 or float64, not int64"))
+    #expect(stderrOf(result).contains("Tensor.withDefaultDType: the default dtype must be a floating dtype, not int64"))
   }
 }

@@ -102,6 +102,8 @@ import Testing
       #expect(y.dtype == target && y.shape == x.shape)
       let expected: [Double] = switch target {
       case .float32, .float64: v
+      case .float16: v.map { Double(Float16(rounding: Float($0)).floatValue) }
+      case .bfloat16: v.map { Double(BFloat16(rounding: Float($0)).floatValue) }
       case .int64: v.map { $0.rounded(.towardZero) }
       case .bool: v.map { $0 != 0 ? 1 : 0 }
       }

@@ -133,7 +133,8 @@ enum Engine {
       }
     }
 
-    GradMode.$enabled.withValue(createGraph) {
+    // Backward never autocasts: each gradient is computed in the dtypes the forward pass used.
+    Autocast.$dtype.withValue(nil) { GradMode.$enabled.withValue(createGraph) {
       var rootNodes: [Node] = []
       for (output, seed) in roots {
         if let node = output.gradFn {
@@ -166,7 +167,8 @@ enum Engine {
         }
         for (i, edge) in node.next.enumerated() {
           guard i < inputGrads.count, let raw = inputGrads[i] else { continue }
-          let gi = sumToShape(raw, node.inputShapes[i])
+          var gi = sumToShape(raw, node.inputShapes[i])
+          if gi.dtype != node.inputDTypes[i] && node.inputDTypes[i].isFloatingPoint { gi = gi.to(node.inputDTypes[i]) }
           guard gi.shape == node.inputShapes[i] else {
             fatalError("backward: \(node.name) returned a gradient of shape \(raw.shape) for an input of shape \(node.inputShapes[i])")
           }
@@ -179,7 +181,7 @@ enum Engine {
         }
       }
       for leaf in leafOrder { deliverToLeaf(leaf, leafTotals[ObjectIdentifier(leaf)]!) }
-    }
+    } }
     return captured
   }
 }

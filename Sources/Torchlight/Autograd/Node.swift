@@ -21,6 +21,9 @@ public final class Node: @unchecked Sendable {
   public let next: [Edge]
   /// Shape of each input, to sum a broadcast gradient back to it.
   let inputShapes: [[Int]]
+  /// Dtype of each input: a gradient arrives in its input's dtype (a float16 weight used in a
+  /// float32 product gets a float16 gradient), as PyTorch's engine casts it.
+  let inputDTypes: [DType]
   /// Shape of the output this node belongs to.
   public let outputShape: [Int]
   /// Maps the output gradient to one gradient per input (nil where none is needed). Dropped after
@@ -33,11 +36,12 @@ public final class Node: @unchecked Sendable {
   /// The output tensor, while it lives; set only when it called `retainGrad()`.
   weak var retainedOutput: Tensor?
 
-  init(name: String, next: [Edge], inputShapes: [[Int]], outputShape: [Int], saved: [Tensor],
+  init(name: String, next: [Edge], inputShapes: [[Int]], inputDTypes: [DType], outputShape: [Int], saved: [Tensor],
        backward: @escaping (Tensor) -> [Tensor?]) {
     self.name = name
     self.next = next
     self.inputShapes = inputShapes
+    self.inputDTypes = inputDTypes
     self.outputShape = outputShape
     self.saved = saved.map { ($0, $0.storage.version) }
     self.backward = backward
@@ -134,7 +138,7 @@ extension Tensor {
       return input.requiresGrad ? .leaf(input) : .none
     }
     let out = Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
-    out.gradFn = Node(name: name, next: next, inputShapes: inputs.map(\.shape), outputShape: shape,
+    out.gradFn = Node(name: name, next: next, inputShapes: inputs.map(\.shape), inputDTypes: inputs.map(\.dtype), outputShape: shape,
                       saved: saving, backward: backward)
     return out
   }

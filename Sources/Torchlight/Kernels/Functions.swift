@@ -46,8 +46,12 @@ enum GreaterEqual: ComparisonFunction { @inline(__always) static func apply<T: N
 extension Tensor {
   /// `f(a, b)` elementwise in the promoted dtype (bool counts as int64 here).
   static func numericBinary<F: NumericBinaryFunction>(_ a: Tensor, _ b: Tensor, _: F.Type, op: String) -> Tensor {
-    var dtype = DType.promoted(a.dtype, b.dtype)
+    var dtype = resultDType(a, b)
     if dtype == .bool { dtype = .int64 }
+    if dtype.isReducedPrecision {
+      let a = a.float32Operand(resultDType: dtype), b = b.float32Operand(resultDType: dtype)
+      return numericBinary(a, b, F.self, op: op).narrowed(to: dtype)
+    }
     let a = a.to(dtype), b = b.to(dtype)
     switch dtype {
     case .float32: return Elementwise.zip(a, Float.self, b, Float.self, to: Float.self, op: op) { F.apply($0, $1) }
@@ -59,8 +63,12 @@ extension Tensor {
   /// `f(a, b)` elementwise in the promoted float dtype (integers become the default floating
   /// dtype, as in `torch.div`).
   static func floatBinary<F: FloatBinaryFunction>(_ a: Tensor, _ b: Tensor, _: F.Type, op: String) -> Tensor {
-    var dtype = DType.promoted(a.dtype, b.dtype)
+    var dtype = resultDType(a, b)
     if !dtype.isFloatingPoint { dtype = Tensor.defaultDType }
+    if dtype.isReducedPrecision {
+      let a = a.float32Operand(resultDType: dtype), b = b.float32Operand(resultDType: dtype)
+      return floatBinary(a, b, F.self, op: op).narrowed(to: dtype)
+    }
     let a = a.to(dtype), b = b.to(dtype)
     if dtype == .float32 {
       return Elementwise.zip(a, Float.self, b, Float.self, to: Float.self, op: op) { F.apply($0, $1) }
@@ -70,6 +78,7 @@ extension Tensor {
 
   /// `f(x)` elementwise; integer and bool tensors are first converted to float32.
   func floatUnary<F: FloatUnaryFunction>(_: F.Type) -> Tensor {
+    if dtype.isReducedPrecision { return inFloat32 { $0.floatUnary(F.self) } }
     let x = dtype.isFloatingPoint ? self : to(.float32)
     if x.dtype == .float32 { return x.denseUnary(F.self, Float.self) }
     return x.denseUnary(F.self, Double.self)
@@ -92,10 +101,11 @@ extension Tensor {
 
   /// A bool mask of `f(a, b)`, compared in the promoted dtype.
   static func compare<F: ComparisonFunction>(_ a: Tensor, _ b: Tensor, _: F.Type, op: String) -> Tensor {
-    var dtype = DType.promoted(a.dtype, b.dtype)
+    var dtype = resultDType(a, b)
     if dtype == .bool { dtype = .int64 }
-    let a = a.to(dtype), b = b.to(dtype)
-    switch dtype {
+    // A number is rounded to the tensor's dtype before comparing, as in PyTorch.
+    let a = a.to(dtype).widened(), b = b.to(dtype).widened()
+    switch a.dtype {
     case .float32: return Elementwise.zip(a, Float.self, b, Float.self, to: Bool.self, op: op) { F.apply($0, $1) }
     case .float64: return Elementwise.zip(a, Double.self, b, Double.self, to: Bool.self, op: op) { F.apply($0, $1) }
     default: return Elementwise.zip(a, Int64.self, b, Int64.self, to: Bool.self, op: op) { F.apply($0, $1) }
@@ -105,9 +115,12 @@ extension Tensor {
   /// A 0-d tensor holding `value` in a dtype that does not promote `self` needlessly:
   /// `x + 1` keeps x's float dtype; an int tensor plus a fractional number takes the default
   /// floating dtype.
+  /// A half-precision tensor gets a float32 number that does not promote it (see `resultDType`).
   func scalarLike(_ value: Double) -> Tensor {
-    let dtype: DType = dtype.isFloatingPoint ? dtype
+    let dtype: DType = dtype.isReducedPrecision ? .float32 : dtype.isFloatingPoint ? dtype
       : (value == value.rounded() && Swift.abs(value) < 9e15 ? .int64 : Tensor.defaultDType)
-    return Tensor.full([], value, dtype: dtype)
+    let number = Tensor.full([], value, dtype: dtype)
+    number.isWrappedNumber = true
+    return number
   }
 }

@@ -7,6 +7,12 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
   case float32
   /// 64-bit IEEE float: used by gradient checks, where float32 rounding would hide errors.
   case float64
+  /// 16-bit IEEE half: 5 exponent bits, 10 fraction bits. Precise to about 3 decimal digits and
+  /// finite only up to 65,504. Stored in 2 bytes, computed in float32 (see `isReducedPrecision`).
+  case float16
+  /// 16-bit "brain" float: float32's 8 exponent bits (same range, up to 3.4·10³⁸) and only 7
+  /// fraction bits (about 2 decimal digits). Stored in 2 bytes, computed in float32.
+  case bfloat16
   /// 64-bit signed integer: class labels and indices.
   case int64
   /// One byte per element, `true` or `false`: masks and comparison results.
@@ -17,19 +23,31 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
     switch self {
     case .float32: 4
     case .float64: 8
+    case .float16, .bfloat16: 2
     case .int64: 8
     case .bool: 1
     }
   }
 
-  public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
+  /// Bytes per element (PyTorch's `dtype.itemsize`); the same as `itemSize`.
+  public var elementSize: Int { itemSize }
+
+  /// float16, bfloat16, float32 or float64 (PyTorch's `is_floating_point`).
+  public var isFloatingPoint: Bool { self == .float32 || self == .float64 || isReducedPrecision }
+
+  /// float16 or bfloat16: 2-byte storage formats. Every op widens their values to float32 (exactly:
+  /// float32 holds every half value), computes there, and rounds the result once on store, as
+  /// PyTorch does on a CPU.
+  public var isReducedPrecision: Bool { self == .float16 || self == .bfloat16 }
 
   public var description: String { rawValue }
 
   /// The dtype two operands are computed in, as PyTorch promotes them:
-  /// bool < int64 < float32 < float64.
+  /// bool < int64 < float16, bfloat16 < float32 < float64. The two half formats are not
+  /// ordered (neither holds the other's values), so together they give float32.
   public static func promoted(_ a: DType, _ b: DType) -> DType {
-    func rank(_ d: DType) -> Int { [.bool: 0, .int64: 1, .float32: 2, .float64: 3][d]! }
+    if a.isReducedPrecision && b.isReducedPrecision && a != b { return .float32 }
+    func rank(_ d: DType) -> Int { [.bool: 0, .int64: 1, .float16: 2, .bfloat16: 2, .float32: 3, .float64: 4][d]! }
     return rank(a) >= rank(b) ? a : b
   }
 }

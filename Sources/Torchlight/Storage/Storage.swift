@@ -43,7 +43,8 @@ public final class Storage: @unchecked Sendable {
   /// The buffer as typed elements. `T` must match `dtype`.
   @inline(__always)
   func pointer<T: TensorElement>(as type: T.Type) -> UnsafeMutablePointer<T> {
-    bytes.assumingMemoryBound(to: T.self)
+    assert(T.dtype == dtype, "Storage: \(dtype) elements read as \(T.dtype)")
+    return bytes.assumingMemoryBound(to: T.self)
   }
 
   /// Marks the buffer as changed in place.

@@ -32,7 +32,7 @@ extension Tensor {
 
   private static func requireFloating(_ dtype: DType) {
     guard dtype.isFloatingPoint else {
-      fatalError("Tensor.withDefaultDType: the default dtype must be float32 or float64, not \(dtype); pass dtype: to the creation function instead")
+      fatalError("Tensor.withDefaultDType: the default dtype must be a floating dtype, not \(dtype); pass dtype: to the creation function instead")
     }
   }
 }

@@ -21,6 +21,8 @@ extension Tensor {
     switch dtype {
     case .float32: return Double(storage.pointer(as: Float.self)[i])
     case .float64: return storage.pointer(as: Double.self)[i]
+    case .float16: return storage.pointer(as: Float16.self)[i].doubleValue
+    case .bfloat16: return storage.pointer(as: BFloat16.self)[i].doubleValue
     case .int64: return Double(storage.pointer(as: Int64.self)[i])
     case .bool: return storage.pointer(as: Bool.self)[i] ? 1 : 0
     }
@@ -38,6 +40,8 @@ extension Tensor {
     switch dtype {
     case .float32: storage.pointer(as: Float.self)[i] = Float(value)
     case .float64: storage.pointer(as: Double.self)[i] = value
+    case .float16: storage.pointer(as: Float16.self)[i] = Float16(converting: value)
+    case .bfloat16: storage.pointer(as: BFloat16.self)[i] = BFloat16(converting: value)
     case .int64: storage.pointer(as: Int64.self)[i] = Int64(converting: value)
     case .bool: storage.pointer(as: Bool.self)[i] = value != 0
     }
@@ -66,6 +70,8 @@ extension Tensor {
     switch dtype {
     case .float32: toArray(Float.self).map(Double.init)
     case .float64: toArray(Double.self)
+    case .float16: toArray(Float16.self).map(\.doubleValue)
+    case .bfloat16: toArray(BFloat16.self).map(\.doubleValue)
     case .int64: toArray(Int64.self).map(Double.init)
     case .bool: toArray(Bool.self).map { $0 ? 1 : 0 }
     }

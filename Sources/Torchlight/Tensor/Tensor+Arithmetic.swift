@@ -37,6 +37,7 @@ extension Tensor {
     switch x.dtype {
     case .float32: y = Elementwise.map(x, Float.self, to: Float.self) { -$0 }
     case .float64: y = Elementwise.map(x, Double.self, to: Double.self) { -$0 }
+    case .float16, .bfloat16: y = x.inFloat32 { -$0 }
     case .int64: y = Elementwise.map(x, Int64.self, to: Int64.self) { 0 &- $0 }
     case .bool: fatalError("neg: negation of a bool tensor is not defined; use .logicalNot()")
     }

@@ -14,8 +14,12 @@
 public func batchNormTraining(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Double = 1e-5)
   -> (output: Tensor, mean: Tensor, variance: Tensor) {
   let op = "batchNormTraining"
+  if x.dtype.isReducedPrecision {  // in float32, the output cast back (the casts carry the gradient)
+    let (y, mean, variance) = batchNormTraining(x.float(), weight: weight?.float(), bias: bias?.float(), eps: eps)
+    return (y.to(x.dtype), mean, variance)
+  }
   guard x.rank >= 2, x.dtype == .float32 || x.dtype == .float64 else {
-    fatalError("\(op): expected a float32 or float64 input [N, C] or [N, C, …], got \(x.dtype) \(x.shape)")
+    fatalError("\(op): expected a float input [N, C] or [N, C, …], got \(x.dtype) \(x.shape)")
   }
   let n = x.shape[0], c = x.shape[1], s = x.count / Swift.max(n * c, 1)
   for (name, t) in [("weight", weight), ("bias", bias)] {

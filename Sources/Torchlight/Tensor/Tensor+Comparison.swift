@@ -49,6 +49,8 @@ extension Tensor {
     switch dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
+    case .float16: run(Float16.self)
+    case .bfloat16: run(BFloat16.self)
     case .int64: run(Int64.self)
     case .bool: run(Bool.self)
     }

@@ -27,6 +27,9 @@ public struct Size2: Equatable, Hashable, Sendable, ExpressibleByIntegerLiteral,
 /// derivatives work.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1, padding: Size2 = 0,
                    dilation: Size2 = 1, groups: Int = 1) -> Tensor {
+  if let c = Autocast.inputs(of: .conv2d, [x, weight, bias]) {
+    return conv2d(c[0]!, weight: c[1]!, bias: c[2], stride: stride, padding: padding, dilation: dilation, groups: groups)
+  }
   if x.rank == 3 {
     return conv2d(x.unsqueezed(axis: 0), weight: weight, bias: bias, stride: stride, padding: padding,
                   dilation: dilation, groups: groups).squeezed(axis: 0)
@@ -40,6 +43,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Siz
 /// `[N, O, ⌊(L + 2p − d·(k − 1) − 1)/s⌋ + 1]`. It is `conv2d` on images of height 1.
 public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                    dilation: Int = 1, groups: Int = 1) -> Tensor {
+  if let c = Autocast.inputs(of: .conv1d, [x, weight, bias]) {
+    return conv1d(c[0]!, weight: c[1]!, bias: c[2], stride: stride, padding: padding, dilation: dilation, groups: groups)
+  }
   guard x.rank == 3 || x.rank == 2, weight.rank == 3 else {
     fatalError("conv1d: expected input [N, C, L] or [C, L] and weight [O, C/groups, k], got input \(x.shape) and weight \(weight.shape)")
   }
@@ -56,6 +62,10 @@ public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
 /// convolution maps to the same output size.
 public func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1, padding: Size2 = 0,
                             outputPadding: Size2 = 0, groups: Int = 1, dilation: Size2 = 1) -> Tensor {
+  if let c = Autocast.inputs(of: .convTranspose2d, [x, weight, bias]) {
+    return convTranspose2d(c[0]!, weight: c[1]!, bias: c[2], stride: stride, padding: padding, outputPadding: outputPadding,
+                           groups: groups, dilation: dilation)
+  }
   if x.rank == 3 {
     return convTranspose2d(x.unsqueezed(axis: 0), weight: weight, bias: bias, stride: stride, padding: padding,
                            outputPadding: outputPadding, groups: groups, dilation: dilation).squeezed(axis: 0)
@@ -143,13 +153,15 @@ extension Tensor {
 
   /// C(x, w) + bias.
   static func convolution(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ geo: ConvGeometry) -> Tensor {
-    let xc = x.contiguous(), wc = weight.contiguous(), bc = bias?.to(x.dtype).contiguous()
-    let out = Tensor(uninitialized: geo.outputShape, dtype: x.dtype)
+    // Half formats: products and sums in float32, the output rounded once.
+    let xc = x.contiguous().widened(), wc = weight.contiguous().widened(), bc = bias?.to(x.dtype).contiguous().widened()
+    let wide = Tensor(uninitialized: geo.outputShape, dtype: xc.dtype)
     func run<T: FloatElement>(_: T.Type) {
       Conv.forward(x: xc.base(T.self), weight: wc.base(T.self), bias: bc.map { UnsafePointer($0.base(T.self)) },
-                   out: out.base(T.self), geo)
+                   out: wide.base(T.self), geo)
     }
-    if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    if xc.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    let out = wide.narrowed(to: x.dtype)
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     // ∂/∂x = T(g, w), ∂/∂w = WG(x, g), ∂/∂bias = Σ of g over batch and positions.
     return out.recorded("ConvolutionBackward", inputs: inputs, saving: [x, weight]) { g in
@@ -161,12 +173,13 @@ extension Tensor {
 
   /// T(g, w): `g` has the convolution's output shape, the result its input shape.
   static func convTransposed(_ g: Tensor, _ weight: Tensor, _ geo: ConvGeometry) -> Tensor {
-    let gc = g.to(weight.dtype).contiguous(), wc = weight.contiguous()
-    let out = Tensor(uninitialized: geo.inputShape, dtype: weight.dtype)
+    let gc = g.to(weight.dtype).contiguous().widened(), wc = weight.contiguous().widened()
+    let wide = Tensor(uninitialized: geo.inputShape, dtype: wc.dtype)
     func run<T: FloatElement>(_: T.Type) {
-      Conv.inputGradient(gy: gc.base(T.self), weight: wc.base(T.self), dx: out.base(T.self), geo)
+      Conv.inputGradient(gy: gc.base(T.self), weight: wc.base(T.self), dx: wide.base(T.self), geo)
     }
-    if weight.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    if wc.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    let out = wide.narrowed(to: weight.dtype)
     // ⟨T(g, w), u⟩ = ⟨g, C(u, w)⟩, so ∂/∂g = C(u, w) and ∂/∂w = WG(u, g) for the incoming u.
     return out.recorded("ConvolutionBackwardInput", inputs: [g, weight], saving: [g, weight]) { u in
       [g.requiresGrad ? Tensor.convolution(u, weight, nil, geo) : nil,
@@ -176,12 +189,13 @@ extension Tensor {
 
   /// WG(x, g): the weight-shaped correlation of the input with the output gradient.
   static func convWeightGradient(_ x: Tensor, _ g: Tensor, _ geo: ConvGeometry) -> Tensor {
-    let xc = x.contiguous(), gc = g.to(x.dtype).contiguous()
-    let out = Tensor(uninitialized: geo.weightShape, dtype: x.dtype)
+    let xc = x.contiguous().widened(), gc = g.to(x.dtype).contiguous().widened()
+    let wide = Tensor(uninitialized: geo.weightShape, dtype: xc.dtype)
     func run<T: FloatElement>(_: T.Type) {
-      Conv.weightGradient(x: xc.base(T.self), gy: gc.base(T.self), dw: out.base(T.self), geo)
+      Conv.weightGradient(x: xc.base(T.self), gy: gc.base(T.self), dw: wide.base(T.self), geo)
     }
-    if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    if xc.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    let out = wide.narrowed(to: x.dtype)
     // ⟨WG(x, g), v⟩ = ⟨g, C(x, v)⟩ = ⟨T(g, v), x⟩.
     return out.recorded("ConvolutionBackwardWeight", inputs: [x, g], saving: [x, g]) { v in
       [x.requiresGrad ? Tensor.convTransposed(g, v, geo) : nil,

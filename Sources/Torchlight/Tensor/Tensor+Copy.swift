@@ -18,7 +18,16 @@ extension Tensor {
     return converted(to: dtype).recorded("ToCopyBackward", inputs: [self]) { g in [g.to(self.dtype)] }
   }
 
+  /// The half formats convert through float32, as PyTorch's do: widening is exact, and a
+  /// float64 or int64 is rounded to float32 first, then to the half format (ties to even).
   func converted(to dtype: DType) -> Tensor {
+    if self.dtype.isReducedPrecision {
+      let wide = widened()
+      return dtype == .float32 ? wide : wide.converted(to: dtype)
+    }
+    if dtype.isReducedPrecision {
+      return (self.dtype == .float32 ? self : converted(to: .float32)).narrowed(to: dtype)
+    }
     switch (self.dtype, dtype) {
     case (.float32, .float32): return Elementwise.map(self, Float.self, to: Float.self) { $0 }
     case (.float64, .float64): return Elementwise.map(self, Double.self, to: Double.self) { $0 }
@@ -36,11 +45,14 @@ extension Tensor {
     case (.float32, .bool): return Elementwise.map(self, Float.self, to: Bool.self) { $0 != 0 }
     case (.float64, .bool): return Elementwise.map(self, Double.self, to: Bool.self) { $0 != 0 }
     case (.int64, .bool): return Elementwise.map(self, Int64.self, to: Bool.self) { $0 != 0 }
+    case (.float16, _), (.bfloat16, _), (_, .float16), (_, .bfloat16): fatalError("converted: handled above")
     }
   }
 
-  /// Shorthands PyTorch users know: `float()`, `double()`, `long()`.
+  /// Shorthands PyTorch users know: `float()`, `double()`, `long()`, `half()`, `bfloat16()`.
   public func float() -> Tensor { to(.float32) }
+  public func half() -> Tensor { to(.float16) }
+  public func bfloat16() -> Tensor { to(.bfloat16) }
   public func double() -> Tensor { to(.float64) }
   public func long() -> Tensor { to(.int64) }
 }

@@ -93,6 +93,8 @@ extension Tensor {
     switch dtype {
     case .float32: write(Float.self)
     case .float64: write(Double.self)
+    case .float16: write(Float16.self)
+    case .bfloat16: write(BFloat16.self)
     case .int64: write(Int64.self)
     case .bool: write(Bool.self)
     }

@@ -17,7 +17,7 @@ public func eigh(_ a: Tensor) -> (eigenvalues: Tensor, eigenvectors: Tensor) {
   guard a.rank == 2, a.shape[0] == a.shape[1] else {
     fatalError("eigh: expects a square matrix, got shape \(a.shape)")
   }
-  guard a.dtype.isFloatingPoint else {
+  guard a.dtype == .float32 || a.dtype == .float64 else {
     fatalError("eigh: expects a float32 or float64 matrix, got \(a.dtype) with shape \(a.shape); convert with .to(.float64)")
   }
   if GradMode.isEnabled && a.requiresGrad {

@@ -91,6 +91,8 @@ extension Tensor {
     switch dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
+    case .float16: run(Float16.self)
+    case .bfloat16: run(BFloat16.self)
     case .int64: run(Int64.self)
     case .bool: run(Bool.self)
     }
@@ -110,19 +112,20 @@ extension Tensor {
       fatalError("scatterAdd: index shape \(index.shape) exceeds source shape \(source.shape)")
     }
     let a = Layout.normalizeAxis(axis, rank: rank, op: "scatterAdd")
-    let out = clone()
-    func run<T: NumericElement>(_: T.Type) {
+    let out = dtype.isReducedPrecision ? widened().contiguous() : clone()
+    func run<T: NumericElement>(_: T.Type, _ source: Tensor) {
       let dst = out.storage.pointer(as: T.self), src = source.base(T.self)
       out.forEachGathered(axis: a, index: index, other: source, op: "scatterAdd") { dst[$0] += src[$1] }
     }
     switch dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    case .int64: run(Int64.self)
+    case .float32: run(Float.self, source)
+    case .float64: run(Double.self, source)
+    case .float16, .bfloat16: run(Float.self, source.widened())  // sums in float32, rounded below
+    case .int64: run(Int64.self, source)
     case .bool: fatalError("scatterAdd: not defined for bool tensors")
     }
     // ∂/∂self = g; ∂/∂source picks g back at the positions each source element went to.
-    return out.recorded("ScatterAddBackward", inputs: [self, source]) { g in
+    return out.narrowed(to: dtype).recorded("ScatterAddBackward", inputs: [self, source]) { g in
       var gs = g.gather(axis: a, index: index)
       if gs.shape != source.shape {  // source elements beyond the index's extent got no use
         gs = gs.embedded(into: source.shape, at: gs.shape.map { .slice(0, $0) })

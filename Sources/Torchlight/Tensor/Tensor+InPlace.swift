@@ -28,6 +28,8 @@ extension Tensor {
     switch dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
+    case .float16: run(Float16.self)
+    case .bfloat16: run(BFloat16.self)
     case .int64: run(Int64.self)
     case .bool: run(Bool.self)
     }
@@ -45,6 +47,8 @@ extension Tensor {
     switch dtype {
     case .float32: Elementwise.update(self, Float.self, with: src, Float.self, op: "copy") { $1 }
     case .float64: Elementwise.update(self, Double.self, with: src, Double.self, op: "copy") { $1 }
+    case .float16: Elementwise.update(self, Float16.self, with: src, Float16.self, op: "copy") { $1 }
+    case .bfloat16: Elementwise.update(self, BFloat16.self, with: src, BFloat16.self, op: "copy") { $1 }
     case .int64: Elementwise.update(self, Int64.self, with: src, Int64.self, op: "copy") { $1 }
     case .bool: Elementwise.update(self, Bool.self, with: src, Bool.self, op: "copy") { $1 }
     }
@@ -54,11 +58,20 @@ extension Tensor {
   /// `self = f(self, other)` in place; the result dtype must be this tensor's.
   func updateInPlace<F: NumericBinaryFunction>(_ other: Tensor, _: F.Type, op: String) {
     checkInPlaceAllowed(op)
+    if dtype.isReducedPrecision {
+      // f(self, other) in float32, rounded once as it is written back.
+      let result = Tensor.numericBinary(self, other, F.self, op: op)
+      guard result.shape == shape else {
+        fatalError("\(op): cannot write a result of shape \(result.shape) into a tensor of shape \(shape) in place")
+      }
+      return withNoGrad { copy(from: result) }
+    }
     var src = other.dtype == dtype ? other : other.to(dtype)
     if src.storage === storage { src = src.clone() }
     switch dtype {
     case .float32: Elementwise.update(self, Float.self, with: src, Float.self, op: op) { F.apply($0, $1) }
     case .float64: Elementwise.update(self, Double.self, with: src, Double.self, op: op) { F.apply($0, $1) }
+    case .float16, .bfloat16: fatalError("\(op): half formats are handled above")
     case .int64: Elementwise.update(self, Int64.self, with: src, Int64.self, op: op) { F.apply($0, $1) }
     case .bool: fatalError("\(op): arithmetic in place on a bool tensor is not defined")
     }
@@ -70,6 +83,10 @@ extension Tensor {
   public static func *= (a: Tensor, b: Tensor) { a.updateInPlace(b, Mul.self, op: "mul_") }
   public static func /= (a: Tensor, b: Tensor) {
     guard a.dtype.isFloatingPoint else { fatalError("div_: an integer tensor cannot hold the result of / in place") }
+    if a.dtype.isReducedPrecision {  // a / b in float32, rounded once
+      a.checkInPlaceAllowed("div_")
+      return withNoGrad { a.copy(from: a / b) }
+    }
     a *= 1.0 / b.to(a.dtype)
   }
   public static func += (a: Tensor, b: Double) { a += a.scalarLike(b) }

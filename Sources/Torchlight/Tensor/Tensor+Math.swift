@@ -58,6 +58,7 @@ extension Tensor {
     switch dtype {
     case .float32: return Elementwise.map(self, Float.self, to: Float.self) { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
     case .float64: return Elementwise.map(self, Double.self, to: Double.self) { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
+    case .float16, .bfloat16: return inFloat32 { $0.sign() }
     case .int64: return Elementwise.map(self, Int64.self, to: Int64.self) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
     case .bool: return to(.int64)
     }
@@ -69,6 +70,7 @@ extension Tensor {
     switch dtype {
     case .float32: y = Elementwise.map(self, Float.self, to: Float.self) { Swift.abs($0) }
     case .float64: y = Elementwise.map(self, Double.self, to: Double.self) { Swift.abs($0) }
+    case .float16, .bfloat16: y = inFloat32 { $0.abs() }
     case .int64: y = Elementwise.map(self, Int64.self, to: Int64.self) { $0 < 0 ? 0 &- $0 : $0 }
     case .bool: y = clone()
     }
@@ -82,6 +84,7 @@ extension Tensor {
     switch dtype {
     case .float32: y = Elementwise.map(self, Float.self, to: Float.self) { $0 < 0 ? 0 : $0 }
     case .float64: y = Elementwise.map(self, Double.self, to: Double.self) { $0 < 0 ? 0 : $0 }
+    case .float16, .bfloat16: y = inFloat32 { $0.relu() }
     default: return clamp(min: 0)
     }
     return y.recorded("ReluBackward", inputs: [self], saving: [y]) { g in [Tensor.reluGradient(g, y)] }
@@ -109,6 +112,7 @@ extension Tensor {
       let slope = Float(a)
       y = Elementwise.map(self, Float.self, to: Float.self) { $0 > 0 ? $0 : $0 * slope }
     case .float64: y = Elementwise.map(self, Double.self, to: Double.self) { $0 > 0 ? $0 : $0 * a }
+    case .float16, .bfloat16: y = inFloat32 { $0.leakyRelu(negativeSlope: a) }
     default: return Tensor.where(self .> 0, self, self * a)
     }
     return y.recorded("LeakyReluBackward", inputs: [self], saving: [self]) { g in [Tensor.leakyReluGradient(g, self, a)] }
@@ -155,6 +159,7 @@ extension Tensor {
     switch dtype {
     case .float32: return run(Float.self)
     case .float64: return run(Double.self)
+    case .float16, .bfloat16: return inFloat32 { $0.clampedValues(min: lower, max: upper) }
     case .int64: return run(Int64.self)
     case .bool: fatalError("clamp: not defined for a bool tensor (shape \(shape))")
     }

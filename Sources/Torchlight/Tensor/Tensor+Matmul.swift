@@ -4,19 +4,25 @@ extension Tensor {
   /// operand is treated as a row (left) or column (right) vector and that axis is dropped after;
   /// with more axes, the last two are the matrices and the leading "batch" axes broadcast.
   public func matmul(_ other: Tensor) -> Tensor {
+    if let c = Autocast.inputs(of: .matmul, [self, other]) { return c[0]!.matmul(c[1]!) }
     guard rank >= 1 && other.rank >= 1 else {
       fatalError("matmul: both operands need at least one axis, got shapes \(shape) and \(other.shape)")
     }
     let dtype = DType.promoted(self.dtype, other.dtype)
     guard dtype.isFloatingPoint else {
-      fatalError("matmul: expected float32 or float64 operands, got \(self.dtype) \(shape) and \(other.dtype) \(other.shape); convert with .float()")
+      fatalError("matmul: expected floating-point operands, got \(self.dtype) \(shape) and \(other.dtype) \(other.shape); convert with .float()")
     }
     let a = rank == 1 ? to(dtype).unsqueezed(axis: 0) : to(dtype)
     let b = other.rank == 1 ? other.to(dtype).unsqueezed(axis: 1) : other.to(dtype)
     guard a.shape[a.rank - 1] == b.shape[b.rank - 2] else {
       fatalError("matmul: shapes \(shape) and \(other.shape) cannot be multiplied (\(a.shape[a.rank - 1]) ≠ \(b.shape[b.rank - 2]))")
     }
-    let product = dtype == .float32 ? Tensor.batchedGemm(a, b, Float.self) : Tensor.batchedGemm(a, b, Double.self)
+    // Half formats: the operands widened to float32, products summed there, the result rounded once.
+    let product = switch dtype {
+    case .float64: Tensor.batchedGemm(a, b, Double.self)
+    case .float16, .bfloat16: Tensor.batchedGemm(a.widened(), b.widened(), Float.self).narrowed(to: dtype)
+    default: Tensor.batchedGemm(a, b, Float.self)
+    }
     // ∂/∂a = g·bᵀ and ∂/∂b = aᵀ·g, matrix by matrix; broadcast batch axes are summed by the engine.
     var out = product.recorded(a.rank == 2 && b.rank == 2 ? "MmBackward" : "BmmBackward", inputs: [a, b], saving: [a, b]) { g in
       // A batch of matrices times one matrix (a Linear layer on [N, T, F]): b's gradient is one

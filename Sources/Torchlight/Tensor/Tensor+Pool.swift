@@ -42,6 +42,9 @@ public func adaptiveMaxPool2dWithIndices(_ x: Tensor, outputSize: Size2) -> (val
 /// `outputSize` says otherwise (needed when the pooled size was rounded down).
 public func maxUnpool2d(_ x: Tensor, indices: Tensor, kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0,
                         outputSize: Size2? = nil) -> Tensor {
+  if let c = Autocast.inputs(of: .maxUnpool2d, [x]) {
+    return maxUnpool2d(c[0]!, indices: indices, kernelSize: kernelSize, stride: stride, padding: padding, outputSize: outputSize)
+  }
   let op = "maxUnpool2d"
   guard x.rank == 4 || x.rank == 3, indices.shape == x.shape, indices.dtype == .int64 else {
     fatalError("\(op): expected input [N, C, H, W] or [C, H, W] and int64 indices of the same shape, got input \(x.shape) and \(indices.dtype) indices \(indices.shape)")
@@ -200,7 +203,7 @@ extension Tensor {
       fatalError("\(op): expected images [N, C, H, W] or [C, H, W], got shape \(x.shape)")
     }
     guard x.dtype.isFloatingPoint else {
-      fatalError("\(op): expected a float32 or float64 input, got \(x.dtype) with shape \(x.shape)")
+      fatalError("\(op): expected a floating-point input, got \(x.dtype) with shape \(x.shape)")
     }
   }
 
@@ -266,38 +269,39 @@ extension Tensor {
 
   /// Average pooling by `plan`; its backward is the adjoint below, whose backward is this again.
   static func avgPooled(_ x: Tensor, _ plan: PoolPlan) -> Tensor {
-    let xc = x.contiguous(), planes = x.shape[0] * x.shape[1]
-    let out = Tensor(uninitialized: [x.shape[0], x.shape[1], plan.oh, plan.ow], dtype: x.dtype)
-    if x.dtype == .float32 {
+    let xc = x.contiguous().widened(), planes = x.shape[0] * x.shape[1]  // half formats: in float32
+    let out = Tensor(uninitialized: [x.shape[0], x.shape[1], plan.oh, plan.ow], dtype: xc.dtype)
+    if xc.dtype == .float32 {
       Pool.average(xc.base(Float.self), planes: planes, plan, out: out.base(Float.self))
     } else {
       Pool.average(xc.base(Double.self), planes: planes, plan, out: out.base(Double.self))
     }
-    return out.recorded("AvgPool2DBackward", inputs: [x]) { g in [Tensor.avgPoolAdjoint(g, plan, inputShape: x.shape)] }
+    return out.narrowed(to: x.dtype).recorded("AvgPool2DBackward", inputs: [x]) { g in [Tensor.avgPoolAdjoint(g, plan, inputShape: x.shape)] }
   }
 
   static func avgPoolAdjoint(_ g: Tensor, _ plan: PoolPlan, inputShape: [Int]) -> Tensor {
-    let gc = g.contiguous(), planes = inputShape[0] * inputShape[1]
-    let out = Tensor(uninitialized: inputShape, dtype: g.dtype)
-    if g.dtype == .float32 {
+    let gc = g.contiguous().widened(), planes = inputShape[0] * inputShape[1]
+    let out = Tensor(uninitialized: inputShape, dtype: gc.dtype)
+    if gc.dtype == .float32 {
       Pool.averageAdjoint(gc.base(Float.self), planes: planes, plan, dx: out.base(Float.self))
     } else {
       Pool.averageAdjoint(gc.base(Double.self), planes: planes, plan, dx: out.base(Double.self))
     }
-    return out.recorded("AvgPool2DBackwardBackward", inputs: [g]) { u in [Tensor.avgPooled(u, plan)] }
+    return out.narrowed(to: g.dtype).recorded("AvgPool2DBackwardBackward", inputs: [g]) { u in [Tensor.avgPooled(u, plan)] }
   }
 
   /// Max pooling by `plan`: values (differentiable) and indices.
   static func maxPooled(_ x: Tensor, _ plan: PoolPlan, op: String) -> (values: Tensor, indices: Tensor) {
-    let xc = x.contiguous(), planes = x.shape[0] * x.shape[1]
+    let xc = x.contiguous().widened(), planes = x.shape[0] * x.shape[1]
     let shape = [x.shape[0], x.shape[1], plan.oh, plan.ow]
-    let out = Tensor(uninitialized: shape, dtype: x.dtype)
+    let wide = Tensor(uninitialized: shape, dtype: xc.dtype)
     let indices = Tensor(uninitialized: shape, dtype: .int64)
-    if x.dtype == .float32 {
-      Pool.max(xc.base(Float.self), planes: planes, plan, out: out.base(Float.self), indices: indices.base(Int64.self))
+    if xc.dtype == .float32 {
+      Pool.max(xc.base(Float.self), planes: planes, plan, out: wide.base(Float.self), indices: indices.base(Int64.self))
     } else {
-      Pool.max(xc.base(Double.self), planes: planes, plan, out: out.base(Double.self), indices: indices.base(Int64.self))
+      Pool.max(xc.base(Double.self), planes: planes, plan, out: wide.base(Double.self), indices: indices.base(Int64.self))
     }
+    let out = wide.narrowed(to: x.dtype)
     let values = out.recorded("MaxPool2DWithIndicesBackward", inputs: [x], saving: [indices]) { g in
       [Tensor.planeScatter(g, indices, shape: x.shape, accumulate: true, op: op)]
     }
@@ -307,34 +311,34 @@ extension Tensor {
   /// `out[n, c].flat[indices[n, c, i]] (+)= src[n, c].flat[i]` into zeros of `shape`. Its
   /// gradient picks the same positions back out (`planeGather`).
   static func planeScatter(_ src: Tensor, _ indices: Tensor, shape: [Int], accumulate: Bool, op: String) -> Tensor {
-    let sc = src.contiguous(), ic = indices.contiguous()
+    let sc = src.contiguous().widened(), ic = indices.contiguous()
     let planes = Layout.count(Array(shape.dropLast(2))), size = shape[shape.count - 2] * shape[shape.count - 1]
     let count = planes == 0 ? 0 : src.count / planes
-    let out = Tensor(uninitialized: shape, dtype: src.dtype)
-    if src.dtype == .float32 {
+    let out = Tensor(uninitialized: shape, dtype: sc.dtype)
+    if sc.dtype == .float32 {
       Pool.scatter(sc.base(Float.self), ic.base(Int64.self), planes: planes, count: count, size: size,
                    accumulate: accumulate, into: out.base(Float.self), op: op)
     } else {
       Pool.scatter(sc.base(Double.self), ic.base(Int64.self), planes: planes, count: count, size: size,
                    accumulate: accumulate, into: out.base(Double.self), op: op)
     }
-    return out.recorded(accumulate ? "MaxPool2DBackwardScatter" : "MaxUnpool2DBackward", inputs: [src], saving: [indices]) { g in
+    return out.narrowed(to: src.dtype).recorded(accumulate ? "MaxPool2DBackwardScatter" : "MaxUnpool2DBackward", inputs: [src], saving: [indices]) { g in
       [Tensor.planeGather(g, indices, op: op)]
     }
   }
 
   /// `out[n, c, i] = src[n, c].flat[indices[n, c, i]]`, shaped like `indices`.
   static func planeGather(_ src: Tensor, _ indices: Tensor, op: String) -> Tensor {
-    let sc = src.contiguous(), ic = indices.contiguous()
+    let sc = src.contiguous().widened(), ic = indices.contiguous()
     let planes = Layout.count(Array(src.shape.dropLast(2))), size = src.shape[src.rank - 2] * src.shape[src.rank - 1]
     let count = planes == 0 ? 0 : indices.count / planes
-    let out = Tensor(uninitialized: indices.shape, dtype: src.dtype)
-    if src.dtype == .float32 {
+    let out = Tensor(uninitialized: indices.shape, dtype: sc.dtype)
+    if sc.dtype == .float32 {
       Pool.gather(sc.base(Float.self), ic.base(Int64.self), planes: planes, count: count, size: size, into: out.base(Float.self), op: op)
     } else {
       Pool.gather(sc.base(Double.self), ic.base(Int64.self), planes: planes, count: count, size: size, into: out.base(Double.self), op: op)
     }
-    return out.recorded("GatherPlanesBackward", inputs: [src], saving: [indices]) { g in
+    return out.narrowed(to: src.dtype).recorded("GatherPlanesBackward", inputs: [src], saving: [indices]) { g in
       [Tensor.planeScatter(g, indices, shape: src.shape, accumulate: true, op: op)]
     }
   }

@@ -19,6 +19,7 @@ extension Tensor {
 
   /// Folds with a numeric function into a fresh output filled with `initial`.
   func fold<F: NumericBinaryFunction>(_ axes: [Int], keepDims: Bool, initial: Double, _: F.Type, op: String) -> Tensor {
+    if dtype.isReducedPrecision { return inFloat32 { $0.fold(axes, keepDims: keepDims, initial: initial, F.self, op: op) } }
     var x = self
     if dtype == .bool { x = to(.int64) }
     let kept = reducedShape(axes, keepDims: true)
@@ -41,13 +42,18 @@ extension Tensor {
   /// Σ over `axes` (all when nil). Bool and int64 sum to int64. Every summed element gets the
   /// whole gradient: backward spreads g back over the reduced axes.
   public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    if let c = Autocast.inputs(of: .sum, [self]) { return c[0]!.sum(axes: axes, keepDims: keepDims) }
     let axes = reductionAxes(axes, op: "sum")
     return summed(axes, keepDims: keepDims).recorded("SumBackward", inputs: [self]) { g in
       [g.reshaped(self.reducedShape(axes, keepDims: true)).expanded(self.shape)]
     }
   }
 
+  /// Half-precision tensors are summed in float32 and the sum rounded once: 10,000 copies of
+  /// bfloat16(0.1) sum to 1000.98 in float32, stored as 1000, while adding them up in bfloat16
+  /// would stall at 32, where the spacing of bfloat16 numbers (0.25) exceeds twice 0.1.
   func summed(_ axes: [Int], keepDims: Bool) -> Tensor {
+    if dtype.isReducedPrecision { return inFloat32 { $0.summed(axes, keepDims: keepDims) } }
     let x = dtype == .bool ? to(.int64) : self
     let out = Tensor(zeros: x.reducedShape(axes, keepDims: true), dtype: x.dtype)
     // Everything of a dense tensor: one run over its memory, whatever the axis order.
@@ -68,7 +74,9 @@ extension Tensor {
     let axes = reductionAxes(axes, op: "mean")
     let n = axes.reduce(1) { $0 * shape[$1] }
     let x = dtype.isFloatingPoint ? self : to(.float32)
-    let y = withNoGrad { x.summed(axes, keepDims: keepDims) / Double(n) }
+    // A half tensor's mean is divided in float32 too, so it is rounded once.
+    let y = withNoGrad { x.dtype.isReducedPrecision ? x.inFloat32 { $0.summed(axes, keepDims: keepDims) / Double(n) }
+                                                    : x.summed(axes, keepDims: keepDims) / Double(n) }
     return y.recorded("MeanBackward", inputs: [x]) { g in
       [g.reshaped(x.reducedShape(axes, keepDims: true)).expanded(x.shape) / Double(n)]
     }
@@ -78,6 +86,7 @@ extension Tensor {
   /// Π over `axes`.
   /// ∂/∂xᵢ = Π/xᵢ, the product of the others (computed so, it needs every xᵢ ≠ 0).
   public func prod(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    if let c = Autocast.inputs(of: .prod, [self]) { return c[0]!.prod(axes: axes, keepDims: keepDims) }
     let axes = reductionAxes(axes, op: "prod")
     let y = fold(axes, keepDims: keepDims, initial: 1, Mul.self, op: "prod")
     return y.recorded("ProdBackward", inputs: [self], saving: [self, y]) { g in
@@ -137,16 +146,18 @@ extension Tensor {
 
   func best(axis: Int, keepDims: Bool, op: String, largest: Bool) -> (values: Tensor, indices: Tensor) {
     let x = rank == 0 ? view([1]) : (dtype == .bool ? to(.int64) : self)
+    let wide = x.widened()  // half formats: compared as float32, the values rounded back (exactly)
     let a = Layout.normalizeAxis(axis, rank: x.rank, op: op)
     guard x.shape[a] > 0 else {
       fatalError("\(op): cannot reduce over axis \(axis) of size 0 (shape \(shape))")
     }
     var result: (values: Tensor, indices: Tensor)
-    switch x.dtype {
-    case .float32: result = largest ? Reduce.argBest(x, Float.self, axis: a, >) : Reduce.argBest(x, Float.self, axis: a, <)
-    case .float64: result = largest ? Reduce.argBest(x, Double.self, axis: a, >) : Reduce.argBest(x, Double.self, axis: a, <)
-    default: result = largest ? Reduce.argBest(x, Int64.self, axis: a, >) : Reduce.argBest(x, Int64.self, axis: a, <)
+    switch wide.dtype {
+    case .float32: result = largest ? Reduce.argBest(wide, Float.self, axis: a, >) : Reduce.argBest(wide, Float.self, axis: a, <)
+    case .float64: result = largest ? Reduce.argBest(wide, Double.self, axis: a, >) : Reduce.argBest(wide, Double.self, axis: a, <)
+    default: result = largest ? Reduce.argBest(wide, Int64.self, axis: a, >) : Reduce.argBest(wide, Int64.self, axis: a, <)
     }
+    result.values = result.values.narrowed(to: x.dtype)
     let keptIndices = result.indices.unsqueezed(axis: a)
     // The gradient of the values goes to the chosen position only.
     let values = result.values.recorded(largest ? "MaxBackward" : "MinBackward", inputs: [x]) { g in
@@ -159,6 +170,9 @@ extension Tensor {
   /// Variance over `axes`: Σ(x − mean)² / (N − correction). `correction: 1` is the unbiased
   /// estimate (PyTorch's default), `0` the population variance.
   public func variance(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    if dtype.isReducedPrecision {  // in float32, rounded once; the casts carry the gradient
+      return to(.float32).variance(axes: axes, correction: correction, keepDims: keepDims).to(dtype)
+    }
     let axes = reductionAxes(axes, op: "variance")
     let n = axes.reduce(1) { $0 * shape[$1] }
     let x = dtype.isFloatingPoint ? self : to(.float32)
@@ -179,6 +193,8 @@ extension Tensor {
   /// log Σ eˣ over `axes`, computed as m + log Σ e^(x−m) with m the maximum, so large inputs do
   /// not overflow (`logsumexp`).
   public func logsumexp(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    if let c = Autocast.inputs(of: .logsumexp, [self]) { return c[0]!.logsumexp(axes: axes, keepDims: keepDims) }
+    if dtype.isReducedPrecision { return to(.float32).logsumexp(axes: axes, keepDims: keepDims).to(dtype) }
     let axes = reductionAxes(axes, op: "logsumexp")
     let x = dtype.isFloatingPoint ? self : to(.float32)
     // The shift m is a constant for differentiation: the gradient is softmax(x) whatever m is.

@@ -25,6 +25,9 @@ public final class Tensor: @unchecked Sendable {
   var storedRequiresGrad = false
   /// Gradient hooks of a leaf (a non-leaf's hooks live on its `gradFn`).
   var leafHooks: [(Tensor) -> Tensor?] = []
+  /// True for the 0-d tensor made from a Swift number in `x * 0.5`: like a Python scalar in
+  /// PyTorch, it does not change the result's float dtype (`Tensor.resultDType`).
+  var isWrappedNumber = false
 
   /// Wraps `storage` with a layout. Views are made through this initializer.
   public init(storage: Storage, shape: [Int], strides: [Int], offset: Int = 0) {
@@ -55,6 +58,8 @@ public final class Tensor: @unchecked Sendable {
   public var rank: Int { shape.count }
   /// Number of elements (PyTorch's `numel()`).
   public var count: Int { Layout.count(shape) }
+  /// Bytes per element (PyTorch's `element_size()`): 2 for float16 and bfloat16.
+  public var elementSize: Int { dtype.itemSize }
   /// Bytes the elements of this view take (`count * itemSize`); the storage may be larger.
   public var byteCount: Int { count * dtype.itemSize }
   /// True when the elements form one dense row-major run in storage.
@@ -73,7 +78,7 @@ public final class Tensor: @unchecked Sendable {
   /// Stops with a message naming `op` unless the dtype is a floating-point one.
   func requireFloat(_ op: String) {
     guard dtype.isFloatingPoint else {
-      fatalError("\(op): expected a float32 or float64 tensor, got \(dtype) with shape \(shape); convert with .to(.float32)")
+      fatalError("\(op): expected a floating-point tensor, got \(dtype) with shape \(shape); convert with .to(.float32)")
     }
   }
 }

@@ -26,6 +26,7 @@ public func leakyRelu(_ x: Tensor, negativeSlope: Double = 0.01) -> Tensor {
 /// (`weight` of one element) or one per channel, channels being axis 1 of `x` as in
 /// `[N, C, …]`. The gradient reaches both x and the weight.
 public func prelu(_ x: Tensor, weight: Tensor) -> Tensor {
+  if let c = Autocast.inputs(of: .prelu, [x, weight]) { return prelu(c[0]!, weight: c[1]!) }
   guard weight.rank <= 1 else {
     fatalError("prelu: weight must hold one slope or one per channel (rank 0 or 1), got shape \(weight.shape)")
   }
@@ -176,6 +177,7 @@ func mapElements(_ x: Tensor, _ f: (Double) -> Double) -> Tensor {
     switch x.dtype {
     case .float64: Tensor(x.toArray(Double.self).map(f), shape: x.shape, dtype: .float64)
     case .float32: Tensor(x.toArray(Float.self).map { Float(f(Double($0))) }, shape: x.shape)
+    case .float16, .bfloat16: Tensor(x.toDoubles().map(f), shape: x.shape, dtype: x.dtype)  // rounded once on store
     case .int64, .bool: Tensor(x.toDoubles().map(f), shape: x.shape)   // the default floating dtype
     }
   }

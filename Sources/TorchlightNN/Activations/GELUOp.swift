@@ -7,6 +7,8 @@
 /// u = √(2/π)(x + 0.044715x³). When backward is itself recorded (`createGraph`), the gradient is
 /// taken through `geluReference` instead, so second derivatives work too.
 func geluFused(_ x: Tensor, approximate: GELUApproximation) -> Tensor {
+  // float16/bfloat16: the float32 kernel on float32 copies, cast back; the casts carry the gradient.
+  if x.dtype.isReducedPrecision { return geluFused(x.float(), approximate: approximate).to(x.dtype) }
   let tanh = approximate == .tanh
   let y = FusedGELU.forward(x, tanh: tanh)
   return y.recordedFused("GeluBackward", inputs: [x], saving: [x], reference: { geluReference(x, approximate: approximate) }) { g in

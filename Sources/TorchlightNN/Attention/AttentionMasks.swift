@@ -24,7 +24,7 @@ func additiveMask(_ mask: Tensor, trueMeans: MaskTrueMeans, dtype: DType, op: St
   case .bool:
     let hidden = trueMeans == .maskedOut ? mask : mask.logicalNot()
     return Tensor.zeros(mask.shape, dtype: dtype).maskedFill(hidden, with: -.infinity)
-  case .float32, .float64:
+  case .float32, .float64, .float16, .bfloat16:
     return mask.to(dtype)
   case .int64:
     fatalError("\(op): \(what) must be a bool or float tensor, got int64 with shape \(mask.shape)")

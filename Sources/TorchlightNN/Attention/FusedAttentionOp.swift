@@ -13,6 +13,10 @@
 /// recorded (`createGraph`), the gradient is taken through `attend`, the op-by-op reference, so
 /// second derivatives work too.
 func attendFused(_ query: Tensor, _ key: Tensor, _ value: Tensor, bias: Tensor?, causal: Bool, scale: Double) -> Tensor {
+  // float16/bfloat16: the float32 kernel on float32 copies, cast back; the casts carry the gradient.
+  if query.dtype.isReducedPrecision {
+    return attendFused(query.float(), key.float(), value.float(), bias: bias?.float(), causal: causal, scale: scale).to(query.dtype)
+  }
   let (output, logSumExp) = FusedAttention.forward(query: query, key: key, value: value, bias: bias, causal: causal, scale: scale)
   let inputs = [query, key, value] + (bias.map { [$0] } ?? [])
   let reference = {

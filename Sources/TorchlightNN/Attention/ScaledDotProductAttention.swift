@@ -40,6 +40,9 @@ func attend(_ query: Tensor, _ key: Tensor, _ value: Tensor, bias: Tensor?, scal
 public func scaledDotProductAttention(_ query: Tensor, _ key: Tensor, _ value: Tensor, mask: Tensor? = nil,
                                       dropout: Double = 0, isCausal: Bool = false, scale: Double? = nil,
                                       generator: Generator? = nil) -> Tensor {
+  if let c = Autocast.inputs(of: .scaledDotProductAttention, [query, key, value, mask]) {
+    return scaledDotProductAttention(c[0]!, c[1]!, c[2]!, mask: c[3], dropout: dropout, isCausal: isCausal, scale: scale, generator: generator)
+  }
   let setup = AttentionSetup(query, key, value, mask: mask, dropout: dropout, isCausal: isCausal, scale: scale)
   guard dropout == 0 else {
     return attend(query, key, value, bias: setup.referenceBias(), scale: setup.scale, dropout: dropout, generator: generator).output

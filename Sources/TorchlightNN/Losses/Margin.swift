@@ -13,6 +13,9 @@
 /// max(0, −y·(x₁ − x₂) + margin) (`F.margin_ranking_loss`): with y = 1 the first input should
 /// rank higher than the second by at least `margin`, with y = −1 lower.
 public func marginRankingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: Double = 0, reduction: Reduction = .mean) -> Tensor {
+  if let c = Autocast.inputs(of: .marginRankingLoss, [x1, x2, y]) {
+    return marginRankingLoss(c[0]!, c[1]!, c[2]!, margin: margin, reduction: reduction)
+  }
   checkSameShapes("marginRankingLoss", ["x1": x1, "x2": x2, "y": y])
   return reduction.apply((-y.to(x1.dtype) * (x1 - x2) + margin).clamp(min: 0))
 }
@@ -22,6 +25,9 @@ public func marginRankingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: D
 /// at least `margin` for dissimilar ones. As in PyTorch, a target that is neither 1 nor −1 gets
 /// both terms.
 public func hingeEmbeddingLoss(_ input: Tensor, _ target: Tensor, margin: Double = 1, reduction: Reduction = .mean) -> Tensor {
+  if let c = Autocast.inputs(of: .hingeEmbeddingLoss, [input, target]) {
+    return hingeEmbeddingLoss(c[0]!, c[1]!, margin: margin, reduction: reduction)
+  }
   checkSameShapes("hingeEmbeddingLoss", ["input": input, "target": target])
   let zero = Tensor.zeros([], dtype: input.dtype)
   let marginTerm = Tensor.where(target .!= 1, (margin - input).clamp(min: 0), zero)
@@ -36,6 +42,9 @@ public func hingeEmbeddingLoss(_ input: Tensor, _ target: Tensor, margin: Double
 /// cos = x₁·x₂ / √((|x₁|² + ε)(|x₂|² + ε)) with ε = 10⁻¹², PyTorch's constant, so a zero
 /// vector gives cos = 0 rather than NaN. A target that is neither 1 nor −1 costs 0.
 public func cosineEmbeddingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: Double = 0, reduction: Reduction = .mean) -> Tensor {
+  if let c = Autocast.inputs(of: .cosineEmbeddingLoss, [x1, x2, y]) {
+    return cosineEmbeddingLoss(c[0]!, c[1]!, c[2]!, margin: margin, reduction: reduction)
+  }
   let rowsMatch = x1.rank == 2 && y.shape == [x1.shape[0]]
   let single = x1.rank == 1 && y.rank == 0
   guard x1.shape == x2.shape, rowsMatch || single else {
@@ -57,6 +66,9 @@ public func cosineEmbeddingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin:
 /// PyTorch evaluates log1p(e^{z}) as written, which is +∞ once z > ~89 in float32 (~710 in
 /// float64); wherever PyTorch's value is finite the two agree.
 public func softMarginLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+  if let c = Autocast.inputs(of: .softMarginLoss, [input, target]) {
+    return softMarginLoss(c[0]!, c[1]!, reduction: reduction)
+  }
   checkSameShapes("softMarginLoss", ["input": input, "target": target])
   return reduction.apply(softplus(-target.to(input.dtype) * input, threshold: .infinity))
 }
@@ -124,6 +136,9 @@ public func multiMarginLoss(_ input: Tensor, _ target: Tensor, p: Int = 1, margi
 /// −1: `[3, 0, −1, 1]` means J = {3, 0} (what follows −1 is ignored). It is computed here as a
 /// `[N, C, C]` tensor of all pairs, simple rather than fast.
 public func multiLabelMarginLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+  if let c = Autocast.inputs(of: .multiLabelMarginLoss, [input, target]) {
+    return multiLabelMarginLoss(c[0]!, c[1]!, reduction: reduction)
+  }
   guard input.shape == target.shape, input.rank == 1 || input.rank == 2 else {
     fatalError("multiLabelMarginLoss: expected scores and targets of one shape [N, C] (or [C]), got \(input.shape) and \(target.shape)")
   }
@@ -164,6 +179,9 @@ public func multiLabelMarginLoss(_ input: Tensor, _ target: Tensor, reduction: R
 ///   (Balntas et al., 2016).
 public func tripletMarginLoss(_ anchor: Tensor, _ positive: Tensor, _ negative: Tensor, margin: Double = 1, p: Double = 2,
                               eps: Double = 1e-6, swap: Bool = false, reduction: Reduction = .mean) -> Tensor {
+  if let c = Autocast.inputs(of: .tripletMarginLoss, [anchor, positive, negative]) {
+    return tripletMarginLoss(c[0]!, c[1]!, c[2]!, margin: margin, p: p, eps: eps, swap: swap, reduction: reduction)
+  }
   checkSameShapes("tripletMarginLoss", ["anchor": anchor, "positive": positive, "negative": negative])
   guard anchor.rank == 1 || anchor.rank == 2 else {
     fatalError("tripletMarginLoss: expected embeddings [N, D] or [D], got shape \(anchor.shape)")

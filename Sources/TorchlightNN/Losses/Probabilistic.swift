@@ -17,6 +17,9 @@
 /// - Parameters:
 ///   - weight: rescales each element's loss; it must broadcast to the input's shape.
 public func binaryCrossEntropy(_ probs: Tensor, _ targets: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
+  if let c = Autocast.inputs(of: .binaryCrossEntropy, [probs, targets, weight]) {
+    return binaryCrossEntropy(c[0]!, c[1]!, weight: c[2], reduction: reduction)
+  }
   checkSameShapes("binaryCrossEntropy", ["probabilities": probs, "targets": targets])
   let w = checkedWeight("binaryCrossEntropy", "weight", weight, shape: probs.shape, dtype: probs.dtype)
   let x = probs, y = targets.to(probs.dtype)
@@ -50,6 +53,9 @@ public func binaryCrossEntropy(_ probs: Tensor, _ targets: Tensor, weight: Tenso
 ///     p = #negatives / #positives balances a rare class. It must broadcast to the input's shape.
 public func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor, weight: Tensor? = nil, posWeight: Tensor? = nil,
                                          reduction: Reduction = .mean) -> Tensor {
+  if let c = Autocast.inputs(of: .binaryCrossEntropyWithLogits, [logits, targets, weight, posWeight]) {
+    return binaryCrossEntropyWithLogits(c[0]!, c[1]!, weight: c[2], posWeight: c[3], reduction: reduction)
+  }
   checkSameShapes("binaryCrossEntropyWithLogits", ["logits": logits, "targets": targets])
   let w = checkedWeight("binaryCrossEntropyWithLogits", "weight", weight, shape: logits.shape, dtype: logits.dtype)
   let p = checkedWeight("binaryCrossEntropyWithLogits", "posWeight", posWeight, shape: logits.shape, dtype: logits.dtype)
@@ -75,6 +81,9 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor, we
 /// - Parameter reduction: `batchmean` (sum / batch size) gives the true KL divergence per
 ///   example; the default `mean` divides by every element instead, as PyTorch's default does.
 public func klDivLoss(_ input: Tensor, _ target: Tensor, reduction: KLDivReduction = .mean, logTarget: Bool = false) -> Tensor {
+  if let c = Autocast.inputs(of: .klDivLoss, [input, target]) {
+    return klDivLoss(c[0]!, c[1]!, reduction: reduction, logTarget: logTarget)
+  }
   checkSameShapes("klDivLoss", ["input (log-probabilities)": input, "target": target])
   let t = target.to(input.dtype)
   let pointwise = logTarget ? t.exp() * (t - input) : xLogX(t) - t * input

@@ -25,6 +25,8 @@ public func oneHot(_ indices: Tensor, numClasses: Int = -1, dtype: DType = Tenso
   switch dtype {
   case .float32: return write(Float.self, one: 1, zero: 0)
   case .float64: return write(Double.self, one: 1, zero: 0)
+  case .float16: return write(Float16.self, one: Float16(rounding: 1), zero: Float16(rounding: 0))
+  case .bfloat16: return write(BFloat16.self, one: BFloat16(rounding: 1), zero: BFloat16(rounding: 0))
   case .int64: return write(Int64.self, one: 1, zero: 0)
   case .bool: return write(Bool.self, one: true, zero: false)
   }

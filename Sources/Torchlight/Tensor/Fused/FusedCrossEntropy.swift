@@ -18,8 +18,8 @@ public enum FusedCrossEntropy {
   /// Per-example losses `[N]` (0 where the target is `ignoreIndex`), their sum (in Double), and
   /// what backward needs. `logits` float `[N, C]`, `targets` int64 `[N]`.
   public static func forward(logits: Tensor, targets: Tensor, ignoreIndex: Int) -> (losses: Tensor, total: Double, saved: Saved) {
-    guard logits.rank == 2, targets.shape == [logits.shape[0]], targets.dtype == .int64, logits.dtype.isFloatingPoint else {
-      fatalError("FusedCrossEntropy.forward: expected float logits [N, C] and int64 targets [N], got \(logits.dtype) \(logits.shape) and \(targets.dtype) \(targets.shape)")
+    guard logits.rank == 2, targets.shape == [logits.shape[0]], targets.dtype == .int64, logits.dtype == .float32 || logits.dtype == .float64 else {
+      fatalError("FusedCrossEntropy.forward: expected float32 or float64 logits [N, C] and int64 targets [N], got \(logits.dtype) \(logits.shape) and \(targets.dtype) \(targets.shape)")
     }
     let x = logits.contiguous(), t = targets.contiguous()
     let (rows, classes) = (logits.shape[0], logits.shape[1])

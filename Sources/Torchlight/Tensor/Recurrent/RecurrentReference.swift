@@ -43,8 +43,8 @@ enum RecurrentLayerShapes {
     guard input.rank == 3 else {
       fatalError("\(name): expected input [T, B, F] (time, batch, features), got shape \(input.shape)")
     }
-    guard input.dtype.isFloatingPoint else {
-      fatalError("\(name): expected a float32 or float64 input, got \(input.dtype) with shape \(input.shape)")
+    guard input.dtype == .float32 || input.dtype == .float64 else {
+      fatalError("\(name): expected a float32 or float64 input, got \(input.dtype) with shape \(input.shape); convert with .float()")
     }
     let (steps, batch, features) = (input.shape[0], input.shape[1], input.shape[2])
     guard steps > 0 else { fatalError("\(name): the input sequence \(input.shape) has no time steps") }
