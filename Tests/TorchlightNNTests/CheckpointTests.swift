@@ -128,17 +128,7 @@ enum PythonNumpy {
 
   /// Runs `python3 -c script args…` and returns its exit status, stdout and stderr.
   static func run(_ script: String, _ arguments: [String] = []) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = ["-c", script] + arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    try runPython(executable ?? URL(fileURLWithPath: "/nonexistent"), script, arguments)
   }
 }
 
