@@ -21,6 +21,12 @@ def options(epochs=10, steps=500, more=None):
     return parser.parse_args()
 
 
+def clock():
+    """Now, in seconds: wall time, or with BENCH_CLOCK=cpu this process's CPU time (as
+    torchlight-bench does), for one-thread comparisons while other programs keep the machine busy."""
+    return time.process_time() if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter()
+
+
 def start_torch(threads, seed):
     """Imports torch with `threads` threads everywhere (OpenMP, MKL, its own pool) and seeds it."""
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):

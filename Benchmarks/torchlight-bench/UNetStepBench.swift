@@ -31,29 +31,43 @@ func benchUNetStep(threads: Int, steps: Int = 10) {
 }
 
 /// Where a U-Net step goes: the forward and backward time of each kind of layer at the sizes
-/// the network uses them (batch 64), one layer at a time (`--only unet-profile`).
+/// the network uses it (batch 64), one layer at a time (`--only unet-profile`). `uses` is how
+/// often one step applies the layer. The same cases in PyTorch: Benchmarks/pytorch/unet_profile.py.
 func profileUNet(threads: Int, repeats: Int = 5) {
   let g = Generator(seed: 22)
   func call(_ layer: Module) -> (Tensor) -> Tensor { { layer($0) } }
+  func conv(_ i: Int, _ o: Int, _ k: Int, stride: Int = 1) -> (Tensor) -> Tensor {
+    call(Conv2d(i, o, kernelSize: Size2(k), stride: Size2(stride), padding: Size2(k / 2), generator: g))
+  }
   let fused = GroupNorm(numGroups: 8, numChannels: 64)
-  let cases: [(String, (Tensor) -> Tensor, [Int])] = [
-    ("conv 32→32 3×3 at 14×14", call(Conv2d(32, 32, kernelSize: 3, padding: 1, generator: g)), [64, 32, 14, 14]),
-    ("conv 64→32 3×3 at 14×14", call(Conv2d(64, 32, kernelSize: 3, padding: 1, generator: g)), [64, 64, 14, 14]),
-    ("conv 128→64 3×3 at 7×7", call(Conv2d(128, 64, kernelSize: 3, padding: 1, generator: g)), [64, 128, 7, 7]),
-    ("conv 32→32 3×3 stride 2 from 28×28", call(Conv2d(32, 32, kernelSize: 3, stride: 2, padding: 1, generator: g)), [64, 32, 28, 28]),
-    ("groupnorm 8 groups, 32 ch at 14×14", call(GroupNorm(numGroups: 8, numChannels: 32)), [64, 32, 14, 14]),
-    ("groupnorm 8 groups, 64 ch at 28×28", call(GroupNorm(numGroups: 8, numChannels: 64)), [64, 64, 28, 28]),
-    ("groupnorm + silu fused, 64 ch at 28×28", { fused.silu($0) }, [64, 64, 28, 28]),
-    ("silu, 32 ch at 14×14", call(SiLU()), [64, 32, 14, 14]),
-    ("silu, 64 ch at 28×28", call(SiLU()), [64, 64, 28, 28]),
-    ("attention, 64 ch at 7×7", call(SelfAttention2d(64, generator: g)), [64, 64, 7, 7]),
+  let cases: [(String, (Tensor) -> Tensor, [Int], Int)] = [
+    ("conv 1→32 3×3 at 28×28", conv(1, 32, 3), [64, 1, 28, 28], 1),
+    ("conv 32→32 3×3 stride 2 from 28×28", conv(32, 32, 3, stride: 2), [64, 32, 28, 28], 1),
+    ("conv 32→32 3×3 at 14×14", conv(32, 32, 3), [64, 32, 14, 14], 3),
+    ("conv 32→64 3×3 stride 2 from 14×14", conv(32, 64, 3, stride: 2), [64, 32, 14, 14], 1),
+    ("conv 64→64 3×3 at 7×7", conv(64, 64, 3), [64, 64, 7, 7], 5),
+    ("conv 128→64 3×3 at 7×7", conv(128, 64, 3), [64, 128, 7, 7], 1),
+    ("conv 128→64 1×1 at 7×7", conv(128, 64, 1), [64, 128, 7, 7], 1),
+    ("conv 64→32 3×3 at 14×14", conv(64, 32, 3), [64, 64, 14, 14], 2),
+    ("conv 64→32 1×1 at 14×14", conv(64, 32, 1), [64, 64, 14, 14], 1),
+    ("conv 64→32 3×3 at 28×28", conv(64, 32, 3), [64, 64, 28, 28], 1),
+    ("conv 32→32 3×3 at 28×28", conv(32, 32, 3), [64, 32, 28, 28], 1),
+    ("conv 64→32 1×1 at 28×28", conv(64, 32, 1), [64, 64, 28, 28], 1),
+    ("conv 32→1 3×3 at 28×28", conv(32, 1, 3), [64, 32, 28, 28], 1),
+    ("groupnorm 8 groups, 32 ch at 14×14", call(GroupNorm(numGroups: 8, numChannels: 32)), [64, 32, 14, 14], 5),
+    ("groupnorm 8 groups, 64 ch at 28×28", call(GroupNorm(numGroups: 8, numChannels: 64)), [64, 64, 28, 28], 1),
+    ("groupnorm + silu fused, 64 ch at 28×28", { fused.silu($0) }, [64, 64, 28, 28], 1),
+    ("silu, 32 ch at 14×14", call(SiLU()), [64, 32, 14, 14], 5),
+    ("silu, 64 ch at 28×28", call(SiLU()), [64, 64, 28, 28], 1),
+    ("attention, 64 ch at 7×7", call(SelfAttention2d(64, generator: g)), [64, 64, 7, 7], 1),
   ]
-  for (name, layer, shape) in cases {
+  for (name, layer, shape, uses) in cases {
     let input = Tensor.randn(shape, generator: g).requiringGrad()
     let forward = bestTime(repeats: repeats) { _ = withNoGrad { layer(input) } }
     let gradient = Tensor.ones(like: withNoGrad { layer(input) })
     let both = bestTime(repeats: repeats) { layer(input).backward(gradient: gradient) }
-    report("unet_layer", ["threads": Double(threads), "forward_ms": forward * 1e3, "backward_ms": (both - forward) * 1e3],
+    report("unet_layer", ["threads": Double(threads), "uses": Double(uses), "forward_ms": forward * 1e3,
+                          "backward_ms": (both - forward) * 1e3],
            extra: ["layer": "\"\(name)\""])
   }
 }
