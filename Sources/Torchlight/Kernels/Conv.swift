@@ -342,28 +342,13 @@ enum Conv {
     Threads.parallelFor(chunks) { c in body(g.n * c / chunks, g.n * (c + 1) / chunks, c) }
   }
 
-  /// C = op(A)·op(B) + β·C on row-major matrices.
+  /// C = op(A)·op(B) + β·C on row-major matrices (`Gemm.general`).
   @inline(__always)
   static func gemm<T: FloatElement>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
                                     _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
                                     beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int) {
-    if m == 0 || n == 0 { return }
-    if k == 0 {
-      if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
-      return
-    }
-    let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
-    if T.self == Float.self {
-      cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
-                  UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
-                  UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
-                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
-    } else {
-      cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
-                  UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
-                  UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
-                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc == 0 ? 1 : Int32(ldc))
-    }
+    Gemm.general(transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m: m, n: n, k: k,
+                 a, lda: lda, b, ldb: ldb, beta: Double(beta), c, ldc: ldc)
   }
 }
 

@@ -24,19 +24,32 @@ enum Gemm {
     _ b: UnsafePointer<T>, _ lb: (CBLAS_TRANSPOSE, Int32),
     _ c: UnsafeMutablePointer<T>, m: Int, n: Int, k: Int, accumulate: Bool = false
   ) {
+    general(la.0, lb.0, m: m, n: n, k: k, a, lda: Int(la.1), b, ldb: Int(lb.1),
+            beta: accumulate ? 1 : 0, c, ldc: Swift.max(n, 1))
+  }
+
+  /// C = α·op(A)·op(B) + β·C for row-major matrices, each given by a pointer and a leading
+  /// dimension: the one place the kernels call OpenBLAS's `sgemm`/`dgemm`. With k = 0 the product
+  /// is empty: C becomes 0 for β = 0 and is left as it is otherwise (the kernels use β = 0 or 1).
+  @inline(__always)
+  static func general<T: FloatElement>(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, m: Int, n: Int, k: Int, alpha: Double = 1,
+                                       _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                       beta: Double, _ c: UnsafeMutablePointer<T>, ldc: Int) {
     if m == 0 || n == 0 { return }
-    if k == 0 { if !accumulate { c.update(repeating: 0, count: m * n) }; return }
-    let ldc = Int32(Swift.max(n, 1)), beta = accumulate ? 1.0 : 0.0
+    if k == 0 {
+      if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+      return
+    }
     if T.self == Float.self {
-      cblas_sgemm(CblasRowMajor, la.0, lb.0, Int32(m), Int32(n), Int32(k), 1,
-                  UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), la.1,
-                  UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), lb.1, Float(beta),
-                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc)
+      cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
+                  UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
+                  UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
+                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
     } else {
-      cblas_dgemm(CblasRowMajor, la.0, lb.0, Int32(m), Int32(n), Int32(k), 1,
-                  UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), la.1,
-                  UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), lb.1, beta,
-                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc)
+      cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha,
+                  UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
+                  UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), beta,
+                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
     }
   }
 }

@@ -9,22 +9,7 @@ enum ScaledGemm {
                                    _ tb: CBLAS_TRANSPOSE, _ b: UnsafePointer<T>, _ ldb: Int,
                                    _ c: UnsafeMutablePointer<T>, _ ldc: Int,
                                    m: Int, n: Int, k: Int, alpha: Double, beta: Double) {
-    if m == 0 || n == 0 { return }
-    if k == 0 {
-      if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
-      return
-    }
-    if T.self == Float.self {
-      cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
-                  UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
-                  UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
-                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
-    } else {
-      cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha,
-                  UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
-                  UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), beta,
-                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
-    }
+    Gemm.general(ta, tb, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
   }
 }
 
