@@ -47,8 +47,8 @@ let package = Package(
     // Boxes for detection: formats, IoU, NMS, anchors and their assignment and offsets.
     .target(name: "TorchlightVision", dependencies: ["Torchlight"], swiftSettings: fastFlags),
     // Quality metrics of generated output (BLEU; the Fréchet distance and Inception Score on the
-    // features of a Fashion-MNIST classifier it trains and keeps): it knows no chapter.
-    .target(name: "TorchlightMetrics", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+    // features of a Fashion-MNIST classifier it trains and keeps) and of detections (mAP): it knows no chapter.
+    .target(name: "TorchlightMetrics", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightVision"],
             swiftSettings: fastFlags),
 
     // MARK: Figures and the chapters' shared kit
