@@ -30,7 +30,7 @@ public func averagePrecision(truePositives: [Bool], truthCount: Int, interpolati
   case .coco101:
     var total = 0.0, k = 0
     for step in 0...100 {
-      let level = Double(step) / 100
+      let level = step == 100 ? 1 : Double(step) * 0.01   // as np.linspace(0, 1, 101)
       // The first detection whose recall reaches the level (numpy's searchsorted, side left).
       while k < recall.count && recall[k] < level { k += 1 }
       if k < recall.count { total += envelope[k] }

@@ -67,8 +67,12 @@ public struct MeanAveragePrecision {
   /// VOC mAP at IoU 0.5 (the `map50` RESULT key).
   public var map50: Double { meanAveragePrecision(iouThreshold: 0.5, interpolation: .allPoints) }
 
-  /// COCO's IoU thresholds 0.5, 0.55, …, 0.95.
-  public static let cocoThresholds = (0..<10).map { 0.5 + 0.05 * Double($0) }
+  /// COCO's IoU thresholds 0.5, 0.55, …, 0.95, rounded as `np.linspace(.5, .95, 10)` rounds them
+  /// (0.6000000000000001, …), so that an IoU on a threshold counts as it does in pycocotools.
+  public static let cocoThresholds: [Double] = (0..<10).map { (k: Int) -> Double in
+    let step: Double = (0.95 - 0.5) / 9
+    return k == 9 ? 0.95 : 0.5 + Double(k) * step
+  }
 
   /// COCO mAP@[.5:.95] (the `map` RESULT key).
   public var map: Double {

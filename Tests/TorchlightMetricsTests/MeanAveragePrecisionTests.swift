@@ -88,3 +88,49 @@ private func close(_ a: Double?, _ b: Double, _ tolerance: Double = 1e-12) -> Bo
     #expect(close(metric(1).map50, 0.5), "VOC has no cap")
   }
 }
+
+/// The images of Tests/peers/map_reference.py, built from the same formulas (see its docstring).
+private func referenceEvaluation() -> MeanAveragePrecision {
+  var metric = MeanAveragePrecision(classes: 3)
+  for i in 0..<24 {
+    var truth: [[Double]] = [], truthLabels: [Int] = [], found: [[Double]] = [], foundLabels: [Int] = [], foundScores: [Double] = []
+    for g in 0..<(1 + i % 4) {
+      let c = (i + g) % 3
+      let x = Double(12 * g + (7 * i) % 13), y = Double(9 * g + (11 * i) % 17)
+      let w = Double(8 + (i + 3 * g) % 9), h = Double(6 + (2 * i + g) % 7)
+      truth.append([x, y, x + w, y + h])
+      truthLabels.append(c)
+      guard (3 * i + g) % 5 != 4 else { continue }
+      let (di, dg) = (Double(i), Double(g))
+      let bx = x + 1.2 * sin(1.7 * di + 2.3 * dg), by = y + cos(0.9 * di + 1.1 * dg)
+      let bw = w + sin(0.5 * di + dg), bh = h + 0.8 * cos(0.3 * di + 2 * dg)
+      found.append([bx, by, bx + bw, by + bh])
+      foundLabels.append((i + g) % 7 == 0 ? (c + 1) % 3 : c)
+      foundScores.append(0.05 + 0.9 * (0.5 + 0.5 * sin(1.3 * di + 0.7 * dg + 0.2)))
+    }
+    let fx = Double(40 + i % 5), fy = Double(30 + i % 3)
+    found.append([fx, fy, fx + 10, fy + 8])
+    foundLabels.append(i % 3)
+    foundScores.append(0.02 + 0.5 * (0.5 + 0.5 * cos(2.1 * Double(i))))
+    metric.update(boxes: boxes(found), scores: scores(foundScores), labels: labels(foundLabels),
+                  truthBoxes: boxes(truth), truthLabels: labels(truthLabels))
+  }
+  return metric
+}
+
+@Suite("Mean average precision against pycocotools") struct COCOReferenceTests {
+  @Test func agreesWithCOCOeval() {
+    let metric = referenceEvaluation()
+    // Printed by Tests/peers/map_reference.py (pycocotools 2.0.11, NumPy 2.4): stats[0] and the
+    // mean over classes of eval["precision"] at each IoU threshold (area "all", 100 detections).
+    let perThreshold = [0.5941411967283685, 0.5941411967283685, 0.5293081606297276, 0.4115306561712072, 0.34715209695838195,
+                        0.22965691217951226, 0.04445334643354444, 0.0024752475247524753, 0.0, 0.0]
+    for (t, expected) in zip(MeanAveragePrecision.cocoThresholds, perThreshold) {
+      let ours = metric.meanAveragePrecision(iouThreshold: t, interpolation: .coco101)
+      #expect(Swift.abs(ours - expected) < 1e-4, "IoU \(t): \(ours) vs \(expected)")
+    }
+    #expect(Swift.abs(metric.map - 0.2752858813353863) < 1e-4, "map \(metric.map)")
+    // VOC's mAP@0.5 on the same detections (all-point AP, VOC's matching): not COCO's AP50, but close.
+    #expect(Swift.abs(metric.map50 - 0.5941411967283685) < 0.05, "map50 \(metric.map50)")
+  }
+}
