@@ -11,6 +11,22 @@ func numberedImages(_ n: Int, _ c: Int, _ h: Int, _ w: Int) -> Tensor {
 }
 
 @Suite("Augmentation: crops, jitter, noise, erasing") struct AugmentationTests {
+  @Test func flipRateAndCropShiftsFollowTheirSettings() {
+    // A ramp 0, 1, 2 in each row: flipped rows start with 2.
+    let ramp = Tensor([0.0, 1, 2], shape: [1, 1, 1, 3]).expanded([4000, 1, 1, 3]).contiguous()
+    for p in [0.3, 0.5] {
+      let flipped = RandomHorizontalFlip(p: p)(ramp, generator: Generator(seed: 20)).toDoubles()
+      let rate = Double(stride(from: 0, to: flipped.count, by: 3).filter { flipped[$0] == 2 }.count) / 4000
+      #expect(Swift.abs(rate - p) < 0.025, "flip rate \(rate) for p = \(p)")
+    }
+    #expect(RandomHorizontalFlip()(ramp, generator: Generator(seed: 21)).toDoubles() == RandomHorizontalFlip()(ramp, generator: Generator(seed: 21)).toDoubles())
+    // Padding 2 around a 1×1 image cropped to 1×1: the pixel survives in 1 of the 25 windows.
+    let crops = RandomCrop(size: 1, padding: 2)(Tensor.ones([5000, 1, 1, 1]), generator: Generator(seed: 22)).toDoubles()
+    let survived: Double = crops.reduce(0, +) / 5000
+    #expect(Swift.abs(survived - 0.04) < 0.01)
+    #expect(RandomCrop(size: 1, padding: 2)(Tensor.ones([5000, 1, 1, 1]), generator: Generator(seed: 22)).toDoubles() == crops)
+  }
+
   @Test func randomResizedCropWindowsFollowScaleAndRatio() {
     let crop = RandomResizedCrop(size: 8)
     let draws = UniformDraws(Generator(seed: 1))

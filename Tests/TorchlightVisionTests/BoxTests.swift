@@ -171,6 +171,25 @@ func childStderr(_ result: ExitTest.Result?) -> String { String(decoding: result
     #expect(offsetBoxes(anchors: boxes([[0, 0, 1, 1]]), boxes: boxes([[0.5, 0.5, 0.5, 0.5]])).toDoubles().allSatisfy { $0.isFinite })
   }
 
+  @Test func detectionsFromTheWorkedExample() {
+    // d2l's example: four anchors, zero offsets, probabilities of background, dog and cat.
+    let anchors = boxes([[0.1, 0.08, 0.52, 0.92], [0.08, 0.2, 0.56, 0.95], [0.15, 0.3, 0.62, 0.91], [0.55, 0.2, 0.9, 0.88]])
+    let probabilities = Tensor([0, 0, 0, 0, 0.9, 0.8, 0.7, 0.1, 0.1, 0.2, 0.3, 0.9], shape: [1, 3, 4], dtype: .float64).transposed(1, 2)
+    let found = multiboxDetection(classProbabilities: probabilities, offsets: Tensor.zeros([1, 4, 4], dtype: .float64), anchors: anchors)
+    #expect(found.count == 1)
+    // Anchors 1 and 2 (dog, IoU > 0.5 with anchor 0) are suppressed; the cat stays.
+    #expect(found[0].labels.toArray(Int64.self) == [0, 1] && found[0].scores.toDoubles() == [0.9, 0.9])
+    expectClose(found[0].boxes.toDoubles(), [0.1, 0.08, 0.52, 0.92, 0.55, 0.2, 0.9, 0.88], tolerance: 1e-12)
+    // A high threshold keeps only the confident; maxDetections caps the count; offsets move the boxes.
+    #expect(multiboxDetection(classProbabilities: probabilities, offsets: Tensor.zeros([1, 4, 4], dtype: .float64), anchors: anchors,
+                              scoreThreshold: 0.95)[0].scores.count == 0)
+    #expect(multiboxDetection(classProbabilities: probabilities, offsets: Tensor.zeros([1, 4, 4], dtype: .float64), anchors: anchors,
+                              maxDetections: 1)[0].labels.toArray(Int64.self) == [0])
+    let shifted = Tensor([10.0, 0, 0, 0], shape: [1, 1, 4], dtype: .float64).expanded([1, 4, 4]).contiguous()
+    let moved = multiboxDetection(classProbabilities: probabilities, offsets: shifted, anchors: anchors)[0].boxes.toDoubles()
+    expectClose(Array(moved[0..<4]), [0.1 + 0.42, 0.08, 0.52 + 0.42, 0.92], tolerance: 1e-12)   // one anchor width to the right
+  }
+
   @Test func emptyAnchorsAreRefused() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = offsetBoxes(anchors: Tensor([0.0, 0, 0, 1], shape: [1, 4]), boxes: Tensor([0.0, 0, 1, 1], shape: [1, 4]))

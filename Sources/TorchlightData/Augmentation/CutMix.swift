@@ -22,26 +22,21 @@ public struct CutMix: BatchMixing {
   }
 
   public func callAsFunction(_ images: Tensor, labels: Tensor, generator: Generator) -> MixedBatch {
-    let (n, c, h, w) = shape4(images, "CutMix")
+    let (n, _, h, w) = shape4(images, "CutMix")
     let dtype: DType = images.dtype.isFloatingPoint ? images.dtype : .float32
     let targets = probabilityTargets(labels, count: n, classes: classes, dtype: dtype, op: "CutMix")
     let drawn = mixingWeight(alpha: alpha, generator: generator)
     let centre = Tensor.randint(0, h * w, [1], generator: generator).toArray(Int64.self)[0]
     let box = Self.box(lambda: drawn, height: h, width: w, centre: (Int(centre) / w, Int(centre) % w))
     let partners = rolledPartners(n)
-    let src = pixels(images)
-    var out = src
-    for i in 0..<n {
-      for ch in 0..<c {
-        for y in box.top..<(box.top + box.height) {
-          let row = (ch * h + y) * w
-          for x in box.left..<(box.left + box.width) { out[i * c * h * w + row + x] = src[partners[i] * c * h * w + row + x] }
-        }
-      }
-    }
-    let lambda = 1 - Double(box.area) / Double(h * w)
     let index = Tensor(partners.map(Int64.init), shape: [n])
-    return MixedBatch(images: Tensor(out, shape: images.shape).to(dtype),
+    // m is 1 inside the box: x·(1 − m) + partner·m, exact (each pixel is one or the other).
+    var inside = [Double](repeating: 0, count: h * w)
+    for y in box.top..<(box.top + box.height) { for x in box.left..<(box.left + box.width) { inside[y * w + x] = 1 } }
+    let m = Tensor(inside, shape: [1, 1, h, w], dtype: dtype), x = images.to(dtype)
+    let mixed = x * (1 - m) + x.indexSelect(axis: 0, index: index) * m
+    let lambda = 1 - Double(box.area) / Double(h * w)
+    return MixedBatch(images: mixed,
                       targets: lambda * targets + (1 - lambda) * targets.indexSelect(axis: 0, index: index),
                       lambda: lambda, partners: partners, box: box)
   }
