@@ -82,6 +82,8 @@ func numberedImages(_ n: Int, _ c: Int, _ h: Int, _ w: Int) -> Tensor {
     #expect(means.allSatisfy { Swift.abs($0 - 0.5) < 1e-6 })
     let spread = contrasted.toDoubles(), ks = stride(from: 0, to: spread.count, by: 4).map { (spread[$0 + 1] - spread[$0]) / 0.4 }
     #expect(ks.allSatisfy { $0 >= 0.5 - 1e-5 && $0 <= 1.5 + 1e-5 } && ks.min()! < 0.55 && ks.max()! > 1.45)
+    // Brightness alone works on any number of channels; contrast needs gray or RGB.
+    #expect(ColorJitter(brightness: 0.2)(numberedImages(2, 2, 3, 3), generator: Generator(seed: 5)).shape == [2, 2, 3, 3])
     // Pixels stay in [0, 1].
     let strong = ColorJitter(brightness: 3, contrast: 3)(numberedImages(50, 3, 4, 4), generator: Generator(seed: 5))
     #expect(strong.min().item() >= 0 && strong.max().item() <= 1)

@@ -31,8 +31,12 @@ public struct ColorJitter: Transform {
     for i in 0..<n {
       let b = Float(brightnessRange.lowerBound + (brightnessRange.upperBound - brightnessRange.lowerBound) * draws[3 * i + 1])
       let k = Float(contrastRange.lowerBound + (contrastRange.upperBound - contrastRange.lowerBound) * draws[3 * i + 2])
-      func brighten() { for j in (i * size)..<((i + 1) * size) { x[j] = Swift.min(Swift.max(b * x[j], 0), 1) } }
+      func brighten() {
+        guard brightness > 0 else { return }
+        for j in (i * size)..<((i + 1) * size) { x[j] = Swift.min(Swift.max(b * x[j], 0), 1) }
+      }
       func contrasted() {
+        guard contrast > 0 else { return }
         var gray: Float = 0
         for ch in 0..<c { for j in 0..<plane { gray += luma[ch] * x[i * size + ch * plane + j] } }
         let m = gray / Float(plane)

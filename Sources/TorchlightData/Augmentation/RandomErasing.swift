@@ -54,16 +54,17 @@ public struct RandomErasing: Transform {
     var x = pixels(images)
     for i in 0..<n where draws.next() < p {
       guard let box = window(imageHeight: h, imageWidth: w, draws: draws), box.area > 0 else { continue }
-      let noise: [Float]? = value == .random
-        ? Tensor.randn([c * box.area], dtype: .float32, generator: generator).toArray(Float.self) : nil
+      // The new pixels, channel by channel and row by row.
+      let fill: [Float] = switch value {
+      case .constant(let v): [Float](repeating: Float(v), count: c * box.area)
+      case .random: Tensor.randn([c * box.area], dtype: .float32, generator: generator).toArray(Float.self)
+      }
       var k = 0
       for ch in 0..<c {
         for y in box.top..<(box.top + box.height) {
-          for xx in box.left..<(box.left + box.width) {
-            switch value {
-            case .constant(let v): x[((i * c + ch) * h + y) * w + xx] = Float(v)
-            case .random: x[((i * c + ch) * h + y) * w + xx] = noise![k]; k += 1
-            }
+          for column in box.left..<(box.left + box.width) {
+            x[((i * c + ch) * h + y) * w + column] = fill[k]
+            k += 1
           }
         }
       }
