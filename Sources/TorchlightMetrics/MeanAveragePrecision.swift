@@ -42,7 +42,7 @@ public struct MeanAveragePrecision {
     if let bad = (predicted + truth).first(where: { $0 < 0 || $0 >= classes }) {
       fatalError("MeanAveragePrecision.update: label \(bad) is outside 0..<\(classes)")
     }
-    images.append(Image(boxes: rows(boxes), scores: scores.toDoubles(), labels: predicted, truthBoxes: rows(truthBoxes), truthLabels: truth))
+    images.append(Image(boxes: boxRows(boxes), scores: scores.toDoubles(), labels: predicted, truthBoxes: boxRows(truthBoxes), truthLabels: truth))
   }
 
   /// The AP of class `c` at IoU threshold `t` by VOC's (`.allPoints`) or COCO's (`.coco101`)
@@ -113,7 +113,7 @@ public struct MeanAveragePrecision {
 }
 
 /// The rows of a `[N, 4]` tensor as tuples.
-func rows(_ boxes: Tensor) -> [(Double, Double, Double, Double)] {
+func boxRows(_ boxes: Tensor) -> [(Double, Double, Double, Double)] {
   let v = boxes.toDoubles()
   return (0..<(v.count / 4)).map { (v[4 * $0], v[4 * $0 + 1], v[4 * $0 + 2], v[4 * $0 + 3]) }
 }

@@ -112,6 +112,28 @@ func windows(_ example: FashionCanvas.Example) -> [PixelWindow] {
     #expect(DataLoader(canvases, batchSize: 64).count == 5)
   }
 
+  @Test func flippedBatchesKeepBoxesAndMasksTogether() {
+    let apart = FashionCanvas(source: rectangleItems(), count: 40, maxOverlap: 0)
+    let batch = apart.batch(at: Array(0..<40))
+    let flipped = batch.randomHorizontalFlip(p: 1, generator: Generator(seed: 1))
+    #expect(flipped.randomHorizontalFlip(p: 1, generator: Generator(seed: 2)).boxes.toDoubles() == batch.boxes.toDoubles())
+    #expect(flipped.images[3, 0, 5].toDoubles() == batch.images[3, 0, 5].toDoubles().reversed())
+    // Each flipped box still holds exactly its item's mask pixels, edge to edge.
+    let masks = flipped.masks.toArray(Int64.self), labels = flipped.labels.toArray(Int64.self), corners = flipped.boxes.toArray(Float.self)
+    for i in 0..<40 {
+      for k in 0..<4 where labels[i * 4 + k] >= 0 {
+        let at = (i * 4 + k) * 4
+        let (x1, y1, x2, y2) = (Int(corners[at]), Int(corners[at + 1]), Int(corners[at + 2]), Int(corners[at + 3]))
+        var columns: [Int] = []
+        for y in y1..<y2 { for x in x1..<x2 where masks[(i * 64 + y) * 64 + x] == labels[i * 4 + k] + 1 { columns.append(x) } }
+        #expect(columns.min() == x1 && columns.max() == x2 - 1)
+      }
+    }
+    let half = batch.randomHorizontalFlip(generator: Generator(seed: 3)).images.toDoubles(), original = batch.images.toDoubles()
+    let changed = (0..<40).filter { i in half[(i * 4096)..<((i + 1) * 4096)] != original[(i * 4096)..<((i + 1) * 4096)] }.count
+    #expect(changed > 10 && changed < 30, "\(changed) of 40 flipped with p = 0.5")
+  }
+
   @Test func badSettingsAreNamed() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = FashionCanvas(source: rectangleItems(), count: 10, itemSizes: 16...80)
