@@ -25,6 +25,7 @@ let package = Package(
     .library(name: "TorchlightData", targets: ["TorchlightData"]),
     .library(name: "TorchlightPlot", targets: ["TorchlightPlot"]),
     .library(name: "TorchlightMetrics", targets: ["TorchlightMetrics"]),
+    .library(name: "TorchlightVision", targets: ["TorchlightVision"]),
     .library(name: "TorchlightBoard", targets: ["TorchlightBoard"]),
   ],
   dependencies: [
@@ -43,9 +44,11 @@ let package = Package(
     .target(name: "TorchlightNN", dependencies: ["Torchlight"], swiftSettings: fastFlags),
     .target(name: "TorchlightOptim", dependencies: ["Torchlight"], swiftSettings: fastFlags),
     .target(name: "TorchlightData", dependencies: ["Torchlight", "CZlib"], swiftSettings: fastFlags),
+    // Boxes for detection: formats, IoU, NMS, anchors and their assignment and offsets.
+    .target(name: "TorchlightVision", dependencies: ["Torchlight"], swiftSettings: fastFlags),
     // Quality metrics of generated output (BLEU; the Fréchet distance and Inception Score on the
-    // features of a Fashion-MNIST classifier it trains and keeps): it knows no chapter.
-    .target(name: "TorchlightMetrics", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+    // features of a Fashion-MNIST classifier it trains and keeps) and of detections (mAP): it knows no chapter.
+    .target(name: "TorchlightMetrics", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightVision"],
             swiftSettings: fastFlags),
 
     // MARK: Figures and the chapters' shared kit
@@ -99,6 +102,7 @@ let package = Package(
     .testTarget(name: "TorchlightBoardTests", dependencies: ["TorchlightBoard"]),
     .testTarget(name: "TorchlightOptimTests", dependencies: ["TorchlightOptim", "TorchlightNN"]),
     .testTarget(name: "TorchlightDataTests", dependencies: ["TorchlightData"]),
+    .testTarget(name: "TorchlightVisionTests", dependencies: ["TorchlightVision"]),
     .testTarget(name: "TorchlightMetricsTests", dependencies: ["TorchlightMetrics", "TorchlightNN", "TorchlightData"]),
     .testTarget(name: "ChapterTests", dependencies: ["ChapterKit", "TorchlightBoard"]),
   ]

@@ -93,28 +93,26 @@ public struct Resize: Transform {
   public init(height: Int, width: Int, mode: Mode = .bilinear) { self.height = height; self.width = width; self.mode = mode }
   public func callAsFunction(_ images: Tensor, generator: Generator) -> Tensor {
     let (n, c, h, w) = shape4(images, "Resize")
-    let src = images.contiguous().float().toArray(Float.self)
+    precondition(height > 0 && width > 0, "Resize: size \(height)×\(width) must be positive")
+    let src = pixels(images)
     var out = [Float](repeating: 0, count: n * c * height * width)
     let sy = Double(h) / Double(height), sx = Double(w) / Double(width)
-    for plane in 0..<(n * c) {
-      let base = plane * h * w
-      for y in 0..<height {
-        for x in 0..<width {
-          let value: Float
+    src.withUnsafeBufferPointer { source in
+      out.withUnsafeMutableBufferPointer { target in
+        for plane in 0..<(n * c) {
+          let input = UnsafeBufferPointer(rebasing: source[(plane * h * w)..<((plane + 1) * h * w)])
+          let output = UnsafeMutableBufferPointer(rebasing: target[(plane * height * width)..<((plane + 1) * height * width)])
           switch mode {
           case .nearest:
-            value = src[base + min(Int(Double(y) * sy), h - 1) * w + min(Int(Double(x) * sx), w - 1)]
+            for y in 0..<height {
+              for x in 0..<width {
+                output[y * width + x] = input[min(Int(Double(y) * sy), h - 1) * w + min(Int(Double(x) * sx), w - 1)]
+              }
+            }
           case .bilinear:
-            // The centre of output pixel (y, x) in input coordinates, clamped at the border.
-            let fy = max((Double(y) + 0.5) * sy - 0.5, 0), fx = max((Double(x) + 0.5) * sx - 0.5, 0)
-            let y0 = min(Int(fy), h - 1), x0 = min(Int(fx), w - 1)
-            let y1 = min(y0 + 1, h - 1), x1 = min(x0 + 1, w - 1)
-            let ty = Float(fy - Double(y0)), tx = Float(fx - Double(x0))
-            let top = src[base + y0 * w + x0] * (1 - tx) + src[base + y0 * w + x1] * tx
-            let bottom = src[base + y1 * w + x0] * (1 - tx) + src[base + y1 * w + x1] * tx
-            value = top * (1 - ty) + bottom * ty
+            resampleBilinear(input, width: w, window: PixelWindow(top: 0, left: 0, height: h, width: w),
+                             into: output, outHeight: height, outWidth: width)
           }
-          out[(plane * height + y) * width + x] = value
         }
       }
     }

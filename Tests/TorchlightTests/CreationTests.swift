@@ -72,6 +72,29 @@ import Testing
     #expect(Set(b).isSubset(of: [0, 1]) && Swift.abs(b.reduce(0, +) / 10000 - 0.25) < 0.02)
   }
 
+  @Test func gammaAndBetaHaveTheirMoments() {
+    let g = Generator(seed: 12)
+    // Gamma(α): mean α, variance α, on both branches of the sampler (α < 1 and α ≥ 1).
+    for alpha in [0.3, 1, 4.5] {
+      let x = Tensor.gamma([20000], concentration: alpha, dtype: .float64, generator: g)
+      #expect(x.min().item() > 0)
+      #expect(Swift.abs(x.mean().item() - alpha) < 0.05 * alpha, "gamma(\(alpha)) mean \(x.mean().item())")
+      #expect(Swift.abs(x.variance().item() - alpha) < 0.1 * alpha, "gamma(\(alpha)) variance \(x.variance().item())")
+    }
+    // Beta(α, β): mean α/(α + β), variance αβ/((α + β)²(α + β + 1)); tiny α piles up at 0 and 1 without NaN.
+    for (a, b) in [(0.2, 0.2), (1.0, 1.0), (2.0, 5.0)] {
+      let x = Tensor.beta([20000], alpha: a, beta: b, dtype: .float64, generator: g)
+      let mean = a / (a + b), variance = a * b / ((a + b) * (a + b) * (a + b + 1))
+      #expect(x.min().item() >= 0 && x.max().item() <= 1)
+      #expect(Swift.abs(x.mean().item() - mean) < 0.01, "beta(\(a), \(b)) mean \(x.mean().item())")
+      #expect(Swift.abs(x.variance().item() - variance) < 0.05 * variance, "beta(\(a), \(b)) variance \(x.variance().item())")
+    }
+    let tiny = Tensor.beta([2000], alpha: 0.01, beta: 0.01, dtype: .float64, generator: g).toDoubles()
+    #expect(tiny.allSatisfy { !$0.isNaN })
+    #expect(Tensor.beta([5], alpha: 2, beta: 2, generator: Generator(seed: 1)).toDoubles()
+            == Tensor.beta([5], alpha: 2, beta: 2, generator: Generator(seed: 1)).toDoubles())
+  }
+
   @Test func raggedArraysStop() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor([[1, 2], [3]])
