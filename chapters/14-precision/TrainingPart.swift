@@ -1,0 +1,193 @@
+import ChapterKit
+import Foundation
+import Torchlight
+import TorchlightData
+import TorchlightNN
+import TorchlightOptim
+import TorchlightPlot
+
+/// One network trained in one format: its epochs, timing, loss scale and gradient census.
+struct PrecisionRun {
+  let network: Network
+  let format: TrainingFormat
+  var history: [EpochStats] = []
+  let log: TrainingLog
+  /// The loss scale after every step, and the steps the scaler skipped (float16 with scaler only).
+  var scales: [Double] = [], skippedSteps: [Int] = []
+  /// Parameter gradients (after unscaling) at every tenth step.
+  var gradients = GradientMagnitudes()
+  var activations = (bytes: 0, values: 0)
+  var parameterBytes = 0, parameterCount = 0
+}
+
+/// Part `training`: the MLP and LeNet, each in float32, under bfloat16 autocast, and under
+/// float16 autocast with and without loss scaling, from the same initial weights and the same
+/// batch order.
+func runTrainingPart(_ chapter: PrecisionChapter, _ plotter: Plotter, train: FashionMNIST, test: FashionMNIST) throws {
+  let options = chapter.options
+  var runs: [PrecisionRun] = []
+  for network in Network.allCases {
+    let planned = options.epochs(orDefault: network.defaultEpochs)
+    let epochs = options.quick ? min(planned, 1) : planned
+    for format in TrainingFormat.allCases {
+      section("\(network.rawValue) · \(format.rawValue): \(epochs) epoch\(epochs == 1 ? "" : "s"), SGD lr \(formatNumber(network.learningRate(options.lr))), batch \(options.batchSize)")
+      runs.append(try trainRun(network, format, epochs: epochs, options: options, train: train, test: test))
+    }
+  }
+  try drawTrainingFigures(plotter, runs)
+  printTrainingTable(runs)
+  for run in runs { report(run, options: options, trainCount: train.count) }
+}
+
+/// Trains `network` in `format` with SGD, in a loop of its own so that every step can be
+/// watched: the loss scale, the skipped steps, the gradients' magnitudes.
+func trainRun(_ network: Network, _ format: TrainingFormat, epochs: Int, options: ChapterOptions<Defaults>,
+              train: FashionMNIST, test: FashionMNIST) throws -> PrecisionRun {
+  let net = network.make(seed: options.seed)
+  let optimizer = SGD(parameters: net.parameters(), lr: network.learningRate(options.lr))
+  let scaler = format.usesScaler ? GradScaler() : nil
+  let loss = { (scores: Tensor, labels: Tensor) in format.run { crossEntropy(logits: scores, targets: labels) } }
+  let classifier = Classifier(forward: { x in format.run { net(x) } }, loss: loss, step: {}, setTraining: { net.train($0) })
+  let log = TrainingLog(chapter: Defaults.chapter, model: "\(network.rawValue)-\(format.rawValue)", output: options.output,
+                        plotTerminal: options.plotTerminal)
+  var run = PrecisionRun(network: network, format: format, log: log)
+  run.activations = activationFootprint(net, format: format, input: test.images[0..<2].reshaped([2, 1, 28, 28]))
+  run.parameterCount = net.parameterCount
+  run.parameterBytes = net.parameters().map { $0.count * $0.dtype.elementSize }.reduce(0, +)
+
+  // The same batch order for every format.
+  let loader = DataLoader(train, batchSize: options.batchSize, shuffle: true, generator: Generator(seed: options.seed &+ 1))
+  var step = 0, lastFinite: Double?
+  for epoch in 1...max(epochs, 1) where epochs > 0 {
+    net.train(true)
+    log.startEpoch(epoch, of: epochs, batches: loader.count)
+    var lossSum = 0.0, correct = 0.0, seen = 0.0
+    for batch in loader {
+      step += 1
+      let scores = format.run { net(batch.inputs.reshaped([-1, 1, 28, 28])) }
+      let l = loss(scores, batch.labels)
+      let value = l.item()
+      try checkFinite(value, epoch: epoch, step: step, lastFinite: lastFinite)
+      lastFinite = value
+      (scaler?.scaled(l) ?? l).backward()
+      if let scaler { scaler.unscale(optimizer) }   // the true gradients, to count and to step with
+      if step % 10 == 1 { run.gradients.add(optimizer.parameters.map(\.grad)) }
+      if let scaler {
+        if !scaler.step(optimizer) { run.skippedSteps.append(step) }
+        scaler.update()
+        run.scales.append(scaler.scale)
+      } else {
+        optimizer.step()
+      }
+      optimizer.zeroGrad()
+      let n = Double(batch.labels.count)
+      lossSum += value * n
+      correct += accuracy(logits: scores, targets: batch.labels) * n
+      seen += n
+      log.batchDone(examples: batch.labels.count, loss: value)
+    }
+    log.trainingDone()
+    var stats = EpochStats()
+    (stats.trainLoss, stats.trainAccuracy) = (lossSum / seen, correct / seen)
+    (stats.testLoss, stats.testAccuracy) = evaluate(classifier, test)
+    log.endEpoch(["train_loss": stats.trainLoss, "train_acc": stats.trainAccuracy, "test_loss": stats.testLoss, "test_acc": stats.testAccuracy])
+    run.history.append(stats)
+  }
+  if epochs == 0 {
+    var stats = EpochStats()
+    (stats.trainLoss, stats.trainAccuracy) = evaluate(classifier, train)
+    (stats.testLoss, stats.testAccuracy) = evaluate(classifier, test)
+    log.scoredUntrained(stats)
+  }
+  if let scaler {
+    print("  loss scale: started at 65536, ended at \(formatNumber(scaler.scale)); \(run.skippedSteps.count) of \(step) steps skipped"
+          + (run.skippedSteps.isEmpty ? "" : " (steps \(run.skippedSteps.prefix(8).map(String.init).joined(separator: ", "))\(run.skippedSteps.count > 8 ? ", …" : ""))"))
+  }
+  let g = run.gradients
+  print(String(format: "  gradient elements (every 10th step): %.2f%% exactly zero; of the rest, %.3f%% at most 2^-25 (float16 → 0), %.2f%% subnormal in float16",
+               100 * g.zeroFraction, 100 * g.flushedFraction, 100 * g.subnormalFraction))
+  return run
+}
+
+/// The numbers of every run side by side.
+func printTrainingTable(_ runs: [PrecisionRun]) {
+  section("Summary: the same network, initial weights and batches in each format")
+  print("  network  format                 test acc  train loss  s/epoch  param B  act. B/value  act. KB/example  zero grads  skipped")
+  for run in runs {
+    let last = run.history.last ?? run.log.untrained ?? EpochStats()
+    print("  " + [run.network.rawValue.padded(8), run.format.rawValue.padded(22), String(format: "%.4f", last.testAccuracy).padded(9),
+                  String(format: "%.4f", last.trainLoss).padded(11), String(format: "%.2f", run.log.fastestEpochSeconds).padded(8),
+                  String(format: "%.0f", Double(run.parameterBytes) / Double(max(1, run.parameterCount))).padded(8),
+                  String(format: "%.2f", Double(run.activations.bytes) / Double(max(1, run.activations.values))).padded(13),
+                  String(format: "%.1f", Double(run.activations.bytes) / 1024).padded(16),
+                  String(format: "%.2f%%", 100 * run.gradients.zeroFraction).padded(11),
+                  run.format.usesScaler ? "\(run.skippedSteps.count)" : "—"].joined(separator: " "))
+  }
+}
+
+func report(_ run: PrecisionRun, options: ChapterOptions<Defaults>, trainCount: Int) {
+  guard let last = run.history.last(orUntrainedOf: run.log) else { return }
+  let values: [(String, String)] = [
+    ("part", "training"), ("format", run.format.rawValue), ("epochs", "\(run.history.count)"),
+    ("train_loss", formatMetric(last.trainLoss)), ("test_loss", formatMetric(last.testLoss)), ("test_acc", formatMetric(last.testAccuracy)),
+    ("bytes_per_param", String(format: "%.0f", Double(run.parameterBytes) / Double(max(1, run.parameterCount)))),
+    ("bytes_per_activation", String(format: "%.2f", Double(run.activations.bytes) / Double(max(1, run.activations.values)))),
+    ("zero_grad_frac", formatMetric(run.gradients.zeroFraction)),
+    ("fp16_flush_frac", formatMetric(run.gradients.flushedFraction)),
+    ("skipped_steps", run.format.usesScaler ? "\(run.skippedSteps.count)" : "0"),
+    ("threads", "\(options.threads)"),
+    ("sec_per_epoch", String(format: "%.3f", run.log.fastestEpochSeconds)),
+  ]
+  print((["RESULT chapter=\(Defaults.chapter)", "model=\(run.network.rawValue)"] + values.map { "\($0.0)=\($0.1)" }).joined(separator: " "))
+  fflush(nil)
+}
+
+/// The figures of the training part: curves per network, the loss scale, the gradients' magnitudes.
+func drawTrainingFigures(_ plotter: Plotter, _ runs: [PrecisionRun]) throws {
+  let epochs = { (h: [EpochStats]) in h.indices.map { Double($0 + 1) } }
+  var panels: [LinePlot] = []
+  for network in Network.allCases {
+    let mine = runs.filter { $0.network == network }
+    panels.append(LinePlot(title: "\(network.rawValue): training loss", xLabel: "epoch", yLabel: "loss",
+                           series: mine.enumerated().map { i, r in
+                             Series(r.format.rawValue, x: epochs(r.history), y: r.history.map(\.trainLoss),
+                                    style: i == 3 ? .dashed : .linesPoints, color: i) }))
+    panels.append(LinePlot(title: "\(network.rawValue): test accuracy", xLabel: "epoch", yLabel: "test accuracy",
+                           series: mine.enumerated().map { i, r in
+                             Series(r.format.rawValue, x: epochs(r.history), y: r.history.map(\.testAccuracy),
+                                    style: i == 3 ? .dashed : .linesPoints, color: i) }))
+  }
+  try plotter.save(PlotGrid(title: "The same networks, weights and batches in four formats", panels: panels, columns: 2),
+                   name: "curves", width: 1100, height: 800)
+
+  // The loss scale of the float16 runs with a scaler, the skipped steps marked.
+  let scaled = runs.filter { $0.format.usesScaler && !$0.scales.isEmpty }
+  if !scaled.isEmpty {
+    var series: [Series] = []
+    for (i, r) in scaled.enumerated() {
+      series.append(Series("\(r.network.rawValue): scale", x: r.scales.indices.map { Double($0 + 1) }, y: r.scales, color: i))
+      // A skipped step drawn at the scale it was taken with (before the backoff halved it).
+      let skippedAt = r.skippedSteps.map { s in s >= 2 ? r.scales[s - 2] : 65536 }
+      series.append(Series("\(r.network.rawValue): skipped step (\(r.skippedSteps.count))", x: r.skippedSteps.map(Double.init), y: skippedAt,
+                           style: .points, color: i))
+    }
+    try plotter.save(LinePlot(title: "GradScaler: the loss scale S after every step (×2 after 2,000 clean steps, ×½ on inf/NaN)",
+                              xLabel: "optimizer step", yLabel: "loss scale S", series: series, logY: true), name: "loss-scale")
+  }
+
+  // Where the float32 gradients lie against float16's range.
+  let reference = runs.filter { $0.format == .float32 && $0.gradients.total > 0 }
+  if !reference.isEmpty {
+    var series = reference.enumerated().map { i, r in
+      Series("\(r.network.rawValue) (float32 run)", x: r.gradients.distribution.map { Double($0.octave) + 0.5 },
+             y: r.gradients.distribution.map { 100 * $0.share }, style: .linesPoints, color: i)
+    }
+    let top = (reference.flatMap { $0.gradients.distribution.map { 100 * $0.share } }.max() ?? 1) * 1.05
+    for (i, (name, e)) in [("float16 flushes to 0 below 2^-25", -25.0), ("float16 normal from 2^-14", -14.0),
+                           ("2^-25 ÷ 65536 (flush limit with S = 2^16)", -41.0)].enumerated() {
+      series.append(Series(name, x: [e, e], y: [0, top], style: .dashed, color: 3 + i))
+    }
+    try plotter.save(LinePlot(title: "Parameter gradients of the float32 runs by magnitude (every 10th step)", xLabel: "log2 |g|",
+                              yLabel: "% of nonzero elements", series: series), name: "gradient-magnitudes")
+  }
+}
