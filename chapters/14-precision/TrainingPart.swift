@@ -156,9 +156,17 @@ func drawTrainingFigures(_ plotter: Plotter, _ runs: [PrecisionRun]) throws {
                            series: mine.enumerated().map { i, r in
                              Series(r.format.rawValue, x: epochs(r.history), y: r.history.map(\.testAccuracy),
                                     style: i == 3 ? .dashed : .linesPoints, color: i) }))
+    // The curves lie on top of each other: the differences from float32 show by how much.
+    if let reference = mine.first(where: { $0.format == .float32 }) {
+      panels.append(LinePlot(title: "\(network.rawValue): test accuracy − float32's", xLabel: "epoch", yLabel: "difference",
+                             series: mine.enumerated().dropFirst().map { i, r in
+                               Series(r.format.rawValue, x: epochs(r.history),
+                                      y: zip(r.history, reference.history).map { $0.testAccuracy - $1.testAccuracy },
+                                      style: i == 3 ? .dashed : .linesPoints, color: i) }))
+    }
   }
-  try plotter.save(PlotGrid(title: "The same networks, weights and batches in four formats", panels: panels, columns: 2),
-                   name: "curves", width: 1100, height: 800)
+  try plotter.save(PlotGrid(title: "The same networks, weights and batches in four formats", panels: panels, columns: 3),
+                   name: "curves", width: 1500, height: 800)
 
   // The loss scale of the float16 runs with a scaler, the skipped steps marked.
   let scaled = runs.filter { $0.format.usesScaler && !$0.scales.isEmpty }
