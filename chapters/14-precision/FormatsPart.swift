@@ -60,7 +60,7 @@ func runFormatsPart(_ plotter: Plotter) throws {
                             xLabel: "x", yLabel: "ulp(x) / x", series: relative, logX: true, logY: true), name: "relative-spacing")
 
   for p in table {
-    let g = { (v: Double) in String(format: "%g", v) }
+    let g = { (v: Double) in "\(v)" }   // the shortest decimal that reads back as exactly v
     printResult(chapter: Defaults.chapter, model: p.format.rawValue,
                 extra: ["part": "formats", "epsilon": g(p.epsilon), "max": g(p.largest), "min_normal": g(p.smallestNormal),
                         "min_subnormal": g(p.smallestSubnormal), "fraction_bits": "\(p.fractionBits)"])

@@ -19,6 +19,13 @@ enum Part: String, ExpressibleByArgument, CaseIterable {
   case all, formats, arithmetic, training
 }
 
+/// Which networks `--network` trains.
+enum NetworkOption: String, ExpressibleByArgument, CaseIterable {
+  case all, mlp, lenet
+
+  var networks: [Network] { self == .all ? Network.allCases : [Network(rawValue: rawValue)!] }
+}
+
 /// `swift run -c release precision`: the number line of float32, float16 and bfloat16, what
 /// rounding does to sums, overflow and softmax, and training the MLP and LeNet under autocast.
 struct PrecisionChapter: ParsableCommand {
@@ -32,7 +39,10 @@ struct PrecisionChapter: ParsableCommand {
           transform: choice(Part.self))
   var part: Part = .all
 
-  @Option(parsing: .unconditional, help: "How many times the arithmetic part adds 0.1 (at least 10).")
+  @Option(help: "Which network the training part trains: all, mlp or lenet. (default: all)", transform: choice(NetworkOption.self))
+  var network: NetworkOption = .all
+
+  @Option(parsing: .unconditional, help: "How many times the arithmetic part adds 0.1 (at least 10; at most 3,000 with --quick).")
   var terms = 10_000
 
   func validate() throws {
@@ -46,7 +56,7 @@ struct PrecisionChapter: ParsableCommand {
     // Fashion-MNIST first, so a missing file stops the run before anything is printed.
     let data = runs(.training) ? try options.loadFashionMNIST(quickLimit: (train: 2000, test: 500)) : nil
     if runs(.formats) { try runFormatsPart(plotter) }
-    if runs(.arithmetic) { try runArithmeticPart(plotter, terms: terms) }
+    if runs(.arithmetic) { try runArithmeticPart(plotter, terms: options.quick ? min(terms, 3000) : terms) }
     if runs(.training), let data { try runTrainingPart(self, plotter, train: data.train, test: data.test) }
     print("\n" + plotter.summary())
   }

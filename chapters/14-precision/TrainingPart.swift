@@ -26,7 +26,7 @@ struct PrecisionRun {
 func runTrainingPart(_ chapter: PrecisionChapter, _ plotter: Plotter, train: FashionMNIST, test: FashionMNIST) throws {
   let options = chapter.options
   var runs: [PrecisionRun] = []
-  for network in Network.allCases {
+  for network in chapter.network.networks {
     let planned = options.epochs(orDefault: network.defaultEpochs)
     let epochs = options.quick ? min(planned, 1) : planned
     for format in TrainingFormat.allCases {
@@ -146,7 +146,7 @@ func report(_ run: PrecisionRun, options: ChapterOptions<Defaults>, trainCount: 
 func drawTrainingFigures(_ plotter: Plotter, _ runs: [PrecisionRun]) throws {
   let epochs = { (h: [EpochStats]) in h.indices.map { Double($0 + 1) } }
   var panels: [LinePlot] = []
-  for network in Network.allCases {
+  for network in Network.allCases where runs.contains(where: { $0.network == network }) {
     let mine = runs.filter { $0.network == network }
     panels.append(LinePlot(title: "\(network.rawValue): training loss", xLabel: "epoch", yLabel: "loss",
                            series: mine.enumerated().map { i, r in
