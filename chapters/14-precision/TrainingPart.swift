@@ -6,107 +6,27 @@ import TorchlightNN
 import TorchlightOptim
 import TorchlightPlot
 
-/// One network trained in one format: its epochs, timing, loss scale and gradient census.
-struct PrecisionRun {
-  let network: Network
-  let format: TrainingFormat
-  var history: [EpochStats] = []
-  let log: TrainingLog
-  /// The loss scale after every step, and the steps the scaler skipped (float16 with scaler only).
-  var scales: [Double] = [], skippedSteps: [Int] = []
-  /// Parameter gradients (after unscaling) at every tenth step.
-  var gradients = GradientMagnitudes()
-  var activations = (bytes: 0, values: 0)
-  var parameterBytes = 0, parameterCount = 0
-}
-
 /// Part `training`: the MLP and LeNet, each in float32, under bfloat16 autocast, and under
 /// float16 autocast with and without loss scaling, from the same initial weights and the same
-/// batch order.
+/// batch order. The four formats of a network take turns epoch by epoch, so that whatever else
+/// the machine is doing slows them alike and their seconds per epoch compare.
 func runTrainingPart(_ chapter: PrecisionChapter, _ plotter: Plotter, train: FashionMNIST, test: FashionMNIST) throws {
   let options = chapter.options
   var runs: [PrecisionRun] = []
   for network in chapter.network.networks {
     let planned = options.epochs(orDefault: network.defaultEpochs)
     let epochs = options.quick ? min(planned, 1) : planned
-    for format in TrainingFormat.allCases {
-      section("\(network.rawValue) · \(format.rawValue): \(epochs) epoch\(epochs == 1 ? "" : "s"), SGD lr \(formatNumber(network.learningRate(options.lr))), batch \(options.batchSize)")
-      runs.append(try trainRun(network, format, epochs: epochs, options: options, train: train, test: test))
+    section("\(network.rawValue) in four formats: \(epochs) epoch\(epochs == 1 ? "" : "s") each, SGD lr \(formatNumber(network.learningRate(options.lr))), batch \(options.batchSize)")
+    let mine = TrainingFormat.allCases.map { PrecisionRun(network, $0, options: options, train: train, test: test) }
+    for epoch in 1...max(epochs, 1) where epochs > 0 {
+      for run in mine { try run.trainEpoch(epoch, of: epochs) }
     }
+    for run in mine { run.finish(trainedEpochs: epochs) }
+    runs += mine
   }
   try drawTrainingFigures(plotter, runs)
   printTrainingTable(runs)
   for run in runs { report(run, options: options, trainCount: train.count) }
-}
-
-/// Trains `network` in `format` with SGD, in a loop of its own so that every step can be
-/// watched: the loss scale, the skipped steps, the gradients' magnitudes.
-func trainRun(_ network: Network, _ format: TrainingFormat, epochs: Int, options: ChapterOptions<Defaults>,
-              train: FashionMNIST, test: FashionMNIST) throws -> PrecisionRun {
-  let net = network.make(seed: options.seed)
-  let optimizer = SGD(parameters: net.parameters(), lr: network.learningRate(options.lr))
-  let scaler = format.usesScaler ? GradScaler() : nil
-  let loss = { (scores: Tensor, labels: Tensor) in format.run { crossEntropy(logits: scores, targets: labels) } }
-  let classifier = Classifier(forward: { x in format.run { net(x) } }, loss: loss, step: {}, setTraining: { net.train($0) })
-  let log = TrainingLog(chapter: Defaults.chapter, model: "\(network.rawValue)-\(format.rawValue)", output: options.output,
-                        plotTerminal: options.plotTerminal)
-  var run = PrecisionRun(network: network, format: format, log: log)
-  run.activations = activationFootprint(net, format: format, input: test.images[0..<2].reshaped([2, 1, 28, 28]))
-  run.parameterCount = net.parameterCount
-  run.parameterBytes = net.parameters().map { $0.count * $0.dtype.elementSize }.reduce(0, +)
-
-  // The same batch order for every format.
-  let loader = DataLoader(train, batchSize: options.batchSize, shuffle: true, generator: Generator(seed: options.seed &+ 1))
-  var step = 0, lastFinite: Double?
-  for epoch in 1...max(epochs, 1) where epochs > 0 {
-    net.train(true)
-    log.startEpoch(epoch, of: epochs, batches: loader.count)
-    var lossSum = 0.0, correct = 0.0, seen = 0.0
-    for batch in loader {
-      step += 1
-      let scores = format.run { net(batch.inputs.reshaped([-1, 1, 28, 28])) }
-      let l = loss(scores, batch.labels)
-      let value = l.item()
-      try checkFinite(value, epoch: epoch, step: step, lastFinite: lastFinite)
-      lastFinite = value
-      (scaler?.scaled(l) ?? l).backward()
-      if let scaler { scaler.unscale(optimizer) }   // the true gradients, to count and to step with
-      if step % 10 == 1 { run.gradients.add(optimizer.parameters.map(\.grad)) }
-      if let scaler {
-        if !scaler.step(optimizer) { run.skippedSteps.append(step) }
-        scaler.update()
-        run.scales.append(scaler.scale)
-      } else {
-        optimizer.step()
-      }
-      optimizer.zeroGrad()
-      let n = Double(batch.labels.count)
-      lossSum += value * n
-      correct += accuracy(logits: scores, targets: batch.labels) * n
-      seen += n
-      log.batchDone(examples: batch.labels.count, loss: value)
-    }
-    log.trainingDone()
-    var stats = EpochStats()
-    (stats.trainLoss, stats.trainAccuracy) = (lossSum / seen, correct / seen)
-    (stats.testLoss, stats.testAccuracy) = evaluate(classifier, test)
-    log.endEpoch(["train_loss": stats.trainLoss, "train_acc": stats.trainAccuracy, "test_loss": stats.testLoss, "test_acc": stats.testAccuracy])
-    run.history.append(stats)
-  }
-  if epochs == 0 {
-    var stats = EpochStats()
-    (stats.trainLoss, stats.trainAccuracy) = evaluate(classifier, train)
-    (stats.testLoss, stats.testAccuracy) = evaluate(classifier, test)
-    log.scoredUntrained(stats)
-  }
-  if let scaler {
-    print("  loss scale: started at 65536, ended at \(formatNumber(scaler.scale)); \(run.skippedSteps.count) of \(step) steps skipped"
-          + (run.skippedSteps.isEmpty ? "" : " (steps \(run.skippedSteps.prefix(8).map(String.init).joined(separator: ", "))\(run.skippedSteps.count > 8 ? ", …" : ""))"))
-  }
-  let g = run.gradients
-  print(String(format: "  gradient elements (every 10th step): %.2f%% exactly zero; of the rest, %.3f%% at most 2^-25 (float16 → 0), %.2f%% subnormal in float16",
-               100 * g.zeroFraction, 100 * g.flushedFraction, 100 * g.subnormalFraction))
-  return run
 }
 
 /// The numbers of every run side by side.
@@ -135,6 +55,8 @@ func report(_ run: PrecisionRun, options: ChapterOptions<Defaults>, trainCount: 
     ("zero_grad_frac", formatMetric(run.gradients.zeroFraction)),
     ("fp16_flush_frac", formatMetric(run.gradients.flushedFraction)),
     ("skipped_steps", run.format.usesScaler ? "\(run.skippedSteps.count)" : "0"),
+    ("final_scale", formatNumber(run.scales.last ?? 1)),
+    ("max_scaled_grad", formatMetric(run.largestScaledGradients.max() ?? 0)),
     ("threads", "\(options.threads)"),
     ("sec_per_epoch", String(format: "%.3f", run.log.fastestEpochSeconds)),
   ]
@@ -179,8 +101,16 @@ func drawTrainingFigures(_ plotter: Plotter, _ runs: [PrecisionRun]) throws {
       series.append(Series("\(r.network.rawValue): skipped step (\(r.skippedSteps.count))", x: r.skippedSteps.map(Double.init), y: skippedAt,
                            style: .points, color: i))
     }
+    // How close the scaled parameter gradients came to float16's largest value.
+    for (i, r) in scaled.enumerated() {
+      series.append(Series("\(r.network.rawValue): S · max|g|", x: r.largestScaledGradients.indices.map { Double($0 + 1) },
+                           y: r.largestScaledGradients, style: .dashed, color: i))
+    }
+    // Drawn first, so that the scale (2¹⁶ = 65536 at the start, a hair above it) is drawn over it.
+    let steps = Double(scaled.map(\.scales.count).max() ?? 1)
+    series.insert(Series("float16's largest value, 65504", x: [1, steps], y: [65504, 65504], style: .dashed, color: 7), at: 0)
     try plotter.save(LinePlot(title: "GradScaler: the loss scale S after every step (×2 after 2,000 clean steps, ×½ on inf/NaN)",
-                              xLabel: "optimizer step", yLabel: "loss scale S", series: series, logY: true), name: "loss-scale")
+                              xLabel: "optimizer step", yLabel: "S, and S · max|g|", series: series, logY: true), name: "loss-scale")
   }
 
   // Where the float32 gradients lie against float16's range.
