@@ -39,7 +39,8 @@ struct PrecisionChapter: ParsableCommand {
           transform: choice(Part.self))
   var part: Part = .all
 
-  @Option(help: "Which network the training part trains: all, mlp or lenet. (default: all)", transform: choice(NetworkOption.self))
+  @Option(help: "Which network the training part trains: all, mlp (10 epochs unless --epochs) or lenet (5 epochs unless --epochs). (default: all)",
+          transform: choice(NetworkOption.self))
   var network: NetworkOption = .all
 
   @Option(parsing: .unconditional, help: "How many times the arithmetic part adds 0.1 (at least 10; at most 3,000 with --quick).")
