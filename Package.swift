@@ -89,6 +89,8 @@ let package = Package(
                       path: "chapters/12-gan", swiftSettings: fastFlags),
     .executableTarget(name: "diffusion", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics"],
                       path: "chapters/13-diffusion", swiftSettings: fastFlags),
+    .executableTarget(name: "precision", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
+                      path: "chapters/14-precision", swiftSettings: fastFlags),
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],
                       path: "Benchmarks/torchlight-bench", swiftSettings: fastFlags),
 

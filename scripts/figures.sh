@@ -8,7 +8,7 @@
 #   bash scripts/figures.sh cnn normalization      (or: make figures CHAPTERS="cnn normalization")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(tensors autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt attention-vit attention-distill gan diffusion)
+all=(tensors autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt attention-vit attention-distill gan diffusion precision)
 chapters=("${@:-${all[@]}}")
 for chapter in "${chapters[@]}"; do
   [[ " ${all[*]} " == *" $chapter "* ]] || { echo "figures.sh: no chapter '$chapter'; choose from: ${all[*]}" >&2; exit 2; }

@@ -12,6 +12,8 @@
 ///     loss.backward()   // outside the scope, as PyTorch recommends
 public enum Autocast {
   @TaskLocal static var dtype: DType?
+  /// The weight-cast cache of the outermost enclosing scope (see `AutocastCache`).
+  @TaskLocal static var cache: AutocastCache?
 
   /// The low format of the enclosing `withAutocast` scope, or nil outside one.
   public static var currentDType: DType? { dtype }
@@ -27,6 +29,7 @@ public enum Autocast {
     let cast = tensors().map { t -> Tensor? in
       guard let t, t.dtype.isFloatingPoint, t.dtype != .float64, t.dtype != target else { return t }
       changed = true
+      if let cache, AutocastCache.isCacheable(t, to: target) { return cache.cast(t, to: target) }
       return t.to(target)
     }
     return changed ? cast : nil
@@ -35,7 +38,11 @@ public enum Autocast {
 
 /// Runs `body` with autocast to `dtype` (float16 or bfloat16); `enabled: false` turns it off for
 /// an inner scope. Task-local like `withNoGrad`. Backward passes never autocast.
+///
+/// Within the outermost scope a weight is cast to the low format once, however many ops use it
+/// (`AutocastCache`); the copies are dropped when that scope ends.
 public func withAutocast<R>(_ dtype: DType = .bfloat16, enabled: Bool = true, _ body: () throws -> R) rethrows -> R {
   precondition(dtype.isReducedPrecision, "withAutocast: the low format must be float16 or bfloat16, not \(dtype)")
-  return try Autocast.$dtype.withValue(enabled ? dtype : nil, operation: body)
+  let cache = Autocast.cache ?? AutocastCache()
+  return try Autocast.$cache.withValue(cache) { try Autocast.$dtype.withValue(enabled ? dtype : nil, operation: body) }
 }

@@ -1,0 +1,78 @@
+import Torchlight
+import TorchlightNN
+
+/// The two networks trained in every format: chapter 05's MLP and chapter 07's LeNet, as there.
+enum Network: String, CaseIterable {
+  case mlp, lenet
+
+  /// A freshly initialised network. The global generator is seeded first, so every format
+  /// starts from the same weights.
+  func make(seed: UInt64) -> Sequential {
+    Torchlight.manualSeed(seed)
+    switch self {
+    case .mlp:
+      // Flatten → Linear(784, 256) → ReLU → Linear(256, 10), PyTorch's default initialisation.
+      return Sequential(Flatten(), Linear(inFeatures: 784, outFeatures: 256), ReLU(), Linear(inFeatures: 256, outFeatures: 10))
+    case .lenet:
+      // LeNet-5: sigmoid convolutions, average pooling, three dense layers; Xavier-uniform weights.
+      let net = Sequential(
+        Conv2d(1, 6, kernelSize: 5, padding: 2), Sigmoid(), AvgPool2d(kernelSize: 2, stride: 2),
+        Conv2d(6, 16, kernelSize: 5), Sigmoid(), AvgPool2d(kernelSize: 2, stride: 2), Flatten(),
+        Linear(inFeatures: 16 * 5 * 5, outFeatures: 120), Sigmoid(), Linear(inFeatures: 120, outFeatures: 84), Sigmoid(),
+        Linear(inFeatures: 84, outFeatures: 10))
+      _ = net.apply { m in
+        if let c = m as? Conv2d { Init.xavierUniform(c.weight) }
+        if let l = m as? Linear { Init.xavierUniform(l.weight) }
+      }
+      return net
+    }
+  }
+
+  /// SGD's learning rate: `--lr` for the MLP (chapter 05's 0.1 by default), chapter 07's 0.9 for LeNet.
+  func learningRate(_ mlpRate: Double) -> Double { self == .mlp ? mlpRate : 0.9 }
+
+  /// Epochs without `--epochs`: chapter 05's 10 for the MLP; 5 for LeNet, whose epochs cost more.
+  var defaultEpochs: Int { self == .mlp ? 10 : 5 }
+}
+
+/// How a run computes: plain float32, or autocast to a 2-byte format, with or without loss
+/// scaling. The parameters are float32 in every case (the optimizer's master weights).
+enum TrainingFormat: String, CaseIterable {
+  case float32 = "fp32", bfloat16 = "bf16-autocast", float16Scaled = "fp16-autocast-scaler", float16 = "fp16-autocast"
+
+  /// The low format of the autocast scope, nil for float32.
+  var autocast: DType? {
+    switch self {
+    case .float32: nil
+    case .bfloat16: .bfloat16
+    case .float16Scaled, .float16: .float16
+    }
+  }
+
+  var usesScaler: Bool { self == .float16Scaled }
+
+  /// `body` inside `withAutocast` for the autocast formats, as it is for float32.
+  func run<R>(_ body: () throws -> R) rethrows -> R {
+    guard let low = autocast else { return try body() }
+    return try withAutocast(low, body)
+  }
+}
+
+/// Bytes of every layer's output for one example, and how many values they hold: the activations
+/// a forward pass keeps for backward (views such as Flatten's output add none). Measured by running the layers one at a time (in the
+/// format's autocast scope) and reading each output's dtype.
+func activationFootprint(_ net: Sequential, format: TrainingFormat, input: Tensor) -> (bytes: Int, values: Int) {
+  withNoGrad {
+    format.run {
+      var x = input, bytes = 0, values = 0
+      for layer in net.layers {
+        let y = layer(x)
+        defer { x = y }
+        if y.storage === x.storage { continue }   // a view (Flatten) holds no new values
+        bytes += y.count / input.shape[0] * y.dtype.elementSize
+        values += y.count / input.shape[0]
+      }
+      return (bytes, values)
+    }
+  }
+}
