@@ -83,14 +83,14 @@ let package = Package(
                       path: "chapters/10-rnn", swiftSettings: fastFlags),
     .executableTarget(name: "attention", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics"],
                       path: "chapters/11-attention", swiftSettings: fastFlags),
-
-    // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "gan", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics"],
                       path: "chapters/12-gan", swiftSettings: fastFlags),
     .executableTarget(name: "diffusion", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics"],
                       path: "chapters/13-diffusion", swiftSettings: fastFlags),
     .executableTarget(name: "precision", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/14-precision", swiftSettings: fastFlags),
+
+    // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],
                       path: "Benchmarks/torchlight-bench", swiftSettings: fastFlags),
 
