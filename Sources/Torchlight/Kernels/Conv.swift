@@ -296,8 +296,10 @@ enum Conv {
   /// is only `[o, c]` and whose inner dimension is every output position of the slice, a shape
   /// OpenBLAS runs far below its peak; one gemm into `[o, c·kh·kw]` runs about twice as fast
   /// (the U-Net's 64 → 64 layer at 7 × 7, batch 64: 34 → 17 ms for the backward pass).
+  /// (A layer the stacked route does not suit keeps the flat route where it fits: a 7 × 7 kernel
+  /// over a 7 × 7 map, one output pixel, computes its weight gradient fastest there.)
   static func unfoldsWeightGradient(_ g: ConvGeometry) -> Bool {
-    g.l < 64 && !isPointwise(g)
+    g.l < 64 && prefersStacked(g)
   }
 
   /// The unfolded forward product `W · col` has only `o/groups` rows, and OpenBLAS runs such a
@@ -306,7 +308,7 @@ enum Conv {
   /// `colᵀ · Wᵀ` is the same product with the long side first, which the kernels handle at full
   /// speed; reading the result out by output channel costs one small transpose.
   static func prefersTransposedProduct(_ g: ConvGeometry) -> Bool {
-    g.og <= 64 && g.k >= 128
+    16 <= g.og && g.og <= 64 && g.k >= 128
   }
 
   /// A 1×1 kernel with stride 1 and no padding reads the image as it is: no unfolding needed.
