@@ -96,6 +96,8 @@ let package = Package(
                       path: "chapters/13-diffusion", swiftSettings: fastFlags),
     .executableTarget(name: "precision", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/14-precision", swiftSettings: fastFlags),
+    .executableTarget(name: "distributed", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightDistributed"],
+                      path: "chapters/15-distributed", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],

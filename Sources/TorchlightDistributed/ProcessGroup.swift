@@ -144,7 +144,14 @@ public final class ProcessGroup {
   /// Replaces `tensor` on every rank by the sum (or mean) of its values on all ranks, in place
   /// (`MPI_Allreduce` with `MPI_IN_PLACE`).
   public func allReduce(_ tensor: Tensor, _ op: ReduceOp = .sum) throws {
-    try allReduceAsync(tensor, op).wait()
+    if op == .average && !tensor.dtype.isFloatingPoint {
+      throw DistributedError("allReduce: the average of \(tensor.dtype) tensors is not defined; reduce with .sum")
+    }
+    guard usesMPI, tensor.count > 0 else { return }
+    try ProcessGroup.withBytes(tensor, "allReduce") { p, n, type in
+      try check(MPI_Allreduce(cmpi_in_place(), p, n, type, cmpi_sum(), cmpi_comm_world()), "MPI_Allreduce")
+    }
+    if op == .average && worldSize > 1 { withNoGrad { tensor /= Double(worldSize) } }
   }
 
   /// Starts `allReduce(tensor, op)` and returns at once (`MPI_Iallreduce`); the tensor must not
