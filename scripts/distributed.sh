@@ -21,4 +21,5 @@ mpirun -np 2 --mca btl self,tcp --mca btl_tcp_if_include lo "$bin" --threads 1 -
 mpirun -np 2 "$bin" --threads 1 --part buckets --network lenet "$@"
 mpirun -np 4 --oversubscribe "$bin" --threads 1 --part training "$@"
 mpirun -np 4 --oversubscribe "$bin" --threads 1 --part allreduce "$@"
+mpirun -np 4 --oversubscribe "$bin" --threads 1 --part fedavg "$@"
 "$bin" --part report "$@"

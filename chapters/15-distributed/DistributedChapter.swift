@@ -17,7 +17,7 @@ enum Defaults: ChapterDefaults {
 
 /// The parts, in the order of the chapter's page.
 enum Part: String, ExpressibleByArgument, CaseIterable {
-  case all, training, allreduce, buckets, report
+  case all, training, allreduce, buckets, fedavg, report
 }
 
 /// Which networks `--network` trains.
@@ -38,7 +38,7 @@ struct DistributedChapter: ParsableCommand {
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @Option(help: "Which part to run: all, training (the networks at this world size), allreduce (time against message size; 2+ ranks), buckets (step time against bucket size; 2+ ranks), report (figures from every run so far in --output). (default: all)",
+  @Option(help: "Which part to run: all, training (the networks at this world size), allreduce (time against message size; 2+ ranks), buckets (step time against bucket size; 2+ ranks), fedavg (federated averaging of the MLP on non-IID shards; 2+ ranks), report (figures from every run so far in --output). (default: all)",
           transform: choice(Part.self))
   var part: Part = .all
 
@@ -49,7 +49,11 @@ struct DistributedChapter: ParsableCommand {
   @Option(name: .customLong("bucket-mb"), parsing: .unconditional, help: "DistributedDataParallel's bucket size in megabytes (PyTorch's bucket_cap_mb).")
   var bucketMB = 25.0
 
+  @Option(parsing: .unconditional, help: "Communication rounds of federated averaging (one local epoch each).")
+  var rounds = 5
+
   func validate() throws {
+    guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
     guard bucketMB > 0 && bucketMB.isFinite else { throw ValidationError("--bucket-mb must be positive, got \(bucketMB)") }
   }
 
@@ -82,7 +86,12 @@ struct DistributedChapter: ParsableCommand {
         let data = try options.loadFashionMNIST(quickLimit: (train: 2000, test: 500))
         try measureBuckets(network.networks.last!, group: group, options: options, train: data.train)
       }
-    } else if part == .allreduce || part == .buckets {
+      if runs(.fedavg) {
+        let data = try options.loadFashionMNIST(quickLimit: (train: 2000, test: 500))
+        try runFederatedAveraging(group: group, options: options, train: data.train, test: data.test,
+                                  rounds: options.quick ? 2 : rounds, localEpochs: 1)
+      }
+    } else if part == .allreduce || part == .buckets || part == .fedavg {
       throw ChapterError("--part \(part.rawValue) measures communication between ranks: run it under mpirun -np 2 or more")
     }
     if main && (part == .all || part == .report) {

@@ -92,6 +92,21 @@ func drawReport(_ plotter: Plotter, output: String) throws {
     try plotter.save(LinePlot(title: "All-reduce (sum) of n float32 values: measured, and the ring model fitted", xLabel: "floats",
                               yLabel: "time (µs)", series: series, logX: true, logY: true), name: "allreduce", width: 900, height: 520)
   }
+  // Federated averaging against DDP at the same number of examples seen.
+  var federated: [Series] = []
+  for (i, p) in [2, 4].enumerated() {
+    guard let rows = readCSV(path("fedavg-p\(p).csv")) else { continue }
+    federated.append(Series("federated averaging, \(p) ranks, non-IID classes", x: rows.map { $0[1] / 60_000 }, y: rows.map { $0[2] },
+                            style: .linesPoints, color: i))
+    if let ddp = readRun(runFile(output, .mlp, worldSize: p, threads: 1)) {
+      federated.append(Series("DistributedDataParallel, \(p) ranks", x: ddp.map { $0[0] }, y: ddp.map { $0[3] }, style: .dashed, color: i))
+    }
+  }
+  if !federated.isEmpty {
+    try plotter.save(LinePlot(title: "The MLP: federated averaging (one round: one local epoch per rank, then the average) against DDP",
+                              xLabel: "examples seen / 60,000 (DDP: epochs; federated: rounds)", yLabel: "test accuracy", series: federated),
+                     name: "fedavg", width: 900, height: 500)
+  }
   // Buckets.
   var bucketSeries: [Series] = []
   for (n, network) in Network.allCases.enumerated() {
