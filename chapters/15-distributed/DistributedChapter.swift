@@ -12,7 +12,6 @@ enum Defaults: ChapterDefaults {
   static let epochs = 5
   static let batchSize = 256
   static let lr = 0.1
-  static let resumable = true
 }
 
 /// The parts, in the order of the chapter's page.
@@ -48,6 +47,13 @@ struct DistributedChapter: ParsableCommand {
 
   @Option(name: .customLong("bucket-mb"), parsing: .unconditional, help: "DistributedDataParallel's bucket size in megabytes (PyTorch's bucket_cap_mb).")
   var bucketMB = 25.0
+
+  @Flag(help: "Rank 0 writes <output>/checkpoint-<network>.safetensors after every epoch (model, optimizer, epoch); the other ranks write nothing.")
+  var checkpoints = false
+
+  @Flag(name: .customLong("continue"),
+        help: "Continue from those checkpoints: rank 0 reads them, DistributedDataParallel's broadcast brings the weights to the other ranks, and a broadcast of its own the optimizer's state and the epoch. Any world size may continue any other's run.")
+  var continueTraining = false
 
   @Option(parsing: .unconditional, help: "Communication rounds of federated averaging (one local epoch each).")
   var rounds = 5

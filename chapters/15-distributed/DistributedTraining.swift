@@ -34,19 +34,19 @@ struct DistributedTraining {
     let net = network.make(seed: options.seed &+ UInt64(group.rank))
     let optimizer = SGD(parameters: net.parameters(), lr: network.learningRate(options.lr))
     var firstEpoch = 0
-    if options.resuming {
+    if chapter.continueTraining {
       // Rank 0 reads the checkpoint; the model reaches the others through DDP's broadcast, the
       // optimizer's state and the epoch through broadcasts of their own.
       var saved: [(String, Tensor)] = []
       if main {
-        guard FileManager.default.fileExists(atPath: checkpointPath) else { throw ChapterError("--resume: no checkpoint at \(checkpointPath)") }
+        guard FileManager.default.fileExists(atPath: checkpointPath) else { throw ChapterError("--continue: no checkpoint at \(checkpointPath)") }
         saved = try SafeTensors.read(checkpointPath)
         try net.load(stateDict: saved.entries(under: "model."))
       }
       let state = try group.broadcast(stateDict: saved.entries(under: "optimizer.") + saved.entries(under: "run."))
       try optimizer.load(stateDict: state.filter { $0.0 != "epoch" })
       firstEpoch = Int(state.first { $0.0 == "epoch" }?.1.item() ?? 0)
-      if main { print("[\(network.rawValue)] resumed after epoch \(firstEpoch) from \(checkpointPath)") }
+      if main { print("[\(network.rawValue)] continuing after epoch \(firstEpoch) from \(checkpointPath)") }
     }
     let ddp = try DistributedDataParallel(net, group: group, bucketCapMB: chapter.bucketMB)
     var sampler = DistributedSampler(datasetCount: train.count, group: group, seed: options.seed &+ 1)
@@ -85,7 +85,7 @@ struct DistributedTraining {
       last = (trainLoss, testAcc)
       log?.endEpoch(["train_loss": trainLoss, "test_loss": testLoss, "test_acc": testAcc])
       rows.append("\(epoch + 1),\(trainLoss),\(testLoss),\(testAcc),\(seconds)")
-      if main && options.checkpointEvery > 0 && ((epoch + 1) % options.checkpointEvery == 0 || epoch + 1 == epochs) {
+      if main && chapter.checkpoints {
         // Only rank 0 writes (the replicas are equal), atomically.
         try SafeTensors.write(net.stateDict().prefixed("model.") + optimizer.stateDict().prefixed("optimizer.")
                                 + [("run.epoch", Tensor([Int64(epoch + 1)], shape: []))], to: checkpointPath)
