@@ -45,4 +45,12 @@ import Testing
     let alone = try runChapter("distributed", ["--part", "allreduce", "--output", out])
     #expect(alone.status == 1 && alone.stderr.contains("run it under mpirun"), "\(alone.stderr)")
   }
+
+  /// Bad options: one line naming the option, exit status 2, before MPI or data are touched.
+  @Test(arguments: [(["--bucket-mb", "0"], "--bucket-mb"), (["--rounds", "0"], "--rounds"), (["--part", "everything"], "--part")])
+  func badInputIsOneLine(_ arguments: [String], _ mentioned: String) throws {
+    let run = try runChapter("distributed", arguments + ["--output", temporaryFolder("distributed-bad")])
+    #expect(run.status == 2, "\(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains(mentioned), "\(run.stderr)")
+  }
 }
