@@ -1,6 +1,6 @@
 # Torchlight: the two set-up commands of the README, plus benchmarks and figures.
 # Every target first installs whatever system packages are missing (scripts/setup.sh).
-.PHONY: setup run test bench figures clean
+.PHONY: setup run test bench figures distributed clean
 
 CHAPTER ?= tensors
 
@@ -14,6 +14,10 @@ run: setup
 ## Build and run the whole test suite.
 test: setup
 	swift test
+
+## Chapter 15 at 1, 2 and 4 ranks (mpirun), then its figures (ARGS="--quick" for a short run).
+distributed: setup
+	bash scripts/distributed.sh $(ARGS)
 
 ## Speed figures, each against a reference measured in the same run (release build).
 ## PYTORCH=1 first sets up PyTorch (CPU) in .venv-pytorch for the chapter comparisons.

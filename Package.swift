@@ -27,6 +27,7 @@ let package = Package(
     .library(name: "TorchlightMetrics", targets: ["TorchlightMetrics"]),
     .library(name: "TorchlightVision", targets: ["TorchlightVision"]),
     .library(name: "TorchlightBoard", targets: ["TorchlightBoard"]),
+    .library(name: "TorchlightDistributed", targets: ["TorchlightDistributed"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,8 @@ let package = Package(
     // CPU can run (docs/blas-cores.md); it still needs libopenblas-dev's cblas.h to build.
     .target(name: "COpenBLAS", path: "Sources/COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+    // Open MPI, with a header of functions that return its handle macros (MPI_COMM_WORLD, ...).
+    .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
 
     // MARK: Engine
     .target(name: "TorchlightAVX512", swiftSettings: avx512Flags),
@@ -50,6 +53,10 @@ let package = Package(
     // features of a Fashion-MNIST classifier it trains and keeps) and of detections (mAP): it knows no chapter.
     .target(name: "TorchlightMetrics", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightVision"],
             swiftSettings: fastFlags),
+
+    // Data parallelism over MPI: process groups, DistributedDataParallel, DistributedSampler. The
+    // only target that links MPI.
+    .target(name: "TorchlightDistributed", dependencies: ["Torchlight", "TorchlightNN", "CMPI"], swiftSettings: fastFlags),
 
     // MARK: Figures and the chapters' shared kit
     .target(name: "TorchlightPlot"),
@@ -89,6 +96,8 @@ let package = Package(
                       path: "chapters/13-diffusion", swiftSettings: fastFlags),
     .executableTarget(name: "precision", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/14-precision", swiftSettings: fastFlags),
+    .executableTarget(name: "distributed", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightDistributed"],
+                      path: "chapters/15-distributed", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],
@@ -98,7 +107,12 @@ let package = Package(
     // Feeds mutated IDX and safetensors files to the loaders in a child process of LoaderFuzzTests,
     // so that a crash is reported with the input that caused it.
     .executableTarget(name: "torchlight-fuzz", dependencies: ["Torchlight", "TorchlightNN", "TorchlightData"], path: "Tests/fuzz"),
+    // Runs collectives, DistributedDataParallel and the sampler on 1–3 ranks under mpirun, as a
+    // child process of TorchlightDistributedTests (MPI must never start inside the test runner).
+    .executableTarget(name: "torchlight-mpi-check", dependencies: ["TorchlightDistributed", "TorchlightNN", "TorchlightOptim"],
+                      path: "Tests/mpi-check"),
     .testTarget(name: "TorchlightTests", dependencies: ["Torchlight", "COpenBLAS"]),
+    .testTarget(name: "TorchlightDistributedTests", dependencies: []),
     .testTarget(name: "TorchlightNNTests", dependencies: ["TorchlightNN", "TorchlightOptim"]),
     .testTarget(name: "TorchlightPlotTests", dependencies: ["TorchlightPlot"]),
     .testTarget(name: "TorchlightBoardTests", dependencies: ["TorchlightBoard"]),

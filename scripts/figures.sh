@@ -8,7 +8,7 @@
 #   bash scripts/figures.sh cnn normalization      (or: make figures CHAPTERS="cnn normalization")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(tensors autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt attention-vit attention-distill gan diffusion precision)
+all=(tensors autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt attention-vit attention-distill gan diffusion precision distributed)
 chapters=("${@:-${all[@]}}")
 for chapter in "${chapters[@]}"; do
   [[ " ${all[*]} " == *" $chapter "* ]] || { echo "figures.sh: no chapter '$chapter'; choose from: ${all[*]}" >&2; exit 2; }
@@ -22,6 +22,13 @@ for chapter in "${chapters[@]}"; do
     attention-gpt | attention-vit | attention-distill) binary=attention extra=(--part "${chapter#attention-}") ;;
     tensors) threads=() ;;   # chapter 01 computes nothing worth threading
   esac
+  if [ "$chapter" = distributed ]; then
+    # Chapter 15 runs at several world sizes under mpirun: its own script runs them all.
+    rm -rf out/distributed
+    bash scripts/distributed.sh --output out/distributed --seed 0 | tee out/distributed.log
+    for png in out/distributed/*.png; do cp "$png" "docs/figures/distributed-$(basename "$png")"; done
+    continue
+  fi
   if [ "$chapter" = attention-distill ]; then
     find "out/$chapter" -maxdepth 1 -type f ! -name '*.safetensors' -delete 2>/dev/null || true
   else

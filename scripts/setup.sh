@@ -3,7 +3,7 @@
 # Used by `make run` and `make test`; safe to run again (it does nothing when all is there).
 set -euo pipefail
 
-packages=(libopenblas-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist golang-github-bkaradzic-go-lz4-dev trans-de-en graphviz)
+packages=(libopenblas-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist golang-github-bkaradzic-go-lz4-dev trans-de-en graphviz libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${packages[@]}"; do

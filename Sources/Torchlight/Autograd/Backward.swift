@@ -80,6 +80,12 @@ enum Engine {
     return order.reversed()
   }
 
+  /// Where `leaf` stands among `node`'s inputs: leaves that become ready at the same node are
+  /// delivered in input order, so hooks run in a deterministic order.
+  static func leafOrderIndex(_ leaf: Tensor, _ node: Node) -> Int {
+    node.next.firstIndex { if case .leaf(let l) = $0 { return l === leaf } else { return false } } ?? 0
+  }
+
   /// Sums a gradient over the axes that broadcasting added or stretched, giving `shape`.
   static func sumToShape(_ g: Tensor, _ shape: [Int]) -> Tensor {
     if g.shape == shape { return g }
@@ -131,6 +137,7 @@ enum Engine {
       } else {
         leaf.grad = g.detached().clone()  // an own copy: g may be shared with other leaves
       }
+      for entry in leaf.postAccumulateHooks { entry.hook(leaf) }
     }
 
     // Backward never autocasts: each gradient is computed in the dtypes the forward pass used.
@@ -145,7 +152,28 @@ enum Engine {
         }
       }
       let boundary = stopAtCaptured ? Set(capturedByNode.keys) : []
-      for node in topologicalOrder(from: rootNodes, boundary: boundary) {
+      let order = topologicalOrder(from: rootNodes, boundary: boundary)
+      // A leaf with post-accumulate hooks gets its gradient as soon as the last node that can
+      // feed it has run, so its hooks run while backward continues (the others at the end).
+      var readyAfter: [Int: [Tensor]] = [:]
+      var delivered = Set<ObjectIdentifier>()
+      if captureFor == nil && !stopAtCaptured {
+        var lastUse: [ObjectIdentifier: (Int, Tensor)] = [:]
+        for (k, node) in order.enumerated() {
+          for case .leaf(let leaf) in node.next where !leaf.postAccumulateHooks.isEmpty { lastUse[ObjectIdentifier(leaf)] = (k, leaf) }
+        }
+        for (k, leaf) in lastUse.values { readyAfter[k, default: []].append(leaf) }
+        for k in readyAfter.keys { readyAfter[k]!.sort { a, b in leafOrderIndex(a, order[k]) < leafOrderIndex(b, order[k]) } }
+      }
+      func deliverReady(after k: Int) {
+        for leaf in readyAfter[k] ?? [] {
+          guard let total = leafTotals[ObjectIdentifier(leaf)] else { continue }
+          delivered.insert(ObjectIdentifier(leaf))
+          deliverToLeaf(leaf, total)
+        }
+      }
+      for (k, node) in order.enumerated() {
+        defer { deliverReady(after: k) }
         guard var g = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
         if boundary.contains(ObjectIdentifier(node)), let t = capturedByNode[ObjectIdentifier(node)] {
           captured[ObjectIdentifier(t)] = g
@@ -180,7 +208,7 @@ enum Engine {
           }
         }
       }
-      for leaf in leafOrder { deliverToLeaf(leaf, leafTotals[ObjectIdentifier(leaf)]!) }
+      for leaf in leafOrder where !delivered.contains(ObjectIdentifier(leaf)) { deliverToLeaf(leaf, leafTotals[ObjectIdentifier(leaf)]!) }
     } }
     return captured
   }

@@ -110,6 +110,26 @@ extension Tensor {
     if let node = gradFn { node.hooks.append(hook) } else { leafHooks.append(hook) }
   }
 
+  /// Registers a hook that backward calls with this leaf once its gradient for the pass has
+  /// been added to `.grad` (`register_post_accumulate_grad_hook`): right after the last node
+  /// that feeds the leaf has run, while backward goes on through the rest of the graph. Data
+  /// parallelism starts sending a gradient from here. Runs only when `backward()` writes
+  /// `.grad`, not for `grad(of:with:)`. Returns an id for `removePostAccumulateGradHook(_:)`.
+  @discardableResult
+  public func registerPostAccumulateGradHook(_ hook: @escaping (Tensor) -> Void) -> Int {
+    guard requiresGrad, gradFn == nil else {
+      fatalError("registerPostAccumulateGradHook: the tensor (shape \(shape)) must be a leaf that requires grad, such as a parameter")
+    }
+    let id = (postAccumulateHooks.map(\.id).max() ?? 0) + 1
+    postAccumulateHooks.append((id, hook))
+    return id
+  }
+
+  /// Removes a hook registered by `registerPostAccumulateGradHook(_:)`.
+  public func removePostAccumulateGradHook(_ id: Int) {
+    postAccumulateHooks.removeAll { $0.id == id }
+  }
+
   /// A forward output saved for backward, as backward should use it. A saved output carries no
   /// graph (that keeps the graph free of cycles), which is right for ordinary backward. But when
   /// backward itself is being recorded (`createGraph`), the output's dependence on the input must

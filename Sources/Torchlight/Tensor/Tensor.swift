@@ -25,6 +25,8 @@ public final class Tensor: @unchecked Sendable {
   var storedRequiresGrad = false
   /// Gradient hooks of a leaf (a non-leaf's hooks live on its `gradFn`).
   var leafHooks: [(Tensor) -> Tensor?] = []
+  /// Hooks run after backward has stored this leaf's gradient in `.grad`, by id.
+  var postAccumulateHooks: [(id: Int, hook: (Tensor) -> Void)] = []
   /// True for the 0-d tensor made from a Swift number in `x * 0.5`: like a Python scalar in
   /// PyTorch, it does not change the result's float dtype (`Tensor.resultDType`).
   var isWrappedNumber = false
