@@ -89,6 +89,9 @@ let package = Package(
                       path: "chapters/13-diffusion", swiftSettings: fastFlags),
     .executableTarget(name: "precision", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData"],
                       path: "chapters/14-precision", swiftSettings: fastFlags),
+    .executableTarget(name: "vision", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics",
+                                                     "TorchlightVision", "TorchlightPlot"],
+                      path: "chapters/16-vision", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],
