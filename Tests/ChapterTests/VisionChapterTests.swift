@@ -38,7 +38,6 @@ import Testing
     let fcn = segmentation.result(model: "fcn")
     #expect((0...1).contains(value(fcn, "pixel_acc")) && (0...1).contains(value(fcn, "miou")), "\(String(describing: fcn))")
     for figure in ["segmentation", "segmentation-curves"] { expectFigure(out, figure) }
-
   }
 
   @Test(arguments: [
