@@ -9,7 +9,7 @@ import TorchlightPlot
 /// (and the augmentation runs', unless `--augmentation-epochs`). `--lr` is their Adam rate.
 enum Defaults: ChapterDefaults {
   static let chapter = "vision"
-  static let epochs = 12
+  static let epochs = 6
   static let batchSize = 64
   static let lr = 0.002
 }
@@ -19,7 +19,7 @@ enum Part: String, ExpressibleByArgument, CaseIterable {
   case all, augmentation, boxes, detection, segmentation
 
   /// Parts that `all` leaves out: the augmentation experiment trains six ResNets, for half an
-  /// hour on its own (`all` still draws its grid of augmented examples).
+  /// hour or more on its own (`all` still draws its grid of augmented examples).
   var isStandalone: Bool { self == .augmentation }
 }
 
@@ -33,12 +33,12 @@ struct VisionChapter: ParsableCommand {
 
   @OptionGroup var options: ChapterOptions<Defaults>
 
-  @Option(help: "Which part to run: all (every part but augmentation), augmentation (a ResNet on 10,000 images trained six ways: about half an hour), boxes (IoU, anchors, offsets, NMS), detection (the single-shot detector), segmentation (the FCN and the transposed convolution). (default: all)",
+  @Option(help: "Which part to run: all (every part but augmentation), augmentation (a ResNet on 10,000 images trained six ways: about 50 minutes on a busy machine), boxes (IoU, anchors, offsets, NMS), detection (the single-shot detector), segmentation (the FCN and the transposed convolution). (default: all)",
           transform: choice(Part.self))
   var part: Part = .all
 
   @Option(parsing: .unconditional, help: "Training canvases for detection and segmentation (made from Fashion-MNIST's training images).")
-  var canvases = 8000
+  var canvases = 4000
 
   @Option(parsing: .unconditional, help: "Test canvases (made from Fashion-MNIST's test images; always the same ones).")
   var testCanvases = 1000
