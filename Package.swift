@@ -98,6 +98,9 @@ let package = Package(
                       path: "chapters/14-precision", swiftSettings: fastFlags),
     .executableTarget(name: "distributed", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightDistributed"],
                       path: "chapters/15-distributed", swiftSettings: fastFlags),
+    .executableTarget(name: "vision", dependencies: ["ChapterKit", "TorchlightNN", "TorchlightOptim", "TorchlightData", "TorchlightMetrics",
+                                                     "TorchlightVision", "TorchlightPlot"],
+                      path: "chapters/16-vision", swiftSettings: fastFlags),
 
     // MARK: Benchmarks (`make bench`)
     .executableTarget(name: "torchlight-bench", dependencies: ["Torchlight", "TorchlightNN", "TorchlightOptim", "TorchlightData", "COpenBLAS"],

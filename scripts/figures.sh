@@ -3,12 +3,12 @@
 # Each chapter writes into out/<chapter>/; its PNGs are copied as docs/figures/<chapter>-<name>.png.
 # All chapters take over an hour on one thread; name some to refresh only those
 # (attention-gpt, attention-vit and attention-distill are chapter 11's `--part gpt|vit|distill`,
-# which the chapter's default run leaves out; distill keeps its ResNet teacher in
+# which the chapter's default run leaves out, as vision-augmentation is chapter 16's `--part augmentation`; distill keeps its ResNet teacher in
 # out/attention-distill/ and trains it only when that checkpoint is missing):
 #   bash scripts/figures.sh cnn normalization      (or: make figures CHAPTERS="cnn normalization")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(tensors autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt attention-vit attention-distill gan diffusion precision distributed)
+all=(tensors autograd linear-regression softmax-regression mlp optimizers cnn normalization modern-cnn rnn attention attention-gpt attention-vit attention-distill gan diffusion precision distributed vision vision-augmentation)
 chapters=("${@:-${all[@]}}")
 for chapter in "${chapters[@]}"; do
   [[ " ${all[*]} " == *" $chapter "* ]] || { echo "figures.sh: no chapter '$chapter'; choose from: ${all[*]}" >&2; exit 2; }
@@ -20,6 +20,7 @@ for chapter in "${chapters[@]}"; do
   binary="$chapter" extra=() threads=(--threads 1)
   case "$chapter" in
     attention-gpt | attention-vit | attention-distill) binary=attention extra=(--part "${chapter#attention-}") ;;
+    vision-augmentation) binary=vision extra=(--part augmentation) ;;
     tensors) threads=() ;;   # chapter 01 computes nothing worth threading
   esac
   if [ "$chapter" = distributed ]; then

@@ -31,6 +31,8 @@ public struct ImageGrid: CanvasFigure {
   public let colorLabel: String
   /// A name for each row, written once at its left.
   public let rowLabels: [String]
+  /// Rectangles drawn over image k (`boxes[k]`): detections, anchors, ground truth.
+  public let boxes: [[GridBox]]
 
   /// How an image grid turns values into colours.
   public enum ColorScale: Sendable {
@@ -48,7 +50,8 @@ public struct ImageGrid: CanvasFigure {
 
   public init(title: String, images: [[Double]], height: Int, width: Int, columns: Int,
               captions: [String] = [], highlighted: [Bool] = [], overlays: [[Double]?] = [],
-              colorScale: ColorScale = .perImage, colorLabel: String = "", rowLabels: [String] = []) {
+              colorScale: ColorScale = .perImage, colorLabel: String = "", rowLabels: [String] = [],
+              boxes: [[GridBox]] = []) {
     precondition(height > 0 && width > 0, "ImageGrid: height and width must be positive, not \(height)×\(width)")
     precondition(columns > 0, "ImageGrid: columns must be positive, not \(columns)")
     for (k, image) in images.enumerated() where !image.isEmpty {
@@ -63,6 +66,7 @@ public struct ImageGrid: CanvasFigure {
     }
     self.overlays = overlays
     self.colorScale = colorScale; self.colorLabel = colorLabel; self.rowLabels = rowLabels
+    self.boxes = boxes
   }
 
   /// The heat map over image k, if any.
@@ -258,6 +262,7 @@ public struct ImageGrid: CanvasFigure {
         ? (overlaid ? grey : "\(Theme.file(dataFile)) matrix index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):3 with image notitle")
         : "\(Theme.file(dataFile)) index \(k) using ($1 + \(Theme.short(ox))):($2 + \(Theme.short(oy))):3:4:5 with rgbimage notitle")
     }
+    lines += boxLines(layout)
     // rgbimage draws no colour bar by itself: an invisible point coloured by the palette does.
     if overlaid { plots.append("'+' using (NaN):(NaN):(0) with points lc palette notitle") }
     lines.append(plots.isEmpty
