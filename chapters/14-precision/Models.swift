@@ -9,23 +9,7 @@ enum Network: String, CaseIterable {
   /// starts from the same weights.
   func make(seed: UInt64) -> Sequential {
     Torchlight.manualSeed(seed)
-    switch self {
-    case .mlp:
-      // Flatten → Linear(784, 256) → ReLU → Linear(256, 10), PyTorch's default initialisation.
-      return Sequential(Flatten(), Linear(inFeatures: 784, outFeatures: 256), ReLU(), Linear(inFeatures: 256, outFeatures: 10))
-    case .lenet:
-      // LeNet-5: sigmoid convolutions, average pooling, three dense layers; Xavier-uniform weights.
-      let net = Sequential(
-        Conv2d(1, 6, kernelSize: 5, padding: 2), Sigmoid(), AvgPool2d(kernelSize: 2, stride: 2),
-        Conv2d(6, 16, kernelSize: 5), Sigmoid(), AvgPool2d(kernelSize: 2, stride: 2), Flatten(),
-        Linear(inFeatures: 16 * 5 * 5, outFeatures: 120), Sigmoid(), Linear(inFeatures: 120, outFeatures: 84), Sigmoid(),
-        Linear(inFeatures: 84, outFeatures: 10))
-      _ = net.apply { m in
-        if let c = m as? Conv2d { Init.xavierUniform(c.weight) }
-        if let l = m as? Linear { Init.xavierUniform(l.weight) }
-      }
-      return net
-    }
+    return self == .mlp ? textbookMLP() : textbookLeNet()
   }
 
   /// SGD's learning rate: `--lr` for the MLP (chapter 05's 0.1 by default), chapter 07's 0.9 for LeNet.
