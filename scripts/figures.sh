@@ -22,6 +22,7 @@ for chapter in "${chapters[@]}"; do
     attention-gpt | attention-vit | attention-distill) binary=attention extra=(--part "${chapter#attention-}") ;;
     vision-augmentation) binary=vision extra=(--part augmentation) ;;
     tensors) threads=() ;;   # chapter 01 computes nothing worth threading
+    vision) threads=() ;;    # timed as a learner runs it, on every core (the 20-minute budget)
   esac
   if [ "$chapter" = distributed ]; then
     # Chapter 15 runs at several world sizes under mpirun: its own script runs them all.

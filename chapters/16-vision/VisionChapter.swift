@@ -9,7 +9,7 @@ import TorchlightPlot
 /// (and the augmentation runs', unless `--augmentation-epochs`). `--lr` is their Adam rate.
 enum Defaults: ChapterDefaults {
   static let chapter = "vision"
-  static let epochs = 6
+  static let epochs = 8
   static let batchSize = 64
   static let lr = 0.002
 }
@@ -38,7 +38,7 @@ struct VisionChapter: ParsableCommand {
   var part: Part = .all
 
   @Option(parsing: .unconditional, help: "Training canvases for detection and segmentation (made from Fashion-MNIST's training images).")
-  var canvases = 4000
+  var canvases = 8000
 
   @Option(parsing: .unconditional, help: "Test canvases (made from Fashion-MNIST's test images; always the same ones).")
   var testCanvases = 1000
