@@ -18,6 +18,12 @@ import TorchlightNN
 /// arrived, the hook waits for every bucket and writes the averages back into `.grad`, so when
 /// `backward()` returns, the gradients are already the ones of the whole global batch.
 ///
+/// MPI moves a non-blocking message along only inside an MPI call, and all calls come from the
+/// thread running backward. So besides the hooks, a `BackwardProgress` function tests the
+/// all-reduces in flight after every node of the backward pass: the first buckets travel while
+/// the early layers' gradients are still being computed, and each bucket's averages are written
+/// back as soon as its all-reduce has ended.
+///
 /// Every parameter that requires grad must receive a gradient in every backward pass (call
 /// `finishGradientSync()` before the step when some may not).
 public final class DistributedDataParallel {
@@ -35,8 +41,14 @@ public final class DistributedDataParallel {
     /// Time spent waiting for the all-reduces after the last gradient arrived, and copying the
     /// averages back: the communication that backward did not hide.
     public var exposed = 0.0
-    /// How many buckets had already finished when backward ended.
+    /// How many buckets had finished, their averages written back, when backward ended.
     public var bucketsDoneEarly = 0
+    /// When the last gradient arrived (the end of this rank's backward pass) and when the
+    /// averaged gradients were in place, in `DispatchTime` nanoseconds. On one machine every
+    /// rank reads the same clock, so `syncEnded` minus the latest `backwardEnded` of all ranks
+    /// is the communication left over once every rank has finished backward.
+    public var backwardEnded: UInt64 = 0
+    public var syncEnded: UInt64 = 0
   }
   public private(set) var lastSync = SyncTimings()
 
@@ -49,11 +61,14 @@ public final class DistributedDataParallel {
     var arrivedEntries = Set<Int>()
     var work: ProcessGroup.Work?
     var bytes = 0
+    /// Whether this round's averages are already in the parameters' `.grad`.
+    var writtenBack = false
   }
 
   private var buckets: [Bucket] = []
   private var bucketOf: [ObjectIdentifier: Int] = [:]
   private var hookIDs: [(Tensor, Int)] = []
+  private var progressID: Int?
   private var nextToLaunch = 0
   private var arrived = 0
   private var syncing = true
@@ -96,10 +111,12 @@ public final class DistributedDataParallel {
       let id = p.registerPostAccumulateGradHook { [unowned self] leaf in self.gradientArrived(leaf) }
       hookIDs.append((p, id))
     }
+    progressID = BackwardProgress.add { [unowned self] in self.progress() }
   }
 
   deinit {
     for (p, id) in hookIDs { p.removePostAccumulateGradHook(id) }
+    if let progressID { BackwardProgress.remove(progressID) }
   }
 
   /// The wrapped module's forward pass; also starts a new round of gradient buckets.
@@ -140,7 +157,7 @@ public final class DistributedDataParallel {
   private func resetRound() {
     arrived = 0
     nextToLaunch = 0
-    for b in buckets { b.ready = 0; b.work = nil; b.arrivedEntries = [] }
+    for b in buckets { b.ready = 0; b.work = nil; b.arrivedEntries = []; b.writtenBack = false }
   }
 
   private func gradientArrived(_ parameter: Tensor) {
@@ -156,12 +173,44 @@ public final class DistributedDataParallel {
       bucket.ready += 1
       arrived += 1
       try launchReadyBuckets()
-      // MPI moves a message along only inside MPI calls: test the ones in flight.
-      for b in buckets[..<nextToLaunch] { _ = try b.work?.isCompleted() }
+      try writeBackFinishedBuckets()
       lastSync.inBackward += seconds(since: start)
       if arrived == parameterCount { try waitAndWriteBack() }
     } catch {
       failure = error
+    }
+  }
+
+  /// Called after every node of a backward pass: moves the all-reduces in flight along between
+  /// this rank's gradient hooks.
+  private func progress() {
+    guard syncing, failure == nil, arrived > 0, arrived < parameterCount,
+          buckets[..<nextToLaunch].contains(where: { !$0.writtenBack }) else { return }
+    let start = DispatchTime.now().uptimeNanoseconds
+    do { try writeBackFinishedBuckets() } catch { failure = error }
+    lastSync.inBackward += seconds(since: start)
+  }
+
+  /// Tests the oldest bucket in flight (`MPI_Test`: inside it MPI moves every pending message
+  /// along, not only this one) and writes back the averages of the buckets that have finished.
+  private func writeBackFinishedBuckets() throws {
+    for b in buckets[..<nextToLaunch] where !b.writtenBack {
+      guard let work = b.work, try work.isCompleted() else { return }
+      try writeBack(b)
+    }
+  }
+
+  /// Copies a finished bucket's averages into its parameters' `.grad`.
+  private func writeBack(_ b: Bucket) throws {
+    guard let work = b.work else { return }
+    try work.wait()
+    b.work = nil
+    b.writtenBack = true
+    withNoGrad {
+      for e in b.entries {
+        let averaged = b.flat.narrow(axis: 0, start: e.offset, length: e.parameter.count).reshaped(e.parameter.shape)
+        if let g = e.parameter.grad { g.copy(from: averaged) } else { e.parameter.setGrad(averaged.clone()) }
+      }
     }
   }
 
@@ -176,23 +225,14 @@ public final class DistributedDataParallel {
 
   private func waitAndWriteBack() throws {
     let start = DispatchTime.now().uptimeNanoseconds
-    lastSync.bucketsDoneEarly = try buckets.filter { try $0.work?.isCompleted() ?? false }.count
-    for b in buckets {
-      guard let work = b.work else { continue }
-      try work.wait()
-      b.work = nil
-      withNoGrad {
-        for e in b.entries {
-          let n = e.parameter.count
-          let averaged = b.flat.narrow(axis: 0, start: e.offset, length: n).reshaped(e.parameter.shape)
-          if let g = e.parameter.grad { g.copy(from: averaged) } else { e.parameter.setGrad(averaged.clone()) }
-        }
-      }
-    }
+    lastSync.backwardEnded = start
+    lastSync.bucketsDoneEarly = buckets.filter(\.writtenBack).count
+    for b in buckets where !b.writtenBack { try writeBack(b) }
+    lastSync.syncEnded = DispatchTime.now().uptimeNanoseconds
     lastSync.exposed = seconds(since: start)
     arrived = 0
     nextToLaunch = 0
-    for b in buckets { b.ready = 0; b.arrivedEntries = [] }
+    for b in buckets { b.ready = 0; b.arrivedEntries = []; b.writtenBack = false }
   }
 
   private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }

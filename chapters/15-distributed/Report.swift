@@ -122,4 +122,18 @@ func drawReport(_ plotter: Plotter, output: String) throws {
     try plotter.save(LinePlot(title: "Step time against bucket size, 2 ranks (one bucket: the all-reduce waits for the end of backward)",
                               xLabel: "bucket size (MB)", yLabel: "ms", series: bucketSeries, logX: true), name: "buckets", width: 900, height: 500)
   }
+  // Overlap: the all-reduce left once the last rank has finished backward, and MPI's cost inside it.
+  var overlapSeries: [Series] = []
+  for (n, network) in Network.allCases.enumerated() {
+    guard let rows = readCSV(path("buckets-\(network.rawValue)-p2.csv")), rows.count > 2, rows[0].count > 5 else { continue }
+    let synced = rows.filter { $0[0] > 0 }
+    overlapSeries.append(Series("\(network.rawValue): all-reduce left after the last rank's backward", x: synced.map { $0[0] }, y: synced.map { $0[5] * 1e3 },
+                                style: .linesPoints, color: n))
+    overlapSeries.append(Series("\(network.rawValue): time in the hooks and MPI calls during backward", x: synced.map { $0[0] }, y: synced.map { $0[4] * 1e3 },
+                                style: .dashed, color: n))
+  }
+  if !overlapSeries.isEmpty {
+    try plotter.save(LinePlot(title: "How much of the all-reduce backward hides, 2 ranks (right: one bucket, nothing hidden)",
+                              xLabel: "bucket size (MB)", yLabel: "ms per step", series: overlapSeries, logX: true), name: "overlap", width: 900, height: 500)
+  }
 }

@@ -173,7 +173,7 @@ enum Engine {
         }
       }
       for (k, node) in order.enumerated() {
-        defer { deliverReady(after: k) }
+        defer { deliverReady(after: k); BackwardProgress.poll() }
         guard var g = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
         if boundary.contains(ObjectIdentifier(node)), let t = capturedByNode[ObjectIdentifier(node)] {
           captured[ObjectIdentifier(t)] = g
