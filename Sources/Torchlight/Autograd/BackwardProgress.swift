@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Functions that every backward pass calls after each node it runs, on the thread running it.
 ///
@@ -14,6 +15,9 @@ public enum BackwardProgress {
   private static let lock = NSLock()
   nonisolated(unsafe) private static var entries: [(id: Int, body: () -> Void)] = []
   nonisolated(unsafe) private static var lastID = 0
+  /// How many functions are registered, read without the lock: most programs register none,
+  /// and then each node costs one atomic load.
+  private static let registered = Atomic<Int>(0)
 
   /// Adds `body` to the functions called after every node; returns an id for `remove(_:)`.
   @discardableResult
@@ -22,6 +26,7 @@ public enum BackwardProgress {
     defer { lock.unlock() }
     lastID += 1
     entries.append((lastID, body))
+    registered.store(entries.count, ordering: .releasing)
     return lastID
   }
 
@@ -30,10 +35,12 @@ public enum BackwardProgress {
     lock.lock()
     defer { lock.unlock() }
     entries.removeAll { $0.id == id }
+    registered.store(entries.count, ordering: .releasing)
   }
 
   /// Calls every function, in the order they were added (the engine, after each node).
   static func poll() {
+    guard registered.load(ordering: .acquiring) > 0 else { return }
     lock.lock()
     let current = entries
     lock.unlock()
