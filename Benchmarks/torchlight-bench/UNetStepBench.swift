@@ -61,7 +61,9 @@ func profileUNet(threads: Int, repeats: Int = 5) {
     ("silu, 64 ch at 28×28", call(SiLU()), [64, 64, 28, 28], 1),
     ("attention, 64 ch at 7×7", call(SelfAttention2d(64, generator: g)), [64, 64, 7, 7], 1),
   ]
-  for (name, layer, shape, uses) in cases {
+  // UNET_PROFILE_ONLY=text keeps the cases whose name contains it (to profile one layer alone).
+  let only = ProcessInfo.processInfo.environment["UNET_PROFILE_ONLY"]
+  for (name, layer, shape, uses) in cases where only.map({ name.contains($0) }) ?? true {
     let input = Tensor.randn(shape, generator: g).requiringGrad()
     let forward = bestTime(repeats: repeats) { _ = withNoGrad { layer(input) } }
     let gradient = Tensor.ones(like: withNoGrad { layer(input) })
