@@ -10,18 +10,37 @@ extension ImageGrid {
     return (tent(3), tent(2), tent(1))
   }
 
+  /// The colour of class k of a class overlay: none (the grey image) for the background, class
+  /// 0; then the line colours in order, so class k matches `Series(color: k − 1)` and `GridBox`.
+  static func classColor(_ k: Int) -> (r: Double, g: Double, b: Double) {
+    guard k > 0 else { return (0, 0, 0) }
+    let hex = Theme.color(k - 1).dropFirst()
+    func channel(_ at: Int) -> Double {
+      Double(Int(hex.dropFirst(at).prefix(2), radix: 16) ?? 0) / 255
+    }
+    return (channel(0), channel(2), channel(4))
+  }
+
   /// One overlaid image as `column row red green blue` lines (0…255) for gnuplot's `rgbimage`:
-  /// each pixel is (1 − a)·grey + a·jet(heat), with a = `overlayOpacity`.
+  /// each pixel is (1 − a)·grey + a·colour, with a = `overlayOpacity` and the colour jet(heat);
+  /// for a class overlay, the class's colour, and no colour at all on the background.
   func overlaidRows(_ grey: [Double], _ heat: [Double]) -> String {
-    let a = Self.overlayOpacity
+    let classes = !overlayClasses.isEmpty
     var text = ""
     for r in 0..<height {
       for c in 0..<width {
         let i = r * width + c
-        let g = grey[i].isFinite ? grey[i] : 0, h = heat[i].isFinite ? Swift.min(1, Swift.max(0, heat[i])) : 0
-        let (cr, cg, cb) = Self.jet(h)
-        func byte(_ colour: Double) -> Int { Int((255 * ((1 - a) * g + a * colour)).rounded()) }
-        text += "\(c) \(r) \(byte(cr)) \(byte(cg)) \(byte(cb))\n"
+        let g = grey[i].isFinite ? grey[i] : 0
+        var a = Self.overlayOpacity, colour: (r: Double, g: Double, b: Double)
+        if classes {
+          let k = heat[i].isFinite ? Int(heat[i].rounded()) : 0
+          colour = Self.classColor(k)
+          if k <= 0 || k >= overlayClasses.count { a = 0 }
+        } else {
+          colour = Self.jet(heat[i].isFinite ? Swift.min(1, Swift.max(0, heat[i])) : 0)
+        }
+        func byte(_ value: Double) -> Int { Int((255 * ((1 - a) * g + a * value)).rounded()) }
+        text += "\(c) \(r) \(byte(colour.r)) \(byte(colour.g)) \(byte(colour.b))\n"
       }
       text += "\n"
     }

@@ -16,7 +16,8 @@ import Foundation
 ///
 /// An image may carry an overlay: a heat map of the same size with values in 0…1 (a class
 /// activation map, a saliency map), drawn over the grey image in colour (see
-/// `ImageGrid+Overlay.swift`).
+/// `ImageGrid+Overlay.swift`); or, with `overlayClasses`, a mask of class indices (a
+/// segmentation), each class in its own colour and class 0 (background) left uncoloured.
 public struct ImageGrid: CanvasFigure {
   public let title: String
   public let images: [[Double]]
@@ -25,6 +26,9 @@ public struct ImageGrid: CanvasFigure {
   public let highlighted: [Bool]
   /// Heat maps (0…1, `height × width` values) drawn over image k when `overlays[k]` is set.
   public let overlays: [[Double]?]
+  /// When not empty, the overlays are class masks (0 ..< count, 0 the background) and these
+  /// are the classes' names, shown on the colour bar.
+  public let overlayClasses: [String]
   /// How values map to colours, and whether a colour bar explains them.
   public let colorScale: ColorScale
   /// The colour bar's label (with `.signed` or `.shared`, or overlays).
@@ -50,6 +54,7 @@ public struct ImageGrid: CanvasFigure {
 
   public init(title: String, images: [[Double]], height: Int, width: Int, columns: Int,
               captions: [String] = [], highlighted: [Bool] = [], overlays: [[Double]?] = [],
+              overlayClasses: [String] = [],
               colorScale: ColorScale = .perImage, colorLabel: String = "", rowLabels: [String] = [],
               boxes: [[GridBox]] = []) {
     precondition(height > 0 && width > 0, "ImageGrid: height and width must be positive, not \(height)×\(width)")
@@ -65,6 +70,7 @@ public struct ImageGrid: CanvasFigure {
                    "ImageGrid: overlay \(k) has \(overlay.count) values, not height × width = \(height * width)")
     }
     self.overlays = overlays
+    self.overlayClasses = overlayClasses
     self.colorScale = colorScale; self.colorLabel = colorLabel; self.rowLabels = rowLabels
     self.boxes = boxes
   }
@@ -223,8 +229,18 @@ public struct ImageGrid: CanvasFigure {
     let overlaid = overlays.contains { $0 != nil }
     if hasColorBar {
       // Heat maps over images: the colour bar shows their scale, 0 (least) to 1 (most).
-      let (lo, hi) = overlaid ? (0.0, 1.0) : colorScale == .signedPerRow ? (-1.0, 1.0) : valueRange(0)
-      if overlaid {
+      let classes = overlaid && !overlayClasses.isEmpty
+      let (lo, hi) = classes ? (-0.5, Double(overlayClasses.count) - 0.5)
+        : overlaid ? (0.0, 1.0) : colorScale == .signedPerRow ? (-1.0, 1.0) : valueRange(0)
+      if classes {
+        // One band of the bar per class, in the colour its pixels get; named, not numbered.
+        let bands = overlayClasses.indices.map { k in
+          let c = Self.classColor(k)
+          let hex = String(format: "#%02x%02x%02x", Int(255 * c.r), Int(255 * c.g), Int(255 * c.b))
+          return "\(Theme.short(Double(k) - 0.5)) '\(hex)', \(Theme.short(Double(k) + 0.5)) '\(hex)'"
+        }
+        lines.append("set palette defined (\(bands.joined(separator: ", ")))")
+      } else if overlaid {
         lines.append("set palette defined (0 '#000080', 0.125 '#0000ff', 0.375 '#00ffff', 0.625 '#ffff00', 0.875 '#ff0000', 1 '#800000')")
       }
       lines += ["set cbrange [\(Theme.short(lo)):\(Theme.short(hi > lo ? hi : lo + 1))]", "set colorbox",
@@ -233,7 +249,9 @@ public struct ImageGrid: CanvasFigure {
       // The bar is as tall as the grid is drawn: its tics spaced so that their labels fit.
       let areaWidth = canvas.width - (leftMargin + rightMargin) * canvas.charWidth, areaHeight = canvas.height - 3.5 * canvas.lineHeight
       let drawnHeight = min(areaHeight, areaWidth * layout.totalHeight / max(1, layout.totalWidth))
-      if let tics = Theme.ticks("cbtics", values: [lo, hi], range: lo...(hi > lo ? hi : lo + 1), length: drawnHeight, across: false, canvas: canvas) {
+      if classes {
+        lines.append("set cbtics (" + overlayClasses.enumerated().map { "\(Theme.quoted($0.element)) \($0.offset)" }.joined(separator: ", ") + ")")
+      } else if let tics = Theme.ticks("cbtics", values: [lo, hi], range: lo...(hi > lo ? hi : lo + 1), length: drawnHeight, across: false, canvas: canvas) {
         lines.append(tics)
       }
     } else {

@@ -81,6 +81,21 @@ import Testing
     #expect(lines.contains { $0.contains("index 1 using") && $0.contains(":3:4:5 with rgbimage") })
   }
 
+  /// A class overlay leaves background pixels grey, mixes each class's pixels with its line
+  /// colour (class 1 is the first, blue #1f77b4), and names the classes on the colour bar.
+  @Test func classOverlaysColourClassesAndLeaveTheBackground() {
+    let grid = ImageGrid(title: "masks", images: [[0.0, 0.0, 1, 1]], height: 2, width: 2, columns: 1,
+                         overlays: [[0, 1, 0, 2]], overlayClasses: ["background", "shirt", "boot"])
+    let rows = grid.data().split(separator: "\n").filter { !$0.hasPrefix("#") }
+    #expect(rows[0] == "0 0 0 0 0")                     // background on black stays black
+    #expect(rows[1] == "1 0 16 60 90")                  // ½·0 + ½·(31, 119, 180)
+    #expect(rows[2] == "0 1 255 255 255")               // background on white stays white
+    #expect(rows[3] == "1 1 255 191 135")               // ½·255 + ½·(255, 127, 14)
+    let script = grid.script(dataFile: "d.dat")
+    #expect(script.contains("set cbtics (\"background\" 0, \"shirt\" 1, \"boot\" 2)"))
+    #expect(script.contains("set cbrange [-0.5:2.5]"))
+  }
+
   @Test func perImageScalingDrawsNoColourBar() {
     let grid = ImageGrid(title: "pictures", images: [[0, 1, 2, 3]], height: 2, width: 2, columns: 1)
     let lines = grid.script(dataFile: "d.dat").split(separator: "\n")

@@ -115,18 +115,18 @@ func drawSegmentationFigures(_ plotter: Plotter, _ net: FCN, _ test: FashionCanv
   var images: [[Double]] = [], overlays: [[Double]?] = [], captions: [String] = []
   for i in 0..<count { images.append(batch.images[i].toDoubles()); overlays.append(nil); captions.append("canvas \(i)") }
   for i in 0..<count {
-    images.append(batch.images[i].toDoubles()); overlays.append(batch.masks[i].toDoubles().map { $0 / 10 })
+    images.append(batch.images[i].toDoubles()); overlays.append(batch.masks[i].toDoubles())
     captions.append(classList(batch.masks[i]))
   }
   for i in 0..<count {
     var one = SegmentationScores(classes: 11)
     one.update(predicted: predicted[i], truth: batch.masks[i])
-    images.append(batch.images[i].toDoubles()); overlays.append(predicted[i].toDoubles().map { $0 / 10 })
+    images.append(batch.images[i].toDoubles()); overlays.append(predicted[i].toDoubles())
     captions.append(String(format: "pixels %.0f%% right", 100 * one.pixelAccuracy))
   }
-  try plotter.save(ImageGrid(title: "FCN on test canvases: classes as colours (0 background … 10 Ankle boot)", images: images,
+  try plotter.save(ImageGrid(title: "FCN on test canvases: each class in its colour, the background uncoloured", images: images,
                              height: test.size, width: test.size, columns: count, captions: captions, overlays: overlays,
-                             colorLabel: "class / 10", rowLabels: ["canvas", "truth", "FCN"]),
+                             overlayClasses: ["background"] + classNames, rowLabels: ["canvas", "truth", "FCN"]),
                    name: "segmentation", width: 1400, height: 650)
   guard !curves.isEmpty else { return }
   let x = curves.indices.map { Double($0 + 1) }
