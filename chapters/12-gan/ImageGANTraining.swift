@@ -13,6 +13,8 @@ struct ImageGANRecipe {
   /// WGAN-GP: a critic without batch norm, scores instead of probabilities, a gradient penalty,
   /// five critic steps per generator step and the paper's Adam (1e-4, β = (0, 0.9)).
   var wasserstein = false
+  /// Passes over the training images; nil: `--epochs`.
+  var epochs: Int?
 }
 
 /// One trained image GAN and what was measured along the way.
@@ -45,7 +47,7 @@ final class GANRun {
 /// for `epochs` passes of the real images through the discriminator, scoring it after every epoch.
 func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: QualityMeter) throws -> GANRun {
   let options = chapter.options
-  let epochs = options.quick ? 1 : options.epochs, batch = options.batchSize, latent = chapter.latent
+  let epochs = options.quick ? 1 : recipe.epochs ?? options.epochs, batch = options.batchSize, latent = chapter.latent
   let g = Generator(seed: options.seed &+ 150)
   let netG = dcganGenerator(latent: latent, width: chapter.width, generator: g)
   let netD = dcganDiscriminator(width: chapter.width, batchNorm: !recipe.wasserstein, generator: g)
