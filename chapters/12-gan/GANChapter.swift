@@ -43,6 +43,9 @@ struct GANChapter: ParsableCommand {
   @Option(parsing: .unconditional, help: "Size of the noise vector z (DCGAN: 100).")
   var latent = 100
 
+  @Option(parsing: .unconditional, help: "Adam rate of the generator in parts dcgan and compare (default: --lr, the DCGAN paper's rate for both players); the discriminator keeps --lr, and WGAN-GP its paper's 1e-4 for both.")
+  var generatorLr: Double?
+
   @Option(parsing: .unconditional, help: "Epochs of each variant of part compare (the minimax loss, label smoothing), read against the DCGAN's Fréchet distance after as many epochs: with the same seed, the two runs take the same steps until then.")
   var compareEpochs = 1
 
@@ -52,6 +55,7 @@ struct GANChapter: ParsableCommand {
   func validate() throws {
     guard width >= 1 else { throw ValidationError("--width must be at least 1, got \(width)") }
     guard latent >= 1 else { throw ValidationError("--latent must be at least 1, got \(latent)") }
+    if let generatorLr, !(generatorLr > 0 && generatorLr.isFinite) { throw ValidationError("--generator-lr must be a positive number, got \(generatorLr)") }
     guard compareEpochs >= 1 else { throw ValidationError("--compare-epochs must be at least 1, got \(compareEpochs)") }
     guard fidSamples >= 10 else { throw ValidationError("--fid-samples must be at least 10, got \(fidSamples)") }
   }
