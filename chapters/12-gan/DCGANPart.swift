@@ -89,10 +89,12 @@ func drawNearestNeighbours(_ run: GANRun, _ chapter: GANChapter, _ quality: Qual
 }
 
 /// Part `compare`: the DCGAN recipe with the minimax generator loss, and with one-sided label
-/// smoothing, on the same budget and seed.
+/// smoothing, with the same seed for `--compare-epochs` epochs. The learning rate is constant, so
+/// the DCGAN's distance after that many epochs of its longer run is the one to compare with.
 func runComparePart(_ chapter: GANChapter, _ plotter: Plotter, _ quality: QualityMeter) throws -> [GANRun] {
-  let minimax = try trainImageGAN(ImageGANRecipe(name: "minimax", objective: .minimax), chapter, quality)
-  let smoothed = try trainImageGAN(ImageGANRecipe(name: "label-smoothing", realTarget: 0.9), chapter, quality)
+  let epochs = chapter.compareEpochs
+  let minimax = try trainImageGAN(ImageGANRecipe(name: "minimax", objective: .minimax, epochs: epochs), chapter, quality)
+  let smoothed = try trainImageGAN(ImageGANRecipe(name: "label-smoothing", realTarget: 0.9, epochs: epochs), chapter, quality)
   try drawSnapshots(minimax, plotter)
   try drawSnapshots(smoothed, plotter)
   return [minimax, smoothed]

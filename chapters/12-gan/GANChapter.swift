@@ -5,8 +5,9 @@ import TorchlightPlot
 
 /// The defaults shown by `--help`: `--epochs`, `--batch-size` and `--lr` set every image GAN
 /// (the DCGAN paper: Adam 2e-4 with β₁ = 0.5, batch 128; batch 64 here gives twice the updates
-/// per epoch at the same cost, which helps a short budget). 3 epochs of each of the four image
-/// GANs at width 32 are the budget of a default run.
+/// per epoch at the same cost, which helps a short budget). A default run trains the DCGAN and
+/// WGAN-GP for 3 epochs at width 32, and the two variants of part `compare` for 1 epoch each
+/// (`--compare-epochs`).
 enum Defaults: ChapterDefaults {
   static let chapter = "gan"
   static let epochs = 3
@@ -42,12 +43,20 @@ struct GANChapter: ParsableCommand {
   @Option(parsing: .unconditional, help: "Size of the noise vector z (DCGAN: 100).")
   var latent = 100
 
+  @Option(parsing: .unconditional, help: "Adam rate of the generator in parts dcgan and compare (default: --lr, the DCGAN paper's rate for both players); the discriminator keeps --lr, and WGAN-GP its paper's 1e-4 for both.")
+  var generatorLr: Double?
+
+  @Option(parsing: .unconditional, help: "Epochs of each variant of part compare (the minimax loss, label smoothing), read against the DCGAN's Fréchet distance after as many epochs: with the same seed, the two runs take the same steps until then.")
+  var compareEpochs = 1
+
   @Option(parsing: .unconditional, help: "Generated images scored by the Fréchet distance after each epoch (and real images for its floor).")
   var fidSamples = 2000
 
   func validate() throws {
     guard width >= 1 else { throw ValidationError("--width must be at least 1, got \(width)") }
     guard latent >= 1 else { throw ValidationError("--latent must be at least 1, got \(latent)") }
+    if let generatorLr, !(generatorLr > 0 && generatorLr.isFinite) { throw ValidationError("--generator-lr must be a positive number, got \(generatorLr)") }
+    guard compareEpochs >= 1 else { throw ValidationError("--compare-epochs must be at least 1, got \(compareEpochs)") }
     guard fidSamples >= 10 else { throw ValidationError("--fid-samples must be at least 10, got \(fidSamples)") }
   }
 

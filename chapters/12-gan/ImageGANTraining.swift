@@ -13,6 +13,8 @@ struct ImageGANRecipe {
   /// WGAN-GP: a critic without batch norm, scores instead of probabilities, a gradient penalty,
   /// five critic steps per generator step and the paper's Adam (1e-4, β = (0, 0.9)).
   var wasserstein = false
+  /// Passes over the training images; nil: `--epochs`.
+  var epochs: Int?
 }
 
 /// One trained image GAN and what was measured along the way.
@@ -45,14 +47,15 @@ final class GANRun {
 /// for `epochs` passes of the real images through the discriminator, scoring it after every epoch.
 func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: QualityMeter) throws -> GANRun {
   let options = chapter.options
-  let epochs = options.quick ? 1 : options.epochs, batch = options.batchSize, latent = chapter.latent
+  let epochs = options.quick ? 1 : recipe.epochs ?? options.epochs, batch = options.batchSize, latent = chapter.latent
   let g = Generator(seed: options.seed &+ 150)
   let netG = dcganGenerator(latent: latent, width: chapter.width, generator: g)
   let netD = dcganDiscriminator(width: chapter.width, batchNorm: !recipe.wasserstein, generator: g)
   dcganInitialise(netG, generator: g)
   dcganInitialise(netD, generator: g)
   let (lr, betas) = recipe.wasserstein ? (1e-4, (0.0, 0.9)) : (options.lr, (0.5, 0.999))
-  let optimizerG = Adam(parameters: netG.parameters(), lr: lr, betas: betas)
+  let lrG = recipe.wasserstein ? lr : chapter.generatorLr ?? lr      // WGAN-GP keeps its paper's rates
+  let optimizerG = Adam(parameters: netG.parameters(), lr: lrG, betas: betas)
   let optimizerD = Adam(parameters: netD.parameters(), lr: lr, betas: betas)
   let criticSteps = recipe.wasserstein ? 5 : 1
   let run = GANRun(recipe: recipe, generator: netG, discriminator: netD,
@@ -60,7 +63,7 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
                                     rateUnit: "img/s"))
   section("\(recipe.name): generator \(netG.parameterCount.formatted()) and \(recipe.wasserstein ? "critic" : "discriminator") "
           + "\(netD.parameterCount.formatted()) parameters, width \(chapter.width), latent \(latent), batch \(batch), "
-          + "Adam \(formatNumber(lr)) β = (\(formatNumber(betas.0)), \(formatNumber(betas.1))), \(epochs) epochs"
+          + "Adam \(lrG == lr ? formatNumber(lr) : "\(formatNumber(lrG)) (generator), \(formatNumber(lr)) (\(recipe.wasserstein ? "critic" : "discriminator"))") β = (\(formatNumber(betas.0)), \(formatNumber(betas.1))), \(epochs) epochs"
           + (recipe.wasserstein ? ", 5 critic steps per generator step, gradient penalty λ = 10"
                                 : ", generator loss \(recipe.objective.rawValue)" + (recipe.realTarget < 1 ? ", real label \(formatNumber(recipe.realTarget))" : "")))
   let fixedNoise = Tensor.randn([64, latent, 1, 1], generator: Generator(seed: options.seed &+ 151))
