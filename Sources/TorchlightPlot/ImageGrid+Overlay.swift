@@ -10,14 +10,15 @@ extension ImageGrid {
     return (tent(3), tent(2), tent(1))
   }
 
-  /// The colour of class k of a class overlay: none (the grey image) for the background, class
-  /// 0; then the line colours in order, so class k matches `Series(color: k − 1)` and `GridBox`.
+  /// The colour of class k of a class overlay as a hex string: black (drawn as no colour at
+  /// all) for the background, class 0; then the line colours in order, so class k matches
+  /// `Series(color: k − 1)` and `GridBox`.
+  static func classHex(_ k: Int) -> String { k > 0 ? Theme.color(k - 1) : "#000000" }
+
+  /// `classHex(k)` as red, green, blue in 0…1.
   static func classColor(_ k: Int) -> (r: Double, g: Double, b: Double) {
-    guard k > 0 else { return (0, 0, 0) }
-    let hex = Theme.color(k - 1).dropFirst()
-    func channel(_ at: Int) -> Double {
-      Double(Int(hex.dropFirst(at).prefix(2), radix: 16) ?? 0) / 255
-    }
+    let hex = classHex(k).dropFirst()
+    func channel(_ at: Int) -> Double { Double(Int(hex.dropFirst(at).prefix(2), radix: 16) ?? 0) / 255 }
     return (channel(0), channel(2), channel(4))
   }
 
@@ -26,6 +27,7 @@ extension ImageGrid {
   /// for a class overlay, the class's colour, and no colour at all on the background.
   func overlaidRows(_ grey: [Double], _ heat: [Double]) -> String {
     let classes = !overlayClasses.isEmpty
+    let palette = overlayClasses.indices.map(Self.classColor)      // once, not per pixel
     var text = ""
     for r in 0..<height {
       for c in 0..<width {
@@ -34,8 +36,7 @@ extension ImageGrid {
         var a = Self.overlayOpacity, colour: (r: Double, g: Double, b: Double)
         if classes {
           let k = heat[i].isFinite ? Int(heat[i].rounded()) : 0
-          colour = Self.classColor(k)
-          if k <= 0 || k >= overlayClasses.count { a = 0 }
+          if k > 0 && k < palette.count { colour = palette[k] } else { colour = (0, 0, 0); a = 0 }
         } else {
           colour = Self.jet(heat[i].isFinite ? Swift.min(1, Swift.max(0, heat[i])) : 0)
         }

@@ -235,9 +235,7 @@ public struct ImageGrid: CanvasFigure {
       if classes {
         // One band of the bar per class, in the colour its pixels get; named, not numbered.
         let bands = overlayClasses.indices.map { k in
-          let c = Self.classColor(k)
-          let hex = String(format: "#%02x%02x%02x", Int(255 * c.r), Int(255 * c.g), Int(255 * c.b))
-          return "\(Theme.short(Double(k) - 0.5)) '\(hex)', \(Theme.short(Double(k) + 0.5)) '\(hex)'"
+          "\(Theme.short(Double(k) - 0.5)) '\(Self.classHex(k))', \(Theme.short(Double(k) + 0.5)) '\(Self.classHex(k))'"
         }
         lines.append("set palette defined (\(bands.joined(separator: ", ")))")
       } else if overlaid {

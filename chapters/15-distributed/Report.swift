@@ -107,8 +107,9 @@ func drawReport(_ plotter: Plotter, output: String) throws {
                               xLabel: "examples seen / 60,000 (DDP: epochs; federated: rounds)", yLabel: "test accuracy", series: federated),
                      name: "fedavg", width: 900, height: 500)
   }
-  // Buckets.
-  var bucketSeries: [Series] = []
+  // Buckets: step time against bucket size, and how much of the all-reduce backward hides (the
+  // all-reduce left once the last rank has finished backward, and the hooks' and MPI's cost inside it).
+  var bucketSeries: [Series] = [], overlapSeries: [Series] = []
   for (n, network) in Network.allCases.enumerated() {
     guard let rows = readCSV(path("buckets-\(network.rawValue)-p2.csv")), rows.count > 2 else { continue }
     let synced = rows.filter { $0[0] > 0 }
@@ -117,20 +118,15 @@ func drawReport(_ plotter: Plotter, output: String) throws {
     bucketSeries.append(Series("\(network.rawValue): no communication (noSync)", x: [synced.map { $0[0] }.min()!, synced.map { $0[0] }.max()!],
                                y: [floor, floor], style: .dashed, color: n))
     bucketSeries.append(Series("\(network.rawValue): waiting after backward", x: synced.map { $0[0] }, y: synced.map { $0[3] * 1e3 }, style: .points, color: n + 2))
-  }
-  if !bucketSeries.isEmpty {
-    try plotter.save(LinePlot(title: "Step time against bucket size, 2 ranks (one bucket: the all-reduce waits for the end of backward)",
-                              xLabel: "bucket size (MB)", yLabel: "ms", series: bucketSeries, logX: true), name: "buckets", width: 900, height: 500)
-  }
-  // Overlap: the all-reduce left once the last rank has finished backward, and MPI's cost inside it.
-  var overlapSeries: [Series] = []
-  for (n, network) in Network.allCases.enumerated() {
-    guard let rows = readCSV(path("buckets-\(network.rawValue)-p2.csv")), rows.count > 2, rows[0].count > 5 else { continue }
-    let synced = rows.filter { $0[0] > 0 }
+    guard rows[0].count > 5 else { continue }
     overlapSeries.append(Series("\(network.rawValue): all-reduce left after the last rank's backward", x: synced.map { $0[0] }, y: synced.map { $0[5] * 1e3 },
                                 style: .linesPoints, color: n))
     overlapSeries.append(Series("\(network.rawValue): time in the hooks and MPI calls during backward", x: synced.map { $0[0] }, y: synced.map { $0[4] * 1e3 },
                                 style: .dashed, color: n))
+  }
+  if !bucketSeries.isEmpty {
+    try plotter.save(LinePlot(title: "Step time against bucket size, 2 ranks (one bucket: the all-reduce waits for the end of backward)",
+                              xLabel: "bucket size (MB)", yLabel: "ms", series: bucketSeries, logX: true), name: "buckets", width: 900, height: 500)
   }
   if !overlapSeries.isEmpty {
     try plotter.save(LinePlot(title: "How much of the all-reduce backward hides, 2 ranks (right: one bucket, nothing hidden)",
