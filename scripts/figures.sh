@@ -22,7 +22,7 @@ for chapter in "${chapters[@]}"; do
     attention-gpt | attention-vit | attention-distill) binary=attention extra=(--part "${chapter#attention-}") ;;
     vision-augmentation) binary=vision extra=(--part augmentation) ;;
     tensors) threads=() ;;   # chapter 01 computes nothing worth threading
-    vision) threads=() ;;    # timed as a learner runs it, on every core (the 20-minute budget)
+    vision | gan) threads=() ;;    # timed as a learner runs them, on every core (their 20-minute budgets)
   esac
   if [ "$chapter" = distributed ]; then
     # Chapter 15 runs at several world sizes under mpirun: its own script runs them all.

@@ -13,7 +13,7 @@ func benchDCGAN(threads: Int, steps: Int = 15, chunks: Int = 4) {
   let g = Generator(seed: 21)
   let batch = 64, latent = 100, width = 16
   let netG = dcganGenerator(latent: latent, width: width, generator: g)
-  let netD = dcganDiscriminator(width: width, batchNorm: true, generator: g)
+  let netD = dcganDiscriminator(width: width, normalization: .batch, generator: g)
   dcganInitialise(netG, generator: g)
   dcganInitialise(netD, generator: g)
   let optimizerG = Adam(parameters: netG.parameters(), lr: 2e-4, betas: (0.5, 0.999))
@@ -52,7 +52,7 @@ func profileDCGAN(threads: Int, repeats: Int = 20) {
   let g = Generator(seed: 22)
   let batch = 64, latent = 100, width = 16
   let netG = dcganGenerator(latent: latent, width: width, generator: g)
-  let netD = dcganDiscriminator(width: width, batchNorm: true, generator: g)
+  let netD = dcganDiscriminator(width: width, normalization: .batch, generator: g)
   dcganInitialise(netG, generator: g)
   dcganInitialise(netD, generator: g)
   func profile(_ model: Sequential, _ prefix: String, input: Tensor) {

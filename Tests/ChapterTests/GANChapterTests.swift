@@ -28,6 +28,13 @@ import Testing
     #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("wgan-gp") && run.stderr.contains("gaussian"), "\(run.stderr)")
   }
 
+  @Test(arguments: [["--critic-steps", "0"], ["--generator-lr", "-1"], ["--compare-epochs", "0"]])
+  func aBadTrainingFlagIsOneLine(_ flag: [String]) throws {
+    let run = try runChapter("gan", flag + ["--output", temporaryFolder("gan-bad-flag")])
+    #expect(run.status == 2, "\(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains(flag[0]), "\(run.stderr)")
+  }
+
   @Test func missingFashionMNISTIsOneLine() throws {
     let run = try runChapter("gan", ["--quick", "--data-dir", "/nonexistent/fashion", "--output", temporaryFolder("gan-nodata")])
     #expect(run.status == 1)

@@ -100,9 +100,10 @@ func runComparePart(_ chapter: GANChapter, _ plotter: Plotter, _ quality: Qualit
   return [minimax, smoothed]
 }
 
-/// Part `wgan-gp`: the Wasserstein GAN with gradient penalty on the same data and budget.
+/// Part `wgan-gp`: the Wasserstein GAN with gradient penalty on the same data, for
+/// `--compare-epochs` epochs, read like part `compare` against the DCGAN after as many epochs.
 func runWGANPart(_ chapter: GANChapter, _ plotter: Plotter, _ quality: QualityMeter) throws -> GANRun {
-  let run = try trainImageGAN(ImageGANRecipe(name: "wgan-gp", wasserstein: true), chapter, quality)
+  let run = try trainImageGAN(ImageGANRecipe(name: "wgan-gp", wasserstein: true, epochs: chapter.compareEpochs), chapter, quality)
   try drawSnapshots(run, plotter)
   let steps = run.lossD.indices.map(Double.init)
   try plotter.save(LinePlot(title: "WGAN-GP: the critic's loss (its negative estimates the Wasserstein distance) and the generator's",

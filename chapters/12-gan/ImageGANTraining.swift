@@ -10,8 +10,8 @@ struct ImageGANRecipe {
   var objective = GeneratorObjective.nonSaturating
   /// The discriminator's target for real images: 1, or 0.9 with one-sided label smoothing.
   var realTarget = 1.0
-  /// WGAN-GP: a critic without batch norm, scores instead of probabilities, a gradient penalty,
-  /// five critic steps per generator step and the paper's Adam (1e-4, β = (0, 0.9)).
+  /// WGAN-GP: a critic with layer norm instead of batch norm, scores instead of probabilities, a
+  /// gradient penalty, `--critic-steps` critic steps per generator step and Adam with β = (0, 0.9).
   var wasserstein = false
   /// Passes over the training images; nil: `--epochs`.
   var epochs: Int?
@@ -50,21 +50,21 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
   let epochs = options.quick ? 1 : recipe.epochs ?? options.epochs, batch = options.batchSize, latent = chapter.latent
   let g = Generator(seed: options.seed &+ 150)
   let netG = dcganGenerator(latent: latent, width: chapter.width, generator: g)
-  let netD = dcganDiscriminator(width: chapter.width, batchNorm: !recipe.wasserstein, generator: g)
+  let netD = dcganDiscriminator(width: chapter.width, normalization: recipe.wasserstein ? .layer : .batch, generator: g)
   dcganInitialise(netG, generator: g)
   dcganInitialise(netD, generator: g)
-  let (lr, betas) = recipe.wasserstein ? (1e-4, (0.0, 0.9)) : (options.lr, (0.5, 0.999))
-  let lrG = recipe.wasserstein ? lr : chapter.generatorLr ?? lr      // WGAN-GP keeps its paper's rates
+  let (lr, lrG) = (options.lr, chapter.generatorLr)
+  let betas = recipe.wasserstein ? (0.0, 0.9) : (0.5, 0.999)      // WGAN-GP's paper: no momentum
   let optimizerG = Adam(parameters: netG.parameters(), lr: lrG, betas: betas)
   let optimizerD = Adam(parameters: netD.parameters(), lr: lr, betas: betas)
-  let criticSteps = recipe.wasserstein ? 5 : 1
+  let criticSteps = recipe.wasserstein ? chapter.criticSteps : 1
   let run = GANRun(recipe: recipe, generator: netG, discriminator: netD,
                    log: TrainingLog(chapter: Defaults.chapter, model: recipe.name, output: options.output, plotTerminal: options.plotTerminal,
                                     rateUnit: "img/s"))
   section("\(recipe.name): generator \(netG.parameterCount.formatted()) and \(recipe.wasserstein ? "critic" : "discriminator") "
           + "\(netD.parameterCount.formatted()) parameters, width \(chapter.width), latent \(latent), batch \(batch), "
           + "Adam \(lrG == lr ? formatNumber(lr) : "\(formatNumber(lrG)) (generator), \(formatNumber(lr)) (\(recipe.wasserstein ? "critic" : "discriminator"))") β = (\(formatNumber(betas.0)), \(formatNumber(betas.1))), \(epochs) epochs"
-          + (recipe.wasserstein ? ", 5 critic steps per generator step, gradient penalty λ = 10"
+          + (recipe.wasserstein ? ", \(criticSteps) critic steps per generator step, gradient penalty λ = 10"
                                 : ", generator loss \(recipe.objective.rawValue)" + (recipe.realTarget < 1 ? ", real label \(formatNumber(recipe.realTarget))" : "")))
   let fixedNoise = Tensor.randn([64, latent, 1, 1], generator: Generator(seed: options.seed &+ 151))
   func measure() {
@@ -91,12 +91,17 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
     if training.position == 0 { (realSum, fakeSum, seen) = (0, 0, 0) }
     let iterator = loader.makeIterator(startingAt: training.position)
     while true {
-      // The critic's steps, each on a fresh real batch; then one generator step.
-      var lossD = 0.0, done = false
+      // The critic's steps, each on a fresh real batch; then one generator step. A standard GAN's
+      // generator step scores the same fakes again, now through the updated discriminator, so
+      // their forward pass through the generator is shared; WGAN-GP's draws fresh noise.
+      var lossD = 0.0, done = false, sharedFake: Tensor?
       for _ in 0..<criticSteps {
         guard let next = iterator.next() else { done = true; break }
         let real = next.inputs * 2 - 1
-        let fake = withNoGrad { netG(Tensor.randn([batch, latent, 1, 1], generator: g)) }
+        let noise = Tensor.randn([batch, latent, 1, 1], generator: g)
+        if !recipe.wasserstein { sharedFake = netG(noise) }
+        // The discriminator's loss must not reach the generator: its fakes carry no graph.
+        let fake = sharedFake?.detached() ?? withNoGrad { netG(noise) }
         let loss: Tensor
         if recipe.wasserstein {
           loss = netD(fake).mean() - netD(real).mean() + gradientPenalty({ netD($0) }, real: real, fake: fake, generator: g)
@@ -111,7 +116,7 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
         run.log.batchDone(examples: batch, loss: lossD)     // TensorBoard's batch/loss: the discriminator's
       }
       if done { break }
-      let scores = netD(netG(Tensor.randn([batch, latent, 1, 1], generator: g)))
+      let scores = netD(sharedFake ?? netG(Tensor.randn([batch, latent, 1, 1], generator: g)))
       let lossG = recipe.wasserstein ? -scores.mean() : generatorLoss(fake: scores, recipe.objective)
       optimizerG.zeroGrad(); lossG.backward(); optimizerG.step()
       let value = lossG.item()

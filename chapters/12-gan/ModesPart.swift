@@ -12,11 +12,12 @@ import TorchlightPlot
 func runModesPart(_ chapter: GANChapter, _ plotter: Plotter) throws {
   let options = chapter.options
   let steps = options.quick ? 30 : 5000
-  section("Mode collapse on a ring of eight Gaussians: the standard GAN against WGAN-GP, \(steps) generator steps each, batch \(options.quick ? 32 : 256)")
+  let batch = options.quick ? 32 : 128
+  section("Mode collapse on a ring of eight Gaussians: the standard GAN against WGAN-GP, \(steps) generator steps each, batch \(batch)")
   var panels: [LinePlot] = []
   let real = ringSamples(400, generator: Generator(seed: 5)).toDoubles()
   for kind in [RingGAN.Kind.standard, .wganGP] {
-    let gan = RingGAN(kind, seed: options.seed, batch: options.quick ? 32 : 256)
+    let gan = RingGAN(kind, seed: options.seed, batch: batch)
     let name = "modes-\(kind == .standard ? "standard" : "wgan-gp")"
     // Each snapshot: step, modes covered, share near a mode, the two losses, then 1000 points.
     var snapshots: [[Double]] = []
@@ -97,7 +98,7 @@ final class RingGAN {
   let rng: Generator
   let batch: Int, latent = 256
 
-  init(_ kind: Kind, seed: UInt64, batch: Int = 256) {
+  init(_ kind: Kind, seed: UInt64, batch: Int = 128) {
     self.kind = kind
     self.batch = batch
     rng = Generator(seed: seed &+ 130)

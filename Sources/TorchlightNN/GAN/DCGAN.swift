@@ -10,14 +10,31 @@ public func dcganGenerator(latent: Int, width w: Int, generator g: Generator) ->
              ConvTranspose2d(2 * w, 1, kernelSize: 4, stride: 2, padding: 1, bias: false, generator: g), Tanh())
 }
 
-/// DCGAN's discriminator: strided convolutions halve the size, LeakyReLU(0.2), batch norm after
-/// every convolution but the first; the last convolution covers the whole 7 × 7 map and gives
-/// one logit per image. For WGAN-GP's critic `batchNorm` is false: the gradient penalty is per
-/// sample, and batch norm would mix the samples of a batch.
-public func dcganDiscriminator(width w: Int, batchNorm: Bool, generator g: Generator) -> Sequential {
+/// What a discriminator normalises after its middle convolution.
+public enum DiscriminatorNorm: Sendable {
+  /// Batch norm, as in DCGAN: each channel standardised over the batch.
+  case batch
+  /// Layer norm: each image standardised over its own channels and positions (group norm with
+  /// one group). WGAN-GP's critic: its gradient penalty is taken per image, and batch norm would
+  /// make each image's score depend on the others in its batch.
+  case layer
+  /// Nothing.
+  case none
+}
+
+/// DCGAN's discriminator: strided convolutions halve the size, LeakyReLU(0.2), a normalization
+/// after the middle convolution; the last convolution covers the whole 7 × 7 map and gives one
+/// logit (or, for WGAN-GP, one score) per image.
+///
+///     x [N, 1, 28, 28] → w × 14 × 14 → 2·w × 7 × 7 → [N, 1]
+public func dcganDiscriminator(width w: Int, normalization: DiscriminatorNorm, generator g: Generator) -> Sequential {
   let model = Sequential(Conv2d(1, w, kernelSize: 4, stride: 2, padding: 1, bias: false, generator: g), LeakyReLU(negativeSlope: 0.2),
-                         Conv2d(w, 2 * w, kernelSize: 4, stride: 2, padding: 1, bias: !batchNorm, generator: g))
-  if batchNorm { model.append(BatchNorm2d(2 * w)) }
+                         Conv2d(w, 2 * w, kernelSize: 4, stride: 2, padding: 1, bias: normalization == .none, generator: g))
+  switch normalization {
+  case .batch: model.append(BatchNorm2d(2 * w))
+  case .layer: model.append(GroupNorm(numGroups: 1, numChannels: 2 * w))
+  case .none: break
+  }
   model.append(LeakyReLU(negativeSlope: 0.2))
   model.append(Conv2d(2 * w, 1, kernelSize: 7, generator: g))
   model.append(Flatten())
