@@ -98,7 +98,7 @@ final class RingGAN {
   let rng: Generator
   let batch: Int, latent = 256
 
-  init(_ kind: Kind, seed: UInt64, batch: Int = 128) {
+  init(_ kind: Kind, seed: UInt64, batch: Int) {
     self.kind = kind
     self.batch = batch
     rng = Generator(seed: seed &+ 130)
