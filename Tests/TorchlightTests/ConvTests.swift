@@ -31,6 +31,11 @@ let convCases: [ConvCase] = [
   // Eight or more input channels, padding 1: shifted gemms over the stacked batch.
   ConvCase(name: "stacked grid", input: [2, 8, 7, 7], out: 9, kernel: 3, padding: 1),
   ConvCase(name: "stacked grid, groups 2, non-square", input: [1, 16, 7, 8], out: 18, kernel: [3, 2], padding: [1, 1], groups: 2),
+  // A 3×3 kernel with 16+ channels on both sides: Winograd's F(2×2, 3×3), odd output sizes (a cut
+  // tile at the edge), no padding, padding 2, groups.
+  ConvCase(name: "winograd", input: [2, 16, 5, 4], out: 16, kernel: 3, padding: 1),
+  ConvCase(name: "winograd, no padding, odd output", input: [1, 16, 7, 6], out: 17, kernel: 3),
+  ConvCase(name: "winograd, padding 2, groups 2", input: [1, 32, 3, 4], out: 32, kernel: 3, padding: 2, groups: 2, bias: false),
   // k = c·kh·kw ≥ 128 with 16 to 64 output channels per group: the unfolded product is computed transposed.
   ConvCase(name: "stride 2, transposed product", input: [2, 16, 5, 5], out: 16, kernel: 3, stride: 2, padding: 1),
   ConvCase(name: "stride 2, transposed product, groups 2", input: [1, 32, 5, 4], out: 32, kernel: 3, stride: 2, padding: 1, groups: 2),
@@ -100,7 +105,8 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
   /// split across threads, agree with the definition too.
   @Test func largeBatchesAgree() {
     for (input, out, kernel, stride) in [([37, 3, 6, 6], 10, 3, 1), ([19, 2, 4, 20], 3, 3, 1), ([9, 6, 14, 14], 16, 5, 1),
-                                           ([21, 4, 9, 9], 6, 3, 2), ([13, 16, 9, 9], 16, 3, 2)] {
+                                           ([21, 4, 9, 9], 6, 3, 2), ([13, 16, 9, 9], 16, 3, 2),
+                                           ([11, 32, 9, 8], 20, 3, 1)] {
       let x = Tensor.randn(input, dtype: .float64, generator: Generator(seed: 4))
       let w = Tensor.randn([out, input[1], kernel, kernel], dtype: .float64, generator: Generator(seed: 5))
       let y = conv2d(x, weight: w, stride: Size2(stride), padding: 1)
@@ -150,10 +156,10 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
     }
     let paths = convCases.map { c -> String in
       let g = geometry(c)
-      return Conv.prefersDirect(g) ? "direct" : Conv.prefersStacked(g) ? "stacked" : Conv.prefersFlat(g) ? "flat"
+      return Conv.prefersDirect(g) ? "direct" : Conv.prefersWinograd(g) ? "winograd" : Conv.prefersStacked(g) ? "stacked" : Conv.prefersFlat(g) ? "flat"
         : Conv.isPointwise(g) ? "pointwise" : "im2col"
     }
-    #expect(Set(paths) == ["direct", "stacked", "flat", "pointwise", "im2col"], "\(paths)")
+    #expect(Set(paths) == ["direct", "winograd", "stacked", "flat", "pointwise", "im2col"], "\(paths)")
     // The two variants: an unfolded forward product computed transposed, and a weight gradient
     // unfolded on a small plane whose forward pass takes the stacked route.
     #expect(zip(convCases, paths).contains { c, path in path == "im2col" && Conv.prefersTransposedProduct(geometry(c)) })
@@ -228,6 +234,9 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
     // The stacked-grid path (eight input channels, a 2×2 kernel with padding 1).
     expectGradients({ t in conv2d(t[0], weight: t[1], padding: 1).tanh() },
                     [gradLeaf([1, 8, 4, 4], .transposed, seed: 35), gradLeaf([9, 8, 2, 2], .contiguous, seed: 36)], secondOrder: true)
+    // Winograd's route (16 channels on both sides, a 3×3 kernel).
+    expectGradients({ t in conv2d(t[0], weight: t[1], padding: 1).tanh() },
+                    [gradLeaf([1, 16, 2, 3], .transposed, seed: 37), gradLeaf([16, 16, 3, 3], .contiguous, seed: 38)], secondOrder: true)
     // Through a nonlinearity, so the second derivative is not just the bilinear cross term.
     expectGradients({ t in conv2d(t[0].tanh(), weight: t[1]).sigmoid() }, [gradLeaf([1, 1, 3, 18], .contiguous, seed: 33),
                                                                        gradLeaf([1, 1, 2, 3], .contiguous, seed: 34)],

@@ -140,6 +140,7 @@ enum Conv {
   static func forward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                        out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directForward(x: x, weight: weight, bias: bias, out: out, g); return }
+    if prefersWinograd(g) { winogradForward(x: x, weight: weight, bias: bias, out: out, g); return }
     if prefersStacked(g) { stackedForward(x: x, weight: weight, bias: bias, out: out, g); return }
     if prefersFlat(g) { flatForward(x: x, weight: weight, bias: bias, out: out, g); return }
     nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
@@ -204,6 +205,7 @@ enum Conv {
   static func inputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
                                              dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directInputGradient(gy: gy, weight: weight, dx: dx, g); return }
+    if prefersWinograd(g) { winogradInputGradient(gy: gy, weight: weight, dx: dx, g); return }
     if prefersStacked(g) { stackedInputGradient(gy: gy, weight: weight, dx: dx, g); return }
     if prefersFlat(g) { flatInputGradient(gy: gy, weight: weight, dx: dx, g); return }
     nonisolated(unsafe) let gy = gy, weight = weight, dx = dx
@@ -248,6 +250,7 @@ enum Conv {
   static func weightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
                                               dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
     if prefersDirect(g) { directWeightGradient(x: x, gy: gy, dw: dw, g); return }
+    if winogradTakesWeightGradient(g) { winogradWeightGradient(x: x, gy: gy, dw: dw, g); return }
     if !unfoldsWeightGradient(g) {
       if prefersStacked(g) { stackedWeightGradient(x: x, gy: gy, dw: dw, g); return }
       if prefersFlat(g) { flatWeightGradient(x: x, gy: gy, dw: dw, g); return }
@@ -299,7 +302,7 @@ enum Conv {
   /// (A layer the stacked route does not suit keeps the flat route where it fits: a 7 × 7 kernel
   /// over a 7 × 7 map, one output pixel, computes its weight gradient fastest there.)
   static func unfoldsWeightGradient(_ g: ConvGeometry) -> Bool {
-    g.l < 64 && prefersStacked(g)
+    g.l < 64 && (prefersStacked(g) || prefersWinograd(g))
   }
 
   /// The unfolded forward product `W · col` has only `o/groups` rows, and OpenBLAS runs such a
