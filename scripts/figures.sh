@@ -22,7 +22,7 @@ for chapter in "${chapters[@]}"; do
     attention-gpt | attention-vit | attention-distill) binary=attention extra=(--part "${chapter#attention-}") ;;
     vision-augmentation) binary=vision extra=(--part augmentation) ;;
     tensors) threads=() ;;   # chapter 01 computes nothing worth threading
-    vision | gan) threads=() ;;    # timed as a learner runs them, on every core (their 20-minute budgets)
+    vision | gan | diffusion) threads=() ;;    # timed as a learner runs them, on every core (their 20- and 30-minute budgets)
   esac
   if [ "$chapter" = distributed ]; then
     # Chapter 15 runs at several world sizes under mpirun: its own script runs them all.
