@@ -236,6 +236,22 @@ extension Conv {
     }
   }
 
+  /// `V` for images `n ..< n + count` of group `grp`: `v[ξ][c][tile]`, each channel's tiles image
+  /// after image (`count · perImage` of them per row of the gemm's operand).
+  @inline(__always)
+  static func winogradInputs<T: FloatElement>(_ x: UnsafePointer<T>, n: Int, count: Int, group grp: Int, _ g: ConvGeometry,
+                                               _ tiles: WinogradTiles, into v: UnsafeMutablePointer<T>,
+                                               plane: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>) {
+    let cols = count * tiles.perImage
+    for c in 0..<g.cg {
+      for j in 0..<count {
+        tiles.pad(x + ((n + j) * g.c + grp * g.cg + c) * g.h * g.w, g, into: plane)
+        winogradInputTiles(UnsafePointer(plane), tiles, first: c * cols + j * tiles.perImage, into: v, ld: g.cg * cols,
+                           scratch: scratch)
+      }
+    }
+  }
+
   // MARK: The three products
 
   static func winogradForward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
@@ -252,13 +268,7 @@ extension Conv {
         var n = n0
         while n < n1 {
           let count = Swift.min(nb, n1 - n), cols = count * tiles.perImage
-          for c in 0..<g.cg {
-            for j in 0..<count {
-              tiles.pad(x + ((n + j) * g.c + grp * g.cg + c) * g.h * g.w, g, into: plane.p)
-              winogradInputTiles(UnsafePointer(plane.p), tiles, first: c * cols + j * tiles.perImage,
-                                 into: v.p, ld: g.cg * cols, scratch: scratch.p)
-            }
-          }
+          winogradInputs(x, n: n, count: count, group: grp, g, tiles, into: v.p, plane: plane.p, scratch: scratch.p)
           for xi in 0..<16 {
             gemm(false, false, m: g.og, n: cols, k: g.cg, UnsafePointer(u.p + xi * g.og * g.cg), lda: g.cg,
                  UnsafePointer(v.p + xi * g.cg * cols), ldb: cols, beta: 0, m.p + xi * g.og * cols, ldc: cols)
@@ -317,13 +327,7 @@ extension Conv {
         var n = n0
         while n < n1 {
           let count = Swift.min(nb, n1 - n), cols = count * tiles.perImage
-          for c in 0..<g.cg {
-            for j in 0..<count {
-              tiles.pad(x + ((n + j) * g.c + grp * g.cg + c) * g.h * g.w, g, into: plane.p)
-              winogradInputTiles(UnsafePointer(plane.p), tiles, first: c * cols + j * tiles.perImage,
-                                 into: v.p, ld: g.cg * cols, scratch: scratch.p)
-            }
-          }
+          winogradInputs(x, n: n, count: count, group: grp, g, tiles, into: v.p, plane: plane.p, scratch: scratch.p)
           for oc in 0..<g.og {
             for j in 0..<count {
               winogradGradientTiles(gy + ((n + j) * g.o + grp * g.og + oc) * g.l, g, tiles,
