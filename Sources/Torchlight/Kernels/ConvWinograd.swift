@@ -20,12 +20,12 @@
 ///     dU_ξ = Z_ξ · V_ξᵀ,   dg = Gᵀ dU G   (summed over every tile of the batch)
 ///
 /// The transforms use only additions and halvings, so the rounding is close to that of a direct
-/// sum; the tests compare this route with the definition and with the im2col route.
+/// sum; the tests compare this route with the convolution's definition, in float32 and float64.
 extension Conv {
   /// 3×3 kernels, stride 1, no dilation, and enough channels on both sides that the 16 gemms
   /// (inner dimension c/groups, or the tiles for the weight gradient) run near full speed.
   /// (The forward pass and the input gradient take this route; the weight gradient only on planes
-  /// of 64 output pixels or more, see `winogradWeightGradient`.)
+  /// of 64 output pixels or more, see `winogradTakesWeightGradient`.)
   static func prefersWinograd(_ g: ConvGeometry) -> Bool {
     g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ph <= 2 && g.pw <= 2
       && g.cg >= 16 && g.og >= 16
@@ -69,19 +69,6 @@ extension Conv {
         if lastColumn >= firstOdd { for i in 0..<count { e[i] = src[i &* 2] } }
       }
     }
-
-    /// The reverse of `pad`: the image's own pixels of the plane, written to `x`.
-    @inline(__always)
-    func unpad<T: FloatElement>(_ p: UnsafePointer<T>, _ g: ConvGeometry, into x: UnsafeMutablePointer<T>) {
-      let firstEven = g.pw & 1, firstOdd = 1 - firstEven, lastColumn = g.w - 1
-      for r in 0..<g.h {
-        let s = p + (r + g.ph) * planeWidth, d = x + r * g.w
-        var e = s + (g.pw + 1) / 2, dst = d + firstEven, count = (lastColumn - firstEven) / 2 + 1
-        if lastColumn >= firstEven { for i in 0..<count { dst[i &* 2] = e[i] } }
-        e = s + half + (g.pw + firstOdd) / 2; dst = d + firstOdd; count = (lastColumn - firstOdd) / 2 + 1
-        if lastColumn >= firstOdd { for i in 0..<count { dst[i &* 2] = e[i] } }
-      }
-    }
   }
 
   /// Tiles per gemm: whole images, about `winogradColumns` tiles. The transformed tiles are written
@@ -93,7 +80,7 @@ extension Conv {
     Swift.max(1, Swift.min(available, winogradColumns / Swift.max(tiles.perImage, 1)))
   }
 
-  // MARK: The four transforms
+  // MARK: The transforms
 
   /// `U = G g Gᵀ` for every (o, c) pair of group `grp`: `u[ξ][o][c]`, ξ = 4·row + column.
   /// `G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]`.
