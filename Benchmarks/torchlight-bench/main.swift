@@ -29,6 +29,10 @@ if threadCounts.isEmpty { threadCounts = [1, 2] }
 // Which OpenBLAS kernels run the products, and who chose them: every figure below depends on it.
 let chooser = switch BLASCore.chosenBy { case .openBLAS: "openblas"; case .torchlight: "torchlight"; case .user: "user" }
 print("BENCH name=blas_core core=\(BLASCore.name) chosen_by=\(chooser) openblas_choice=\(BLASCore.openBLASChoice)")
+// Whether a second thread can speed up floating-point work at all on this machine.
+if let most = threadCounts.max(), most > 1, only == nil || only == "blas-core" || only == "matmul" {
+  benchThreadScaling(threads: most)
+}
 
 for threads in threadCounts {
   Threads.set(threads)

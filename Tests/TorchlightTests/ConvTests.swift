@@ -39,6 +39,9 @@ let convCases: [ConvCase] = [
   // k = c·kh·kw ≥ 128 with 16 to 64 output channels per group: the unfolded product is computed transposed.
   ConvCase(name: "stride 2, transposed product", input: [2, 16, 5, 5], out: 16, kernel: 3, stride: 2, padding: 1),
   ConvCase(name: "stride 2, transposed product, groups 2", input: [1, 32, 5, 4], out: 32, kernel: 3, stride: 2, padding: 1, groups: 2),
+  // Few input channels and a 5×5 kernel (LeNet's second layer): the flat route, its forward
+  // product and weight gradient computed transposed (16 output channels, k = 150).
+  ConvCase(name: "flat, transposed product", input: [1, 6, 12, 12], out: 16, kernel: 5),
 ]
 
 /// Cross-correlation by its definition, in Double, one output element at a time.
@@ -160,9 +163,10 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
         : Conv.isPointwise(g) ? "pointwise" : "im2col"
     }
     #expect(Set(paths) == ["direct", "winograd", "stacked", "flat", "pointwise", "im2col"], "\(paths)")
-    // The two variants: an unfolded forward product computed transposed, and a weight gradient
+    // The variants: unfolded products computed transposed (im2col and flat), and a weight gradient
     // unfolded on a small plane whose forward pass takes the stacked route.
     #expect(zip(convCases, paths).contains { c, path in path == "im2col" && Conv.prefersTransposedProduct(geometry(c)) })
+    #expect(zip(convCases, paths).contains { c, path in path == "flat" && Conv.prefersTransposedProduct(geometry(c)) })
     #expect(convCases.contains { Conv.prefersStacked(geometry($0)) && Conv.unfoldsWeightGradient(geometry($0)) })
   }
 
