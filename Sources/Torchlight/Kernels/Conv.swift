@@ -262,7 +262,7 @@ enum Conv {
       let col = pointwise ? nil : Workspace<T>(g.k * nb * g.l)
       let gT = nb > 1 ? Workspace<T>(g.og * nb * g.l) : nil
       let dwT = transposed ? TransposedWeightGradient<T>(g) : nil
-      defer { col?.free(); gT?.free(); dwT?.add(into: target) }
+      defer { col?.free(); gT?.free() }
       var n = n0
       while n < n1 {
         let count = Swift.min(nb, n1 - n)
@@ -293,6 +293,7 @@ enum Conv {
         }
         n += count
       }
+      dwT?.add(into: target)  // the slice's dWᵀ, turned into [o, k]
     }
   }
 

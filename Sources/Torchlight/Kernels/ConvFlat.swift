@@ -155,7 +155,7 @@ extension Conv {
       let xpad = Workspace<T>(nb * g.cg * flat.size), col = Workspace<T>(g.k * nb * span)
       let gflat = Workspace<T>(g.og * nb * span)
       let dwT = transposed ? TransposedWeightGradient<T>(g) : nil
-      defer { xpad.free(); col.free(); gflat.free(); dwT?.add(into: target) }
+      defer { xpad.free(); col.free(); gflat.free() }
       flat.offsets.withUnsafeBufferPointer { offsets in
         var n = n0
         while n < n1 {
@@ -175,6 +175,7 @@ extension Conv {
           n += count
         }
       }
+      dwT?.add(into: target)  // the slice's dWᵀ, turned into [o, k]
     }
   }
 }
