@@ -73,3 +73,21 @@ func profileUNet(threads: Int, repeats: Int = 5) {
            extra: ["layer": "\"\(name)\""])
   }
 }
+
+/// The U-Net as a sampler sees it: one forward pass without a graph, in evaluation mode, per
+/// image, at the batch sizes a sampler might use (`--only unet-sample`). A DDIM sample of S steps
+/// costs S such passes (2S with guidance).
+func benchUNetSample(threads: Int) {
+  let g = Generator(seed: 23)
+  let unet = DiffusionUNet(channels: 32, generator: g)
+  unet.eval()
+  for batch in [32, 64, 128, 250, 500] {
+    let x = Tensor.randn([batch, 1, 28, 28], generator: g)
+    let labels = Tensor.randint(0, 11, [batch], generator: g)
+    let steps = [Double](repeating: 500, count: batch)
+    func pass() { withNoGrad { blackHole(unet(x, steps: steps, labels: labels).sum().item()) } }
+    pass()
+    let best = bestTime(repeats: 3) { pass() }
+    report("unet_sample_pass", ["threads": Double(threads), "batch": Double(batch), "ms_per_image": best * 1e3 / Double(batch)])
+  }
+}

@@ -4,7 +4,7 @@ import Torchlight
 // `make bench`: speed figures as `BENCH name=... key=value` lines, each with the reference it is
 // compared against measured in the same run. Build in release; the machine is shared, so numbers
 // are best-of-N and still move by ±30% between runs.
-// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dense|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|dcgan-step|dcgan-profile|vit|unet-step|unet-profile|checkpoint|blas-core]
+// Usage: torchlight-bench [--threads N]... [--only matmul|elementwise|autograd|dense|dataloader|lenet|lenet-bn|lenet-profile|lstm-charlm|gru-charlm|lstm-profile|gru-profile|transformer-charlm|transformer-profile|dcgan-step|dcgan-profile|vit|unet-step|unet-profile|unet-sample|checkpoint|blas-core]
 var threadCounts: [Int] = []
 var only: String?
 var skipCompared = false
@@ -56,4 +56,5 @@ for threads in threadCounts {
   if (only == nil && !skipCompared) || only == "vit" { benchViT(threads: threads) }
   if (only == nil && !skipCompared) || only == "unet-step" { benchUNetStep(threads: threads) }
   if only == "unet-profile" { profileUNet(threads: threads) }
+  if only == "unet-sample" { benchUNetSample(threads: threads) }
 }

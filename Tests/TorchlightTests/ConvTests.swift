@@ -42,6 +42,9 @@ let convCases: [ConvCase] = [
   // Few input channels and a 5×5 kernel (LeNet's second layer): the flat route, its forward
   // product and weight gradient computed transposed (16 output channels, k = 150).
   ConvCase(name: "flat, transposed product", input: [1, 6, 12, 12], out: 16, kernel: 5),
+  // A kernel as large as the image (one output pixel): the batch's products are a dense layer's.
+  ConvCase(name: "kernel covers the image", input: [3, 4, 5, 5], out: 6, kernel: 5),
+  ConvCase(name: "kernel covers the image, stride 2, no bias", input: [2, 3, 4, 6], out: 5, kernel: [4, 6], stride: 2, bias: false),
 ]
 
 /// Cross-correlation by its definition, in Double, one output element at a time.
@@ -159,10 +162,10 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
     }
     let paths = convCases.map { c -> String in
       let g = geometry(c)
-      return Conv.prefersDirect(g) ? "direct" : Conv.prefersWinograd(g) ? "winograd" : Conv.prefersStacked(g) ? "stacked" : Conv.prefersFlat(g) ? "flat"
-        : Conv.isPointwise(g) ? "pointwise" : "im2col"
+      return Conv.coversImage(g) ? "whole image" : Conv.prefersDirect(g) ? "direct" : Conv.prefersWinograd(g) ? "winograd"
+        : Conv.prefersStacked(g) ? "stacked" : Conv.prefersFlat(g) ? "flat" : Conv.isPointwise(g) ? "pointwise" : "im2col"
     }
-    #expect(Set(paths) == ["direct", "winograd", "stacked", "flat", "pointwise", "im2col"], "\(paths)")
+    #expect(Set(paths) == ["whole image", "direct", "winograd", "stacked", "flat", "pointwise", "im2col"], "\(paths)")
     // The variants: unfolded products computed transposed (im2col and flat), and a weight gradient
     // unfolded on a small plane whose forward pass takes the stacked route.
     #expect(zip(convCases, paths).contains { c, path in path == "im2col" && Conv.prefersTransposedProduct(geometry(c)) })
@@ -203,6 +206,7 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
       ([2, 3, 4, 4], [3, 2, 3, 3], 2, 1, 1, 1, 1),
       ([1, 4, 3, 5], [4, 1, 2, 3], [1, 2], [0, 1], [0, 1], [2, 1], 2),
       ([2, 2, 3, 20], [2, 3, 2, 2], 1, 0, 0, 1, 1),
+      ([3, 6, 1, 1], [6, 4, 5, 5], 1, 0, 0, 1, 1),    // 1 × 1 noise to a 5 × 5 map, as DCGAN's generator begins
     ]
     for c in configs {
       let x = Tensor.randn(c.x, dtype: .float64, generator: Generator(seed: 10))
@@ -256,6 +260,10 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
     let x = gradLeaf([1, 2, 3, 3], .transposed, seed: 45), w = gradLeaf([2, 2, 3, 2], .contiguous, seed: 46)
     let b = gradLeaf([2], .contiguous, seed: 47)
     expectGradients({ t in convTranspose2d(t[0], weight: t[1], bias: t[2], stride: 2, padding: [1, 0], outputPadding: [1, 0]) }, [x, w, b],
+                    secondOrder: true)
+    // From a 1 × 1 input (the whole-image route), through a nonlinearity.
+    expectGradients({ t in convTranspose2d(t[0], weight: t[1], bias: t[2]).tanh() },
+                    [gradLeaf([2, 3, 1, 1], .contiguous, seed: 48), gradLeaf([3, 2, 3, 3], .transposed, seed: 49), gradLeaf([2], .contiguous, seed: 50)],
                     secondOrder: true)
   }
 

@@ -139,6 +139,7 @@ enum Conv {
   /// out `[n, o, oh, ow]` (fully overwritten).
   static func forward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                        out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    if coversImage(g) { wholeImageForward(x: x, weight: weight, bias: bias, out: out, g); return }
     if prefersDirect(g) { directForward(x: x, weight: weight, bias: bias, out: out, g); return }
     if prefersWinograd(g) { winogradForward(x: x, weight: weight, bias: bias, out: out, g); return }
     if prefersStacked(g) { stackedForward(x: x, weight: weight, bias: bias, out: out, g); return }
@@ -204,6 +205,7 @@ enum Conv {
   /// also the transposed convolution of `gy`. gy `[n, o, oh, ow]`, dx `[n, c, h, w]` (overwritten).
   static func inputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
                                              dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    if coversImage(g) { wholeImageInputGradient(gy: gy, weight: weight, dx: dx, g); return }
     if prefersDirect(g) { directInputGradient(gy: gy, weight: weight, dx: dx, g); return }
     if prefersWinograd(g) { winogradInputGradient(gy: gy, weight: weight, dx: dx, g); return }
     if prefersStacked(g) { stackedInputGradient(gy: gy, weight: weight, dx: dx, g); return }
@@ -249,6 +251,7 @@ enum Conv {
   /// x `[n, c, h, w]`, gy `[n, o, oh, ow]`, dw `[o, c/g, kh, kw]` (overwritten).
   static func weightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
                                               dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+    if coversImage(g) { wholeImageWeightGradient(x: x, gy: gy, dw: dw, g); return }
     if prefersDirect(g) { directWeightGradient(x: x, gy: gy, dw: dw, g); return }
     if winogradTakesWeightGradient(g) { winogradWeightGradient(x: x, gy: gy, dw: dw, g); return }
     if !unfoldsWeightGradient(g) {
@@ -308,8 +311,13 @@ enum Conv {
   /// (A layer the stacked route does not suit keeps the flat route where it fits: a 7 × 7 kernel
   /// over a 7 × 7 map, one output pixel, computes its weight gradient fastest there.)
   static func unfoldsWeightGradient(_ g: ConvGeometry) -> Bool {
-    g.l < 64 && (prefersStacked(g) || prefersWinograd(g))
+    g.l < smallPlanePixels && (prefersStacked(g) || prefersWinograd(g))
   }
+
+  /// Output planes with fewer pixels than this count as small: their weight gradient is one
+  /// unfolded product (`unfoldsWeightGradient`), on larger ones it follows the forward route
+  /// (`winogradTakesWeightGradient`). One threshold, so no geometry falls between the two rules.
+  static let smallPlanePixels = 64
 
   /// The unfolded forward product `W · col` has only `o/groups` rows, and OpenBLAS runs such a
   /// short, wide product at well under half its speed when the inner dimension is long (a

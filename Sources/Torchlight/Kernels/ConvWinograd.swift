@@ -298,7 +298,7 @@ extension Conv {
   /// On small planes (7 × 7: 16 tiles cover 64 positions for 49 pixels, and each tile row is four
   /// tiles long) the transforms cost more than the gemms save, and im2col's single gemm wins
   /// (`unfoldsWeightGradient`); from 64 output pixels up this route is faster.
-  static func winogradTakesWeightGradient(_ g: ConvGeometry) -> Bool { prefersWinograd(g) && g.l >= 64 }
+  static func winogradTakesWeightGradient(_ g: ConvGeometry) -> Bool { prefersWinograd(g) && g.l >= smallPlanePixels }
 
   static func winogradWeightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
                                                       dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
