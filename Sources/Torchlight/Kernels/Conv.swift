@@ -303,13 +303,13 @@ enum Conv {
   // MARK: Helpers
 
   /// Small planes (fewer than 64 output pixels, such as 7 × 7) take plain im2col for the weight
-  /// gradient even where the stacked or flat routes serve the forward pass and the input
-  /// gradient. Those routes compute the weight gradient as one gemm per kernel tap whose result
-  /// is only `[o, c]` and whose inner dimension is every output position of the slice, a shape
-  /// OpenBLAS runs far below its peak; one gemm into `[o, c·kh·kw]` runs about twice as fast
-  /// (the U-Net's 64 → 64 layer at 7 × 7, batch 64: 34 → 17 ms for the backward pass).
-  /// (A layer the stacked route does not suit keeps the flat route where it fits: a 7 × 7 kernel
-  /// over a 7 × 7 map, one output pixel, computes its weight gradient fastest there.)
+  /// gradient even where the stacked or Winograd routes serve the forward pass and the input
+  /// gradient. Those routes compute the weight gradient as one gemm per kernel tap (or tile
+  /// position) whose result is only `[o, c]` and whose inner dimension is every output position
+  /// of the slice, a shape OpenBLAS runs far below its peak; one gemm into `[o, c·kh·kw]` runs
+  /// about twice as fast (the U-Net's 64 → 64 layer at 7 × 7, batch 64: 34 → 17 ms for the
+  /// backward pass). A layer on the flat route keeps it; a kernel as large as the plane has
+  /// taken the whole-image route before any of these rules is asked.
   static func unfoldsWeightGradient(_ g: ConvGeometry) -> Bool {
     g.l < smallPlanePixels && (prefersStacked(g) || prefersWinograd(g))
   }
