@@ -36,6 +36,8 @@ let convCases: [ConvCase] = [
   ConvCase(name: "winograd", input: [2, 16, 5, 4], out: 16, kernel: 3, padding: 1),
   ConvCase(name: "winograd, no padding, odd output", input: [1, 16, 7, 6], out: 17, kernel: 3),
   ConvCase(name: "winograd, padding 2, groups 2", input: [1, 32, 3, 4], out: 32, kernel: 3, padding: 2, groups: 2, bias: false),
+  // A plane of 64 output pixels: the weight gradient takes Winograd's route too (smaller planes unfold it).
+  ConvCase(name: "winograd, weight gradient too", input: [1, 16, 8, 8], out: 16, kernel: 3, padding: 1),
   // k = c·kh·kw ≥ 128 with 16 to 64 output channels per group: the unfolded product is computed transposed.
   ConvCase(name: "stride 2, transposed product", input: [2, 16, 5, 5], out: 16, kernel: 3, stride: 2, padding: 1),
   ConvCase(name: "stride 2, transposed product, groups 2", input: [1, 32, 5, 4], out: 32, kernel: 3, stride: 2, padding: 1, groups: 2),
@@ -152,25 +154,22 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
     }
   }
 
-  /// The three ways of computing a convolution (direct loops, unfolding on the padded-width grid,
-  /// plain im2col) are each picked by some case above, so each is checked against the definition
-  /// and by gradient checks; and LeNet's two layers take the paths meant for them.
+  /// Every route of `ConvRoute` is taken by some case above, so each is checked against the
+  /// definition and by gradient checks, and so are its variants.
   @Test func everyKernelPathIsExercised() {
     func geometry(_ c: ConvCase) -> ConvGeometry {
       Tensor.convGeometry(op: "test", input: Tensor.zeros(c.input), weight: Tensor.zeros(c.weightShape), bias: nil,
                           stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
     }
-    let paths = convCases.map { c -> String in
-      let g = geometry(c)
-      return Conv.coversImage(g) ? "whole image" : Conv.prefersDirect(g) ? "direct" : Conv.prefersWinograd(g) ? "winograd"
-        : Conv.prefersStacked(g) ? "stacked" : Conv.prefersFlat(g) ? "flat" : Conv.isPointwise(g) ? "pointwise" : "im2col"
-    }
-    #expect(Set(paths) == ["whole image", "direct", "winograd", "stacked", "flat", "pointwise", "im2col"], "\(paths)")
+    let geometries = convCases.map(geometry)
+    let routes = geometries.map { ConvRoute($0) }
+    #expect(Set(routes) == Set(ConvRoute.allCases), "\(routes)")
     // The variants: unfolded products computed transposed (im2col and flat), and a weight gradient
     // unfolded on a small plane whose forward pass takes the stacked route.
-    #expect(zip(convCases, paths).contains { c, path in path == "im2col" && Conv.prefersTransposedProduct(geometry(c)) })
-    #expect(zip(convCases, paths).contains { c, path in path == "flat" && Conv.prefersTransposedProduct(geometry(c)) })
-    #expect(convCases.contains { Conv.prefersStacked(geometry($0)) && Conv.unfoldsWeightGradient(geometry($0)) })
+    #expect(zip(geometries, routes).contains { g, route in route == .unfolded && Conv.prefersTransposedProduct(g) })
+    #expect(zip(geometries, routes).contains { g, route in route == .flat && Conv.prefersTransposedProduct(g) })
+    #expect(zip(geometries, routes).contains { g, route in route == .stacked && ConvRoute.weightGradient(g) == .unfolded })
+    #expect(zip(geometries, routes).contains { g, route in route == .winograd && ConvRoute.weightGradient(g) == .winograd })
   }
 
   @Test func outputShapesFollowPyTorchsFormula() {

@@ -35,169 +35,32 @@ struct ConvGeometry: Equatable, Sendable {
   }
 }
 
-/// Convolution kernels over raw buffers: im2col/col2im (unfold an image into the matrix whose
-/// columns are the receptive fields, and fold it back) plus OpenBLAS gemm. Stride-1 layers take
-/// faster routes where they fit: direct loops (`ConvDirect.swift`), shifted gemms over a stacked
-/// batch with no unfolding (`ConvStacked.swift`), unfolding on padded planes (`ConvFlat.swift`).
+/// Convolution kernels over raw buffers. Each of the three products (forward, input gradient,
+/// weight gradient) is computed by one of several routes, picked per shape by `ConvRoute`:
+/// im2col + gemm (`ConvUnfolded.swift`) works for every shape, and faster routes take the
+/// shapes they fit (`ConvWholeImage`, `ConvDirect`, `ConvWinograd`, `ConvStacked`, `ConvFlat`).
 ///
-/// For one image and one group, with `col = im2col(x)` of shape `[k, l]`:
-/// - forward: `y = W · col` (`[og, k] · [k, l]`)
-/// - input gradient (= transposed convolution): `col = Wᵀ · g`, then `col2im` adds every column
-///   back onto the pixels it was read from
-/// - weight gradient: `dW += g · colᵀ`
-///
-/// Several images are unfolded side by side (`[k, nb·l]`) when one image gives too few columns
-/// for an efficient gemm. The batch is split across `Threads.count` threads, each with its own
-/// buffers; OpenBLAS is then held to one thread so the two levels of threading do not fight.
+/// The batch is split across `Threads.count` threads, each with its own buffers; OpenBLAS is
+/// then held to one thread so the two levels of threading do not fight.
 enum Conv {
   /// Columns a gemm should get at least, so the product is not dominated by call overhead.
   static let targetColumns = 4096
   /// Multiply-adds below which a convolution stays on one thread.
   static let parallelMACs = 1 << 20
 
-  // MARK: Unfold and fold
-
-  /// Writes the receptive fields of `channels` planes of one image at `x` into rows of `col`
-  /// (row stride `ld`): row `(c·kh + i)·kw + j` holds, for each output position, the input pixel
-  /// under kernel tap (i, j) of channel c, or 0 where that tap falls in the padding.
-  @inline(__always)
-  static func im2col<T: FloatElement>(_ x: UnsafePointer<T>, channels: Int, _ g: ConvGeometry,
-                                      into col: UnsafeMutablePointer<T>, ld: Int) {
-    let H = g.h, W = g.w, OH = g.oh, OW = g.ow, sw = g.sw
-    var row = 0
-    for c in 0..<channels {
-      let plane = x + c * H * W
-      for ki in 0..<g.kh {
-        for kj in 0..<g.kw {
-          let dst = col + row * ld
-          let xoff = kj * g.dw - g.pw
-          let (lo, hi) = validRange(offset: xoff, stride: sw, size: W, count: OW)
-          for oy in 0..<OH {
-            let iy = oy * g.sh - g.ph + ki * g.dh
-            let d = dst + oy * OW
-            // Rows are short (7 to 28 values): plain stores beat a call to memset or memcpy,
-            // and a pointer stepped by the stride avoids a checked multiply per value.
-            if iy < 0 || iy >= H { for ox in 0..<OW { d[ox] = 0 }; continue }
-            for ox in 0..<lo { d[ox] = 0 }
-            var src = plane + iy * W + xoff + lo * sw
-            if sw == 1 {
-              for ox in lo..<hi { d[ox] = src[ox - lo] }
-            } else {
-              for ox in lo..<hi { d[ox] = src.pointee; src += sw }
-            }
-            for ox in hi..<OW { d[ox] = 0 }
-          }
-          row += 1
-        }
-      }
-    }
-  }
-
-  /// The reverse of `im2col`: adds each entry of `col` onto the input pixel it was read from.
-  /// Entries that came from the padding are dropped. `x` must be zeroed (or hold a partial sum).
-  @inline(__always)
-  static func col2im<T: FloatElement>(_ col: UnsafePointer<T>, ld: Int, channels: Int, _ g: ConvGeometry,
-                                      into x: UnsafeMutablePointer<T>) {
-    let H = g.h, W = g.w, OH = g.oh, OW = g.ow, sw = g.sw
-    var row = 0
-    for c in 0..<channels {
-      let plane = x + c * H * W
-      for ki in 0..<g.kh {
-        for kj in 0..<g.kw {
-          let src = col + row * ld
-          let xoff = kj * g.dw - g.pw
-          let (lo, hi) = validRange(offset: xoff, stride: sw, size: W, count: OW)
-          for oy in 0..<OH {
-            let iy = oy * g.sh - g.ph + ki * g.dh
-            if iy < 0 || iy >= H { continue }
-            let s = src + oy * OW
-            var d = plane + iy * W + xoff + lo * sw
-            if sw == 1 {
-              for ox in lo..<hi { d[ox - lo] += s[ox] }
-            } else {
-              for ox in lo..<hi { d.pointee += s[ox]; d += sw }
-            }
-          }
-          row += 1
-        }
-      }
-    }
-  }
-
-  /// The output columns `lo..<hi` whose input column `ox·stride + offset` lies inside `0..<size`.
-  @inline(__always)
-  static func validRange(offset: Int, stride: Int, size: Int, count: Int) -> (Int, Int) {
-    let lo = Swift.min(count, offset >= 0 ? 0 : (-offset + stride - 1) / stride)
-    let last = size - 1 - offset
-    let hi = last < 0 ? 0 : Swift.min(count, last / stride + 1)
-    return (lo, Swift.max(lo, hi))
-  }
-
-  // MARK: The three products
+  // MARK: The three products, each by its route
 
   /// `out = conv(x, w) + bias`. All buffers contiguous: x `[n, c, h, w]`, w `[o, c/g, kh, kw]`,
   /// out `[n, o, oh, ow]` (fully overwritten).
   static func forward<T: FloatElement>(x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                        out: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
-    if coversImage(g) { wholeImageForward(x: x, weight: weight, bias: bias, out: out, g); return }
-    if prefersDirect(g) { directForward(x: x, weight: weight, bias: bias, out: out, g); return }
-    if prefersWinograd(g) { winogradForward(x: x, weight: weight, bias: bias, out: out, g); return }
-    if prefersStacked(g) { stackedForward(x: x, weight: weight, bias: bias, out: out, g); return }
-    if prefersFlat(g) { flatForward(x: x, weight: weight, bias: bias, out: out, g); return }
-    nonisolated(unsafe) let x = x, weight = weight, bias = bias, out = out
-    let pointwise = isPointwise(g)
-    overBatch(g) { n0, n1 in
-      let nb = pointwise ? 1 : imagesPerGemm(g, available: n1 - n0)
-      let col = pointwise ? nil : Workspace<T>(g.k * nb * g.l)
-      let transposed = !pointwise && prefersTransposedProduct(g)
-      let tmp = nb > 1 || transposed ? Workspace<T>(g.og * nb * g.l) : nil
-      defer { col?.free(); tmp?.free() }
-      var n = n0
-      while n < n1 {
-        let count = Swift.min(nb, n1 - n)
-        let cols = count * g.l
-        for grp in 0..<g.groups {
-          let wg = weight + grp * g.og * g.k
-          // B: the unfolded images, or for a 1×1 kernel the image itself.
-          let b: UnsafePointer<T>
-          if let col {
-            for j in 0..<count {
-              im2col(x + ((n + j) * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: col.p + j * g.l, ld: cols)
-            }
-            b = UnsafePointer(col.p)
-          } else {
-            b = x + (n * g.c + grp * g.cg) * g.h * g.w
-          }
-          if let tmp, transposed {
-            // yᵀ = colᵀ · Wᵀ, [cols, og], then each output channel read out with stride og.
-            gemm(true, true, m: cols, n: g.og, k: g.k, b, lda: cols, UnsafePointer(wg), ldb: g.k, beta: 0, tmp.p, ldc: g.og)
-            for j in 0..<count {
-              for oc in 0..<g.og {
-                let d = out + ((n + j) * g.o + grp * g.og + oc) * g.l, s = tmp.p + j * g.l * g.og + oc
-                let bv = bias?[grp * g.og + oc] ?? 0
-                for i in 0..<g.l { d[i] = s[i * g.og] + bv }
-              }
-            }
-          } else if let tmp {
-            gemm(false, false, m: g.og, n: cols, k: g.k, UnsafePointer(wg), lda: g.k, b, ldb: cols, beta: 0, tmp.p, ldc: cols)
-            for j in 0..<count {
-              for oc in 0..<g.og {
-                let d = out + ((n + j) * g.o + grp * g.og + oc) * g.l, s = tmp.p + oc * cols + j * g.l
-                let bv = bias?[grp * g.og + oc] ?? 0
-                for i in 0..<g.l { d[i] = s[i] + bv }
-              }
-            }
-          } else {
-            let d = out + (n * g.o + grp * g.og) * g.l
-            if let bias {
-              for oc in 0..<g.og { (d + oc * g.l).update(repeating: bias[grp * g.og + oc], count: g.l) }
-            }
-            gemm(false, false, m: g.og, n: g.l, k: g.k, UnsafePointer(wg), lda: g.k, b, ldb: g.l,
-                 beta: bias == nil ? 0 : 1, d, ldc: g.l)
-          }
-        }
-        n += count
-      }
+    switch ConvRoute(g) {
+    case .wholeImage: wholeImageForward(x: x, weight: weight, bias: bias, out: out, g)
+    case .direct: directForward(x: x, weight: weight, bias: bias, out: out, g)
+    case .winograd: winogradForward(x: x, weight: weight, bias: bias, out: out, g)
+    case .stacked: stackedForward(x: x, weight: weight, bias: bias, out: out, g)
+    case .flat: flatForward(x: x, weight: weight, bias: bias, out: out, g)
+    case .pointwise, .unfolded: unfoldedForward(x: x, weight: weight, bias: bias, out: out, g)
     }
   }
 
@@ -205,45 +68,13 @@ enum Conv {
   /// also the transposed convolution of `gy`. gy `[n, o, oh, ow]`, dx `[n, c, h, w]` (overwritten).
   static func inputGradient<T: FloatElement>(gy: UnsafePointer<T>, weight: UnsafePointer<T>,
                                              dx: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
-    if coversImage(g) { wholeImageInputGradient(gy: gy, weight: weight, dx: dx, g); return }
-    if prefersDirect(g) { directInputGradient(gy: gy, weight: weight, dx: dx, g); return }
-    if prefersWinograd(g) { winogradInputGradient(gy: gy, weight: weight, dx: dx, g); return }
-    if prefersStacked(g) { stackedInputGradient(gy: gy, weight: weight, dx: dx, g); return }
-    if prefersFlat(g) { flatInputGradient(gy: gy, weight: weight, dx: dx, g); return }
-    nonisolated(unsafe) let gy = gy, weight = weight, dx = dx
-    let pointwise = isPointwise(g)
-    overBatch(g) { n0, n1 in
-      let nb = pointwise ? 1 : imagesPerGemm(g, available: n1 - n0)
-      let col = pointwise ? nil : Workspace<T>(g.k * nb * g.l)
-      let gT = nb > 1 ? Workspace<T>(g.og * nb * g.l) : nil
-      defer { col?.free(); gT?.free() }
-      var n = n0
-      while n < n1 {
-        let count = Swift.min(nb, n1 - n)
-        let cols = count * g.l
-        for grp in 0..<g.groups {
-          let wg = weight + grp * g.og * g.k
-          let b: UnsafePointer<T>
-          if let gT {
-            gatherChannels(gy, n: n, count: count, channel0: grp * g.og, channels: g.og, planes: g.o, g.l, into: gT.p)
-            b = UnsafePointer(gT.p)
-          } else {
-            b = gy + (n * g.o + grp * g.og) * g.l
-          }
-          let image = dx + (n * g.c + grp * g.cg) * g.h * g.w
-          if let col {
-            gemm(true, false, m: g.k, n: cols, k: g.og, wg, lda: g.k, b, ldb: cols, beta: 0, col.p, ldc: cols)
-            for j in 0..<count {
-              let xj = dx + ((n + j) * g.c + grp * g.cg) * g.h * g.w
-              xj.update(repeating: 0, count: g.cg * g.h * g.w)
-              col2im(UnsafePointer(col.p + j * g.l), ld: cols, channels: g.cg, g, into: xj)
-            }
-          } else {
-            gemm(true, false, m: g.k, n: g.l, k: g.og, wg, lda: g.k, b, ldb: g.l, beta: 0, image, ldc: g.l)
-          }
-        }
-        n += count
-      }
+    switch ConvRoute(g) {
+    case .wholeImage: wholeImageInputGradient(gy: gy, weight: weight, dx: dx, g)
+    case .direct: directInputGradient(gy: gy, weight: weight, dx: dx, g)
+    case .winograd: winogradInputGradient(gy: gy, weight: weight, dx: dx, g)
+    case .stacked: stackedInputGradient(gy: gy, weight: weight, dx: dx, g)
+    case .flat: flatInputGradient(gy: gy, weight: weight, dx: dx, g)
+    case .pointwise, .unfolded: unfoldedInputGradient(gy: gy, weight: weight, dx: dx, g)
     }
   }
 
@@ -251,113 +82,17 @@ enum Conv {
   /// x `[n, c, h, w]`, gy `[n, o, oh, ow]`, dw `[o, c/g, kh, kw]` (overwritten).
   static func weightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
                                               dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
-    if coversImage(g) { wholeImageWeightGradient(x: x, gy: gy, dw: dw, g); return }
-    if prefersDirect(g) { directWeightGradient(x: x, gy: gy, dw: dw, g); return }
-    if winogradTakesWeightGradient(g) { winogradWeightGradient(x: x, gy: gy, dw: dw, g); return }
-    if !unfoldsWeightGradient(g) {
-      if prefersStacked(g) { stackedWeightGradient(x: x, gy: gy, dw: dw, g); return }
-      if prefersFlat(g) { flatWeightGradient(x: x, gy: gy, dw: dw, g); return }
-    }
-    nonisolated(unsafe) let x = x, gy = gy
-    let pointwise = isPointwise(g), transposed = prefersTransposedProduct(g)
-    overBatchSummed(g, into: dw) { n0, n1, target in
-      let nb = pointwise ? 1 : imagesPerGemm(g, available: n1 - n0)
-      let col = pointwise ? nil : Workspace<T>(g.k * nb * g.l)
-      let gT = nb > 1 ? Workspace<T>(g.og * nb * g.l) : nil
-      let dwT = transposed ? TransposedWeightGradient<T>(g) : nil
-      defer { col?.free(); gT?.free() }
-      var n = n0
-      while n < n1 {
-        let count = Swift.min(nb, n1 - n)
-        let cols = count * g.l
-        for grp in 0..<g.groups {
-          let a: UnsafePointer<T>
-          if let gT {
-            gatherChannels(gy, n: n, count: count, channel0: grp * g.og, channels: g.og, planes: g.o, g.l, into: gT.p)
-            a = UnsafePointer(gT.p)
-          } else {
-            a = gy + (n * g.o + grp * g.og) * g.l
-          }
-          let b: UnsafePointer<T>
-          if let col {
-            for j in 0..<count {
-              im2col(x + ((n + j) * g.c + grp * g.cg) * g.h * g.w, channels: g.cg, g, into: col.p + j * g.l, ld: cols)
-            }
-            b = UnsafePointer(col.p)
-          } else {
-            b = x + (n * g.c + grp * g.cg) * g.h * g.w
-          }
-          if let dwT {
-            gemm(false, true, m: g.k, n: g.og, k: cols, b, lda: cols, a, ldb: cols, beta: 1, dwT.group(grp), ldc: g.og)
-          } else {
-            gemm(false, true, m: g.og, n: g.k, k: cols, a, lda: cols, b, ldb: cols,
-                 beta: 1, target + grp * g.og * g.k, ldc: g.k)
-          }
-        }
-        n += count
-      }
-      dwT?.add(into: target)  // the slice's dWᵀ, turned into [o, k]
+    switch ConvRoute.weightGradient(g) {
+    case .wholeImage: wholeImageWeightGradient(x: x, gy: gy, dw: dw, g)
+    case .direct: directWeightGradient(x: x, gy: gy, dw: dw, g)
+    case .winograd: winogradWeightGradient(x: x, gy: gy, dw: dw, g)
+    case .stacked: stackedWeightGradient(x: x, gy: gy, dw: dw, g)
+    case .flat: flatWeightGradient(x: x, gy: gy, dw: dw, g)
+    case .pointwise, .unfolded: unfoldedWeightGradient(x: x, gy: gy, dw: dw, g)
     }
   }
 
   // MARK: Helpers
-
-  /// Small planes (fewer than 64 output pixels, such as 7 × 7) take plain im2col for the weight
-  /// gradient even where the stacked or Winograd routes serve the forward pass and the input
-  /// gradient. Those routes compute the weight gradient as one gemm per kernel tap (or tile
-  /// position) whose result is only `[o, c]` and whose inner dimension is every output position
-  /// of the slice, a shape OpenBLAS runs far below its peak; one gemm into `[o, c·kh·kw]` runs
-  /// about twice as fast (the U-Net's 64 → 64 layer at 7 × 7, batch 64: 34 → 17 ms for the
-  /// backward pass). A layer on the flat route keeps it; a kernel as large as the plane has
-  /// taken the whole-image route before any of these rules is asked.
-  static func unfoldsWeightGradient(_ g: ConvGeometry) -> Bool {
-    g.l < smallPlanePixels && (prefersStacked(g) || prefersWinograd(g))
-  }
-
-  /// Output planes with fewer pixels than this count as small: their weight gradient is one
-  /// unfolded product (`unfoldsWeightGradient`), on larger ones it follows the forward route
-  /// (`winogradTakesWeightGradient`). One threshold, so no geometry falls between the two rules.
-  static let smallPlanePixels = 64
-
-  /// The unfolded forward product `W · col` has only `o/groups` rows, and OpenBLAS runs such a
-  /// short, wide product at well under half its speed when the inner dimension is long (a
-  /// stride-2 layer with 32 output channels and k = 288: 13 against 31 GFLOP/s). Its transpose
-  /// `colᵀ · Wᵀ` is the same product with the long side first, which the kernels handle at full
-  /// speed; reading the result out by output channel costs one small transpose. The weight
-  /// gradient `gy · colᵀ` has the same short side, and `col · gyᵀ = dWᵀ` runs up to twice as
-  /// fast (16 output channels, k = 150: 14 against 27 GFLOP/s; see `TransposedWeightGradient`).
-  static func prefersTransposedProduct(_ g: ConvGeometry) -> Bool {
-    16 <= g.og && g.og <= 64 && g.k >= 128
-  }
-
-  /// A 1×1 kernel with stride 1 and no padding reads the image as it is: no unfolding needed.
-  static func isPointwise(_ g: ConvGeometry) -> Bool {
-    g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.oh == g.h && g.ow == g.w
-  }
-
-  /// Values of the unfolded matrix one gemm may use. It is written and read straight back, so
-  /// it should stay in the L2 cache (256 KB here): a DCGAN layer with k = 512 and 4096 columns wrote 8 MB per
-  /// gemm and spent most of its unfolding waiting on memory.
-  static let columnValues = 1 << 16
-
-  /// How many images to unfold side by side so the gemm has about `targetColumns` columns, and
-  /// the unfolded matrix at most `columnValues` values.
-  static func imagesPerGemm(_ g: ConvGeometry, available: Int) -> Int {
-    let columns = Swift.min(targetColumns, columnValues / Swift.max(g.k, 1))
-    return Swift.max(1, Swift.min(available, columns / Swift.max(g.l, 1)))
-  }
-
-  /// Copies channels `channel0..<channel0+channels` of images `n..<n+count` of a `[N, planes, l]`
-  /// buffer into `[channels, count·l]`: the layout in which several images form one gemm operand.
-  @inline(__always)
-  static func gatherChannels<T: FloatElement>(_ src: UnsafePointer<T>, n: Int, count: Int, channel0: Int, channels: Int,
-                                              planes: Int, _ l: Int, into dst: UnsafeMutablePointer<T>) {
-    for ch in 0..<channels {
-      for j in 0..<count {
-        (dst + ch * count * l + j * l).update(from: src + ((n + j) * planes + channel0 + ch) * l, count: l)
-      }
-    }
-  }
 
   /// How many slices of the batch to run at once.
   static func batchChunks(_ g: ConvGeometry) -> Int {
@@ -414,32 +149,4 @@ struct Workspace<T: TensorElement>: @unchecked Sendable {
     p = BufferPool.shared.allocate(byteCount: bytes).bindMemory(to: T.self, capacity: Swift.max(count, 1))
   }
   func free() { BufferPool.shared.release(UnsafeMutableRawPointer(p), byteCount: bytes) }
-}
-
-/// The weight gradient computed transposed, `dWᵀ = col · gyᵀ` (`[k, og]` per group), summed over a
-/// slice of the batch in a zeroed scratch buffer and added, turned the right way, into the
-/// slice's `[o, k]` target at the end (`Conv.prefersTransposedProduct` says when).
-struct TransposedWeightGradient<T: FloatElement> {
-  let buffer: Workspace<T>
-  let groups: Int, k: Int, og: Int
-
-  init(_ g: ConvGeometry) {
-    (groups, k, og) = (g.groups, g.k, g.og)
-    buffer = Workspace<T>(g.groups * g.k * g.og)
-    buffer.p.update(repeating: 0, count: g.groups * g.k * g.og)
-  }
-
-  /// Where group `grp`'s `[k, og]` block starts.
-  func group(_ grp: Int) -> UnsafeMutablePointer<T> { buffer.p + grp * k * og }
-
-  /// `target[grp][oc][kk] += dWᵀ[grp][kk][oc]`, then the scratch buffer goes back to the pool.
-  func add(into target: UnsafeMutablePointer<T>) {
-    for grp in 0..<groups {
-      let s = group(grp), d = target + grp * og * k
-      for oc in 0..<og {
-        for kk in 0..<k { d[oc * k + kk] += s[kk * og + oc] }
-      }
-    }
-    buffer.free()
-  }
 }

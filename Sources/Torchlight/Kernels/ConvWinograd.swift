@@ -25,7 +25,7 @@ extension Conv {
   /// 3×3 kernels, stride 1, no dilation, and enough channels on both sides that the 16 gemms
   /// (inner dimension c/groups, or the tiles for the weight gradient) run near full speed.
   /// (The forward pass and the input gradient take this route; the weight gradient only on planes
-  /// of 64 output pixels or more, see `winogradTakesWeightGradient`.)
+  /// of 64 output pixels or more, see `ConvRoute.weightGradient`.)
   static func prefersWinograd(_ g: ConvGeometry) -> Bool {
     g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ph <= 2 && g.pw <= 2
       && g.cg >= 16 && g.og >= 16
@@ -294,11 +294,6 @@ extension Conv {
                                ph: 2 - g.ph, pw: 2 - g.pw, dh: 1, dw: 1, groups: g.groups, oh: g.h, ow: g.w)
     winogradForward(x: gy, weight: UnsafePointer(turned.p), bias: nil, out: dx, adjoint)
   }
-
-  /// On small planes (7 × 7: 16 tiles cover 64 positions for 49 pixels, and each tile row is four
-  /// tiles long) the transforms cost more than the gemms save, and im2col's single gemm wins
-  /// (`unfoldsWeightGradient`); from 64 output pixels up this route is faster.
-  static func winogradTakesWeightGradient(_ g: ConvGeometry) -> Bool { prefersWinograd(g) && g.l >= smallPlanePixels }
 
   static func winogradWeightGradient<T: FloatElement>(x: UnsafePointer<T>, gy: UnsafePointer<T>,
                                                       dw: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
