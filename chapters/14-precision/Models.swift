@@ -1,20 +1,12 @@
 import Torchlight
 import TorchlightNN
+import ChapterKit
 
-/// The two networks trained in every format: chapter 05's MLP and chapter 07's LeNet, as there.
-enum Network: String, CaseIterable {
-  case mlp, lenet
+/// The two networks of the chapter: chapter 05's MLP and chapter 07's LeNet, as there.
+/// Every format's network is made with the same seed, so all four start from the same weights.
+typealias Network = TextbookNetwork
 
-  /// A freshly initialised network. The global generator is seeded first, so every format
-  /// starts from the same weights.
-  func make(seed: UInt64) -> Sequential {
-    Torchlight.manualSeed(seed)
-    return self == .mlp ? textbookMLP() : textbookLeNet()
-  }
-
-  /// SGD's learning rate: `--lr` for the MLP (chapter 05's 0.1 by default), chapter 07's 0.9 for LeNet.
-  func learningRate(_ mlpRate: Double) -> Double { self == .mlp ? mlpRate : 0.9 }
-
+extension TextbookNetwork {
   /// Epochs without `--epochs`: chapter 05's 10 for the MLP; 5 for LeNet, whose epochs cost more.
   var defaultEpochs: Int { self == .mlp ? 10 : 5 }
 }

@@ -19,13 +19,6 @@ enum Part: String, ExpressibleByArgument, CaseIterable {
   case all, formats, arithmetic, training
 }
 
-/// Which networks `--network` trains.
-enum NetworkOption: String, ExpressibleByArgument, CaseIterable {
-  case all, mlp, lenet
-
-  var networks: [Network] { self == .all ? Network.allCases : [Network(rawValue: rawValue)!] }
-}
-
 /// `swift run -c release precision`: the number line of float32, float16 and bfloat16, what
 /// rounding does to sums, overflow and softmax, and training the MLP and LeNet under autocast.
 struct PrecisionChapter: ParsableCommand {
@@ -40,8 +33,8 @@ struct PrecisionChapter: ParsableCommand {
   var part: Part = .all
 
   @Option(help: "Which network the training part trains: all, mlp (10 epochs unless --epochs) or lenet (5 epochs unless --epochs). (default: all)",
-          transform: choice(NetworkOption.self))
-  var network: NetworkOption = .all
+          transform: choice(TextbookNetworkChoice.self))
+  var network: TextbookNetworkChoice = .all
 
   @Option(parsing: .unconditional, help: "How many times the arithmetic part adds 0.1 (at least 10; at most 3,000 with --quick).")
   var terms = 10_000

@@ -19,13 +19,6 @@ enum Part: String, ExpressibleByArgument, CaseIterable {
   case all, training, allreduce, buckets, fedavg, report
 }
 
-/// Which networks `--network` trains.
-enum NetworkOption: String, ExpressibleByArgument, CaseIterable {
-  case all, mlp, lenet
-
-  var networks: [Network] { self == .all ? Network.allCases : [Network(rawValue: rawValue)!] }
-}
-
 /// `mpirun -np 2 .build/release/distributed --threads 1`: the MLP and LeNet trained data-parallel
 /// over the ranks, the all-reduce's cost against message size, and the overlap of the gradient
 /// all-reduce with backward against the bucket size; `--part report` draws the figures of every
@@ -42,8 +35,8 @@ struct DistributedChapter: ParsableCommand {
   var part: Part = .all
 
   @Option(help: "Which networks to train: all, mlp (5 epochs unless --epochs) or lenet (3 epochs unless --epochs). (default: all)",
-          transform: choice(NetworkOption.self))
-  var network: NetworkOption = .all
+          transform: choice(TextbookNetworkChoice.self))
+  var network: TextbookNetworkChoice = .all
 
   @Option(name: .customLong("bucket-mb"), parsing: .unconditional, help: "DistributedDataParallel's bucket size in megabytes (PyTorch's bucket_cap_mb).")
   var bucketMB = 25.0
