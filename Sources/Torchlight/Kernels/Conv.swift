@@ -129,15 +129,6 @@ enum Conv {
     defer { openblas_set_num_threads(Int32(Threads.count)) }
     Threads.parallelFor(chunks) { c in body(g.n * c / chunks, g.n * (c + 1) / chunks, c) }
   }
-
-  /// C = op(A)·op(B) + β·C on row-major matrices (`Gemm.general`).
-  @inline(__always)
-  static func gemm<T: FloatElement>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
-                                    _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
-                                    beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int) {
-    Gemm.general(transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m: m, n: n, k: k,
-                 a, lda: lda, b, ldb: ldb, beta: Double(beta), c, ldc: ldc)
-  }
 }
 
 /// A scratch buffer from the caching allocator (reused step after step, so no page faults).

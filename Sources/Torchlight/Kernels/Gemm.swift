@@ -53,3 +53,13 @@ enum Gemm {
     }
   }
 }
+
+/// C = op(A)·op(B) + β·C on row-major matrices, the transposes given as flags: the form the
+/// convolution and recurrent kernels call (`Gemm.general`).
+@inline(__always)
+func gemm<T: FloatElement>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+                           _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
+                           beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int) {
+  Gemm.general(transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m: m, n: n, k: k,
+               a, lda: lda, b, ldb: ldb, beta: Double(beta), c, ldc: ldc)
+}

@@ -30,7 +30,7 @@ struct RecurrentProduct<T: FloatElement> {
   /// C[m, n] = A[m, k]·B, or C += A·B when `accumulate`.
   func apply(_ a: UnsafePointer<T>, lda: Int, m: Int, _ c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool) {
     guard let packed else {
-      RecurrentSequence.gemm(transA: false, transB: transposed, m: m, n: n, k: k, a, lda: lda, b, ldb: transposed ? k : n,
+      gemm(false, transposed, m: m, n: n, k: k, a, lda: lda, b, ldb: transposed ? k : n,
                              beta: accumulate ? 1 : 0, c, ldc: ldc)
       return
     }

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// One recurrent layer in one direction over a whole sequence, on raw buffers: the forward pass
 /// and backpropagation through time (BPTT), in as few and as large matrix products as the
 /// recurrence allows.
@@ -136,18 +134,18 @@ enum RecurrentSequence {
     // but the first step are one GEMM; the first step's state is h0 (nothing when it is zero).
     if let dW = out.weightHH {
       let first = d.time(0), later = d.reverse ? 0 : 1, states = d.reverse ? p.output + state : p.output
-      gemm(transA: true, transB: false, m: gw, n: n, k: (d.steps - 1) * b, dRecurrent + later * b * gw, lda: gw,
+      gemm(true, false, m: gw, n: n, k: (d.steps - 1) * b, dRecurrent + later * b * gw, lda: gw,
            states, ldb: n, beta: 0, dW, ldc: n)
       if let h0 = p.h0 {
-        gemm(transA: true, transB: false, m: gw, n: n, k: b, dRecurrent + first * b * gw, lda: gw, h0, ldb: n, beta: 1, dW, ldc: n)
+        gemm(true, false, m: gw, n: n, k: b, dRecurrent + first * b * gw, lda: gw, h0, ldb: n, beta: 1, dW, ldc: n)
       }
     }
     let all = d.steps * b
     if let dW = out.weightIH {
-      gemm(transA: true, transB: false, m: gw, n: d.input, k: all, dGates, lda: gw, p.x, ldb: d.input, beta: 0, dW, ldc: d.input)
+      gemm(true, false, m: gw, n: d.input, k: all, dGates, lda: gw, p.x, ldb: d.input, beta: 0, dW, ldc: d.input)
     }
     if let dX = out.x {
-      gemm(transA: false, transB: false, m: all, n: d.input, k: gw, dGates, lda: gw, p.weightIH, ldb: d.input, beta: 0, dX, ldc: d.input)
+      gemm(false, false, m: all, n: d.input, k: gw, dGates, lda: gw, p.weightIH, ldb: d.input, beta: 0, dX, ldc: d.input)
     }
     if let db = out.biasIH { columnSums(dGates, rows: all, cols: gw, into: db) }
     if let db = out.biasHH {
@@ -156,15 +154,6 @@ enum RecurrentSequence {
   }
 
   // MARK: Helpers
-
-  /// C = A·B (+ C when beta is 1) for row-major matrices, A m×k (or its transpose), B k×n
-  /// (`Gemm.general`).
-  @inline(__always)
-  static func gemm<T: FloatElement>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, _ a: UnsafePointer<T>, lda: Int,
-                                    _ b: UnsafePointer<T>, ldb: Int, beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int) {
-    Gemm.general(transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m: m, n: n, k: k,
-                 a, lda: lda, b, ldb: ldb, beta: Double(beta), c, ldc: ldc)
-  }
 
   /// out[j] = Σᵢ m[i, j]: a bias gradient. Row by row, so the inner loop is contiguous.
   static func columnSums<T: FloatElement>(_ m: UnsafePointer<T>, rows: Int, cols: Int, into out: UnsafeMutablePointer<T>) {
