@@ -31,7 +31,7 @@ struct RecurrentProduct<T: FloatElement> {
   func apply(_ a: UnsafePointer<T>, lda: Int, m: Int, _ c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool) {
     guard let packed else {
       gemm(false, transposed, m: m, n: n, k: k, a, lda: lda, b, ldb: transposed ? k : n,
-                             beta: accumulate ? 1 : 0, c, ldc: ldc)
+           beta: accumulate ? 1 : 0, c, ldc: ldc)
       return
     }
     nonisolated(unsafe) let a = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
