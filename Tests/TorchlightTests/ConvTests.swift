@@ -164,8 +164,9 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
     let geometries = convCases.map(geometry)
     let routes = geometries.map { ConvRoute($0) }
     #expect(Set(routes) == Set(ConvRoute.allCases), "\(routes)")
-    // The variants: unfolded products computed transposed (im2col and flat), and a weight gradient
-    // unfolded on a small plane whose forward pass takes the stacked route.
+    // The variants: unfolded products computed transposed (im2col and flat), a weight gradient
+    // unfolded on a small plane whose forward pass takes the stacked route, and a Winograd layer
+    // on a plane large enough that its weight gradient stays on Winograd's route.
     #expect(zip(geometries, routes).contains { g, route in route == .unfolded && Conv.prefersTransposedProduct(g) })
     #expect(zip(geometries, routes).contains { g, route in route == .flat && Conv.prefersTransposedProduct(g) })
     #expect(zip(geometries, routes).contains { g, route in route == .stacked && ConvRoute.weightGradient(g) == .unfolded })
