@@ -46,8 +46,8 @@ struct GANChapter: ParsableCommand {
   @Option(parsing: .unconditional, help: "Adam rate of the generator of every image GAN; the discriminator or critic keeps --lr (the DCGAN paper uses 2e-4 for both players, the WGAN-GP paper 1e-4).")
   var generatorLr = 5e-4
 
-  @Option(parsing: .unconditional, help: "WGAN-GP's critic steps per generator step on Fashion-MNIST (its paper: 5).")
-  var criticSteps = 2
+  @Option(parsing: .unconditional, help: "WGAN-GP's critic steps per generator step on Fashion-MNIST (its paper: 5); the generator step scores the last critic step's fakes again.")
+  var criticSteps = 1
 
   @Option(parsing: .unconditional, help: "Epochs of each variant of part compare (the minimax loss, label smoothing) and of WGAN-GP, each read against the DCGAN's Fréchet distance after as many epochs (the rates are constant, so the DCGAN's longer run passed through that point).")
   var compareEpochs = 1

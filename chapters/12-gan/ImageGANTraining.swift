@@ -63,8 +63,8 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
                                     rateUnit: "img/s"))
   section("\(recipe.name): generator \(netG.parameterCount.formatted()) and \(recipe.wasserstein ? "critic" : "discriminator") "
           + "\(netD.parameterCount.formatted()) parameters, width \(chapter.width), latent \(latent), batch \(batch), "
-          + "Adam \(lrG == lr ? formatNumber(lr) : "\(formatNumber(lrG)) (generator), \(formatNumber(lr)) (\(recipe.wasserstein ? "critic" : "discriminator"))") β = (\(formatNumber(betas.0)), \(formatNumber(betas.1))), \(epochs) epochs"
-          + (recipe.wasserstein ? ", \(criticSteps) critic steps per generator step, gradient penalty λ = 10"
+          + "Adam \(lrG == lr ? formatNumber(lr) : "\(formatNumber(lrG)) (generator), \(formatNumber(lr)) (\(recipe.wasserstein ? "critic" : "discriminator"))") β = (\(formatNumber(betas.0)), \(formatNumber(betas.1))), \(epochs) epoch\(epochs == 1 ? "" : "s")"
+          + (recipe.wasserstein ? ", \(criticSteps) critic step\(criticSteps == 1 ? "" : "s") per generator step, gradient penalty λ = 10"
                                 : ", generator loss \(recipe.objective.rawValue)" + (recipe.realTarget < 1 ? ", real label \(formatNumber(recipe.realTarget))" : "")))
   let fixedNoise = Tensor.randn([64, latent, 1, 1], generator: Generator(seed: options.seed &+ 151))
   func measure() {
@@ -91,15 +91,15 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
     if training.position == 0 { (realSum, fakeSum, seen) = (0, 0, 0) }
     let iterator = loader.makeIterator(startingAt: training.position)
     while true {
-      // The critic's steps, each on a fresh real batch; then one generator step. A standard GAN's
-      // generator step scores the same fakes again, now through the updated discriminator, so
-      // their forward pass through the generator is shared; WGAN-GP's draws fresh noise.
+      // The critic's steps, each on a fresh real batch; then one generator step, which scores the
+      // last critic step's fakes again, now through the updated discriminator or critic, so their
+      // forward pass through the generator is shared.
       var lossD = 0.0, done = false, sharedFake: Tensor?
-      for _ in 0..<criticSteps {
+      for step in 0..<criticSteps {
         guard let next = iterator.next() else { done = true; break }
         let real = next.inputs * 2 - 1
         let noise = Tensor.randn([batch, latent, 1, 1], generator: g)
-        if !recipe.wasserstein { sharedFake = netG(noise) }
+        if step == criticSteps - 1 { sharedFake = netG(noise) }
         // The discriminator's loss must not reach the generator: its fakes carry no graph.
         let fake = sharedFake?.detached() ?? withNoGrad { netG(noise) }
         let loss: Tensor
@@ -116,7 +116,8 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
         run.log.batchDone(examples: batch, loss: lossD)     // TensorBoard's batch/loss: the discriminator's
       }
       if done { break }
-      let scores = netD(sharedFake ?? netG(Tensor.randn([batch, latent, 1, 1], generator: g)))
+      guard let fake = sharedFake else { break }
+      let scores = netD(fake)
       let lossG = recipe.wasserstein ? -scores.mean() : generatorLoss(fake: scores, recipe.objective)
       optimizerG.zeroGrad(); lossG.backward(); optimizerG.step()
       let value = lossG.item()
