@@ -14,7 +14,7 @@ for chapter in "${chapters[@]}"; do
   [[ " ${all[*]} " == *" $chapter "* ]] || { echo "figures.sh: no chapter '$chapter'; choose from: ${all[*]}" >&2; exit 2; }
 done
 swift build -c release
-mkdir -p docs/figures
+mkdir -p docs/figures out
 for chapter in "${chapters[@]}"; do
   echo "== $chapter"
   binary="$chapter" extra=() threads=(--threads 1)
