@@ -94,9 +94,9 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
       // The critic's steps, each on a fresh real batch; then one generator step, which scores the
       // last critic step's fakes again, now through the updated discriminator or critic, so their
       // forward pass through the generator is shared.
-      var lossD = 0.0, done = false, sharedFake: Tensor?
+      var lossD = 0.0, sharedFake: Tensor?
       for step in 0..<criticSteps {
-        guard let next = iterator.next() else { done = true; break }
+        guard let next = iterator.next() else { break }
         let real = next.inputs * 2 - 1
         let noise = Tensor.randn([batch, latent, 1, 1], generator: g)
         if step == criticSteps - 1 { sharedFake = netG(noise) }
@@ -115,8 +115,7 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
         seen += batch
         run.log.batchDone(examples: batch, loss: lossD)     // TensorBoard's batch/loss: the discriminator's
       }
-      if done { break }
-      guard let fake = sharedFake else { break }
+      guard let fake = sharedFake else { break }      // the epoch ended before the last critic step
       let scores = netD(fake)
       let lossG = recipe.wasserstein ? -scores.mean() : generatorLoss(fake: scores, recipe.objective)
       optimizerG.zeroGrad(); lossG.backward(); optimizerG.step()
