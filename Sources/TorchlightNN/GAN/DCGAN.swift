@@ -42,13 +42,14 @@ public func dcganDiscriminator(width w: Int, normalization: DiscriminatorNorm, g
 }
 
 /// DCGAN's initialisation: every convolution weight from N(0, 0.02²), batch-norm scales from
-/// N(1, 0.02²) and shifts 0.
+/// N(1, 0.02²) and shifts 0; a projection discriminator's class vectors from N(0, 0.02²) too.
 public func dcganInitialise(_ model: Module, generator g: Generator) {
   withNoGrad {
     for module in model.modules() {
       switch module {
       case let conv as Conv2d: _ = Init.normal(conv.weight, std: 0.02, generator: g)
       case let conv as ConvTranspose2d: _ = Init.normal(conv.weight, std: 0.02, generator: g)
+      case let embedding as Embedding: _ = Init.normal(embedding.weight, std: 0.02, generator: g)
       case let bn as BatchNorm2d:
         if let weight = bn.weight { _ = Init.normal(weight, mean: 1, std: 0.02, generator: g) }
         if let bias = bn.bias { _ = Init.zeros(bias) }
