@@ -28,7 +28,7 @@ import Testing
     #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("wgan-gp") && run.stderr.contains("gaussian"), "\(run.stderr)")
   }
 
-  @Test(arguments: [["--critic-steps", "0"], ["--generator-lr", "-1"], ["--compare-epochs", "0"]])
+  @Test(arguments: [["--critic-steps", "0"], ["--generator-lr", "-1"], ["--wgan-generator-lr", "0"], ["--compare-epochs", "0"]])
   func aBadTrainingFlagIsOneLine(_ flag: [String]) throws {
     let run = try runChapter("gan", flag + ["--output", temporaryFolder("gan-bad-flag")])
     #expect(run.status == 2, "\(run.stderr)")

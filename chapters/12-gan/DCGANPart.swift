@@ -1,5 +1,6 @@
 import ChapterKit
 import Foundation
+import TorchlightData
 import TorchlightNN
 import TorchlightPlot
 
@@ -32,16 +33,20 @@ func drawSnapshots(_ run: GANRun, _ plotter: Plotter) throws {
       captions.append(k == 0 ? "epoch \(epoch)" : "")
     }
   }
-  try plotter.save(ImageGrid(title: "\(run.recipe.name): the same ten noise vectors after each epoch (top: untrained)", images: images,
+  let rowTitle = run.classes == nil ? "the same ten noise vectors" : "the same noise vector for each class"
+  try plotter.save(ImageGrid(title: "\(run.recipe.name): \(rowTitle) after each epoch (top: untrained)", images: images,
                              height: 28, width: 28, columns: 10, captions: captions),
                    name: "\(run.recipe.name)-epochs", width: 900, height: 110 * run.snapshots.count + 60)
-  let last = run.snapshots.last!
-  try plotter.save(ImageGrid(title: "\(run.recipe.name): 64 samples after the last epoch", images: (0..<64).map { Array(last[($0 * 784)..<(($0 + 1) * 784)]) },
-                             height: 28, width: 28, columns: 8), name: "\(run.recipe.name)-samples", width: 800, height: 860)
+  let last = run.snapshots.last!, count = snapshotCount(run.classes), columns = count / 8
+  try plotter.save(ImageGrid(title: "\(run.recipe.name): \(count) samples after the last epoch" + (run.classes == nil ? "" : ", one class per column"),
+                             images: (0..<count).map { Array(last[($0 * 784)..<(($0 + 1) * 784)]) },
+                             height: 28, width: 28, columns: columns,
+                             captions: (0..<count).map { run.classes != nil && $0 < columns ? FashionMNIST.classNames[$0] : "" }), name: "\(run.recipe.name)-samples", width: 100 * columns, height: 860)
 }
 
 /// Straight lines between pairs of noise vectors, z = (1 − t)z₀ + t·z₁: a generator that learned
-/// a smooth map turns one garment into another gradually.
+/// a smooth map turns one garment into another gradually. A conditional generator keeps one class
+/// along each walk (classes 0, 2, 4, 6, 8), so z changes only the style.
 func drawInterpolation(_ run: GANRun, _ chapter: GANChapter, _ plotter: Plotter) throws {
   let g = Generator(seed: chapter.options.seed &+ 160)
   let (pairs, steps) = (5, 10)
@@ -53,7 +58,8 @@ func drawInterpolation(_ run: GANRun, _ chapter: GANChapter, _ plotter: Plotter)
       rows.append(z0 * (1 - t) + z1 * t)
     }
   }
-  let images = run.generate(Tensor.cat(rows, axis: 0)).toDoubles()
+  let labels = Tensor((0..<(pairs * steps)).map { Int64(2 * ($0 / steps)) }, shape: [pairs * steps])
+  let images = run.generate(Tensor.cat(rows, axis: 0), labels: labels).toDoubles()
   try plotter.save(ImageGrid(title: "Walking in a straight line through the noise space, five walks", images: (0..<(pairs * steps)).map {
     Array(images[($0 * 784)..<(($0 + 1) * 784)])
   }, height: 28, width: 28, columns: steps), name: "dcgan-interpolation", width: 900, height: 560)

@@ -20,7 +20,9 @@ struct ImageGANRecipe {
 /// One trained image GAN and what was measured along the way.
 final class GANRun {
   let recipe: ImageGANRecipe
-  let generator: Sequential, discriminator: Sequential
+  let generator: Sequential, discriminator: Module
+  /// The number of classes both players are told about, or nil for an unconditional GAN.
+  let classes: Int?
   let log: TrainingLog
   /// Losses of every generator step (discriminator: the last of its steps before it).
   var lossD: [Double] = [], lossG: [Double] = []
@@ -31,16 +33,32 @@ final class GANRun {
   /// The fixed noise batch's images after each epoch, each [count · 784] in [0, 1].
   var snapshots: [[Double]] = []
 
-  init(recipe: ImageGANRecipe, generator: Sequential, discriminator: Sequential, log: TrainingLog) {
-    self.recipe = recipe; self.generator = generator; self.discriminator = discriminator; self.log = log
+  init(recipe: ImageGANRecipe, generator: Sequential, discriminator: Module, classes: Int?, log: TrainingLog) {
+    self.recipe = recipe; self.generator = generator; self.discriminator = discriminator; self.classes = classes; self.log = log
+  }
+
+  /// The generator's input for noise z: z itself, or z with the labels' one-hot codes.
+  func input(_ z: Tensor, labels: Tensor) -> Tensor {
+    classes.map { labelledNoise(z, labels: labels, classes: $0) } ?? z
   }
 
   /// Images from noise, in [0, 1] (the generator's tanh output moved from (−1, 1)), without a graph.
-  func generate(_ z: Tensor) -> Tensor {
+  /// A conditional generator draws the classes 0, 1, …, 9, 0, 1, … in turn unless given `labels`.
+  func generate(_ z: Tensor, labels: Tensor? = nil) -> Tensor {
     generator.eval()
     defer { generator.train() }
-    return withNoGrad { (generator(z) + 1) * 0.5 }
+    let labels = labels ?? cycledLabels(z.shape[0], classes: classes ?? 1)
+    return withNoGrad { (generator(input(z, labels: labels)) + 1) * 0.5 }
   }
+}
+
+/// The fixed noise batch drawn after every epoch: 64 images in rows of 8, or for a conditional
+/// GAN 80 in rows of 10, one class per column.
+func snapshotCount(_ classes: Int?) -> Int { classes == nil ? 64 : 8 * classes! }
+
+/// Labels 0, 1, …, classes − 1, 0, 1, … for `count` samples: every class equally often.
+func cycledLabels(_ count: Int, classes: Int) -> Tensor {
+  Tensor((0..<count).map { Int64($0 % classes) }, shape: [count])
 }
 
 /// Trains one image GAN on Fashion-MNIST (pixels moved to [−1, 1] to match the generator's tanh)
@@ -49,26 +67,36 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
   let options = chapter.options
   let epochs = options.quick ? 1 : recipe.epochs ?? options.epochs, batch = options.batchSize, latent = chapter.latent
   let g = Generator(seed: options.seed &+ 150)
-  let netG = dcganGenerator(latent: latent, width: chapter.width, generator: g)
-  let netD = dcganDiscriminator(width: chapter.width, normalization: recipe.wasserstein ? .layer : .batch, generator: g)
+  // A conditional GAN: the generator reads the label's one-hot code beside z, the discriminator
+  // projects its features on a learned vector per class; the fakes take the real batch's labels.
+  let classes = chapter.conditional ? FashionMNIST.classNames.count : nil
+  let netG = dcganGenerator(latent: latent + (classes ?? 0), width: chapter.width, generator: g)
+  let normalization: DiscriminatorNorm = recipe.wasserstein ? .layer : .batch
+  let projection = classes.map { dcganProjectionDiscriminator(width: chapter.width, classes: $0, normalization: normalization, generator: g) }
+  let plain = projection == nil ? dcganDiscriminator(width: chapter.width, normalization: normalization, generator: g) : nil
+  let netD: Module = projection ?? plain!
+  /// The discriminator's logits, or the critic's scores, for images of the given classes.
+  func discriminate(_ x: Tensor, _ labels: Tensor) -> Tensor { projection?(x, labels: labels) ?? plain!(x) }
   dcganInitialise(netG, generator: g)
   dcganInitialise(netD, generator: g)
-  let (lr, lrG) = (options.lr, chapter.generatorLr)
+  let (lr, lrG) = (options.lr, recipe.wasserstein ? chapter.wganGeneratorLr : chapter.generatorLr)
   let betas = recipe.wasserstein ? (0.0, 0.9) : (0.5, 0.999)      // WGAN-GP's paper: no momentum
   let optimizerG = Adam(parameters: netG.parameters(), lr: lrG, betas: betas)
   let optimizerD = Adam(parameters: netD.parameters(), lr: lr, betas: betas)
   let criticSteps = recipe.wasserstein ? chapter.criticSteps : 1
-  let run = GANRun(recipe: recipe, generator: netG, discriminator: netD,
+  let run = GANRun(recipe: recipe, generator: netG, discriminator: netD, classes: classes,
                    log: TrainingLog(chapter: Defaults.chapter, model: recipe.name, output: options.output, plotTerminal: options.plotTerminal,
                                     rateUnit: "img/s"))
-  section("\(recipe.name): generator \(netG.parameterCount.formatted()) and \(recipe.wasserstein ? "critic" : "discriminator") "
+  section("\(recipe.name)\(classes == nil ? "" : " (class-conditional)"): generator \(netG.parameterCount.formatted()) and \(recipe.wasserstein ? "critic" : "discriminator") "
           + "\(netD.parameterCount.formatted()) parameters, width \(chapter.width), latent \(latent), batch \(batch), "
           + "Adam \(lrG == lr ? formatNumber(lr) : "\(formatNumber(lrG)) (generator), \(formatNumber(lr)) (\(recipe.wasserstein ? "critic" : "discriminator"))") β = (\(formatNumber(betas.0)), \(formatNumber(betas.1))), \(epochs) epoch\(epochs == 1 ? "" : "s")"
           + (recipe.wasserstein ? ", \(criticSteps) critic step\(criticSteps == 1 ? "" : "s") per generator step, gradient penalty λ = 10"
                                 : ", generator loss \(recipe.objective.rawValue)" + (recipe.realTarget < 1 ? ", real label \(formatNumber(recipe.realTarget))" : "")))
-  let fixedNoise = Tensor.randn([64, latent, 1, 1], generator: Generator(seed: options.seed &+ 151))
+  let fixedNoise = Tensor.randn([snapshotCount(classes), latent, 1, 1], generator: Generator(seed: options.seed &+ 151))
+  var lastImages: Tensor?     // the scored samples of the last epoch, classes 0…9 in turn if conditional
   func measure() {
     let images = run.generate(Tensor.randn([quality.samples, latent, 1, 1], generator: Generator(seed: options.seed &+ 153)))
+    lastImages = images
     let s = quality.score(images)
     run.fid.append(s.fid); run.inceptionScore.append(s.inceptionScore)
     run.snapshots.append(run.generate(fixedNoise).toDoubles())
@@ -94,19 +122,20 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
       // The critic's steps, each on a fresh real batch; then one generator step, which scores the
       // last critic step's fakes again, now through the updated discriminator or critic, so their
       // forward pass through the generator is shared.
-      var lossD = 0.0, sharedFake: Tensor?
+      var lossD = 0.0, sharedFake: Tensor?, sharedLabels = Tensor([Int64]())
       for step in 0..<criticSteps {
         guard let next = iterator.next() else { break }
-        let real = next.inputs * 2 - 1
-        let noise = Tensor.randn([batch, latent, 1, 1], generator: g)
-        if step == criticSteps - 1 { sharedFake = netG(noise) }
+        let (real, labels) = (next.inputs * 2 - 1, next.labels)
+        let noise = run.input(Tensor.randn([batch, latent, 1, 1], generator: g), labels: labels)
+        if step == criticSteps - 1 { (sharedFake, sharedLabels) = (netG(noise), labels) }
         // The discriminator's loss must not reach the generator: its fakes carry no graph.
         let fake = sharedFake?.detached() ?? withNoGrad { netG(noise) }
         let loss: Tensor
         if recipe.wasserstein {
-          loss = netD(fake).mean() - netD(real).mean() + gradientPenalty({ netD($0) }, real: real, fake: fake, generator: g)
+          loss = discriminate(fake, labels).mean() - discriminate(real, labels).mean()
+            + gradientPenalty({ discriminate($0, labels) }, real: real, fake: fake, generator: g)
         } else {
-          let (realLogits, fakeLogits) = (netD(real), netD(fake))
+          let (realLogits, fakeLogits) = (discriminate(real, labels), discriminate(fake, labels))
           loss = discriminatorLoss(real: realLogits, fake: fakeLogits, realTarget: recipe.realTarget)
           realSum += realLogits.sigmoid().sum().item(); fakeSum += fakeLogits.sigmoid().sum().item()
         }
@@ -116,7 +145,7 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
         run.log.batchDone(examples: batch, loss: lossD)     // TensorBoard's batch/loss: the discriminator's
       }
       guard let fake = sharedFake else { break }      // the epoch ended before the last critic step
-      let scores = netD(fake)
+      let scores = discriminate(fake, sharedLabels)
       let lossG = recipe.wasserstein ? -scores.mean() : generatorLoss(fake: scores, recipe.objective)
       optimizerG.zeroGrad(); lossG.backward(); optimizerG.step()
       let value = lossG.item()
@@ -138,7 +167,16 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
   }
   print(String(format: "  Fréchet distance %.2f (floor: real training images %.2f, ratio %.1f), Inception Score %.2f",
                run.fid.last!, quality.floor, run.fid.last! / max(quality.floor, 1e-12), run.inceptionScore.last!))
-  run.log.result(["fid": run.fid.last!, "inception_score": run.inceptionScore.last!, "fid_floor": quality.floor],
-                 extra: ["width": "\(chapter.width)", "threads": "\(options.threads)"])
+  let (fid, score) = (run.fid.last!, run.inceptionScore.last!)
+  let extra: KeyValuePairs = ["width": "\(chapter.width)", "threads": "\(options.threads)"]
+  if let classes, let images = lastImages {
+    // Does the generator draw the class it was asked for? The feature network's verdict.
+    let accuracy = quality.scorer.classAccuracy(images, requested: (0..<images.shape[0]).map { $0 % classes })
+    print(String(format: "  the feature network classifies %.1f%% of the samples as the class they were drawn for (real test images: %.1f%%)",
+                 100 * accuracy, 100 * quality.networkAccuracy))
+    run.log.result(["fid": fid, "inception_score": score, "fid_floor": quality.floor, "class_acc": accuracy], extra: extra)
+  } else {
+    run.log.result(["fid": fid, "inception_score": score, "fid_floor": quality.floor], extra: extra)
+  }
   return run
 }
