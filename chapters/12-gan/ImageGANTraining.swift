@@ -54,7 +54,7 @@ final class GANRun {
 
 /// The fixed noise batch drawn after every epoch: 64 images in rows of 8, or for a conditional
 /// GAN 80 in rows of 10, one class per column.
-func snapshotCount(_ classes: Int?) -> Int { classes == nil ? 64 : 8 * classes! }
+func snapshotCount(_ classes: Int?) -> Int { classes.map { 8 * $0 } ?? 64 }
 
 /// Labels 0, 1, …, classes − 1, 0, 1, … for `count` samples: every class equally often.
 func cycledLabels(_ count: Int, classes: Int) -> Tensor {
@@ -93,11 +93,12 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
           + (recipe.wasserstein ? ", \(criticSteps) critic step\(criticSteps == 1 ? "" : "s") per generator step, gradient penalty λ = 10"
                                 : ", generator loss \(recipe.objective.rawValue)" + (recipe.realTarget < 1 ? ", real label \(formatNumber(recipe.realTarget))" : "")))
   let fixedNoise = Tensor.randn([snapshotCount(classes), latent, 1, 1], generator: Generator(seed: options.seed &+ 151))
-  var lastImages: Tensor?     // the scored samples of the last epoch, classes 0…9 in turn if conditional
+  /// The samples scored after every epoch, from the same noise each time (the classes 0…9 in turn).
+  func scoredSamples() -> Tensor {
+    run.generate(Tensor.randn([quality.samples, latent, 1, 1], generator: Generator(seed: options.seed &+ 153)))
+  }
   func measure() {
-    let images = run.generate(Tensor.randn([quality.samples, latent, 1, 1], generator: Generator(seed: options.seed &+ 153)))
-    lastImages = images
-    let s = quality.score(images)
+    let s = quality.score(scoredSamples())
     run.fid.append(s.fid); run.inceptionScore.append(s.inceptionScore)
     run.snapshots.append(run.generate(fixedNoise).toDoubles())
   }
@@ -169,8 +170,9 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
                run.fid.last!, quality.floor, run.fid.last! / max(quality.floor, 1e-12), run.inceptionScore.last!))
   let (fid, score) = (run.fid.last!, run.inceptionScore.last!)
   let extra: KeyValuePairs = ["width": "\(chapter.width)", "threads": "\(options.threads)"]
-  if let classes, let images = lastImages {
+  if let classes {
     // Does the generator draw the class it was asked for? The feature network's verdict.
+    let images = scoredSamples()
     let accuracy = quality.scorer.classAccuracy(images, requested: (0..<images.shape[0]).map { $0 % classes })
     print(String(format: "  the feature network classifies %.1f%% of the samples as the class they were drawn for (real test images: %.1f%%)",
                  100 * accuracy, 100 * quality.networkAccuracy))
