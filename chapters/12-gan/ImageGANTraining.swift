@@ -57,8 +57,11 @@ final class GANRun {
 func snapshotCount(_ classes: Int?) -> Int { classes.map { 8 * $0 } ?? 64 }
 
 /// Labels 0, 1, …, classes − 1, 0, 1, … for `count` samples: every class equally often.
+func cycledClasses(_ count: Int, classes: Int) -> [Int] { (0..<count).map { $0 % classes } }
+
+/// `cycledClasses` as the int64 label tensor a conditional generator reads.
 func cycledLabels(_ count: Int, classes: Int) -> Tensor {
-  Tensor((0..<count).map { Int64($0 % classes) }, shape: [count])
+  Tensor(cycledClasses(count, classes: classes).map(Int64.init), shape: [count])
 }
 
 /// Trains one image GAN on Fashion-MNIST (pixels moved to [−1, 1] to match the generator's tanh)
@@ -173,7 +176,7 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
   if let classes {
     // Does the generator draw the class it was asked for? The feature network's verdict.
     let images = scoredSamples()
-    let accuracy = quality.scorer.classAccuracy(images, requested: (0..<images.shape[0]).map { $0 % classes })
+    let accuracy = quality.scorer.classAccuracy(images, requested: cycledClasses(images.shape[0], classes: classes))
     print(String(format: "  the feature network classifies %.1f%% of the samples as the class they were drawn for (real test images: %.1f%%)",
                  100 * accuracy, 100 * quality.networkAccuracy))
     run.log.result(["fid": fid, "inception_score": score, "fid_floor": quality.floor, "class_acc": accuracy], extra: extra)
