@@ -5,7 +5,7 @@
 # (attention-gpt, attention-vit and attention-distill are chapter 11's `--part gpt|vit|distill`,
 # which the chapter's default run leaves out, as vision-augmentation is chapter 16's `--part augmentation` and gan-unconditional
 # chapter 12's textbook DCGAN without labels, with the rates and epochs of its own recipe (`--part dcgan --no-conditional
-# --lr 2e-4 --generator-lr 5e-4 --epochs 3`), whose PNGs are copied as docs/figures/gan-unconditional-<name>.png;
+# --lr 2e-4 --generator-lr 5e-4 --epochs 3 --cool-down-epochs 0`), whose PNGs are copied as docs/figures/gan-unconditional-<name>.png;
 # distill keeps its ResNet teacher in out/attention-distill/ and trains it only when that checkpoint is missing):
 #   bash scripts/figures.sh cnn normalization      (or: make figures CHAPTERS="cnn normalization")
 set -euo pipefail
@@ -23,7 +23,7 @@ for chapter in "${chapters[@]}"; do
   case "$chapter" in
     attention-gpt | attention-vit | attention-distill) binary=attention extra=(--part "${chapter#attention-}") ;;
     vision-augmentation) binary=vision extra=(--part augmentation) ;;
-    gan-unconditional) binary=gan extra=(--part dcgan --no-conditional --lr 2e-4 --generator-lr 5e-4 --epochs 3) threads=() ;;
+    gan-unconditional) binary=gan extra=(--part dcgan --no-conditional --lr 2e-4 --generator-lr 5e-4 --epochs 3 --cool-down-epochs 0) threads=() ;;
     tensors) threads=() ;;   # chapter 01 computes nothing worth threading
     vision | gan | diffusion) threads=() ;;    # timed as a learner runs them, on every core (their 20- and 30-minute budgets)
   esac

@@ -9,7 +9,7 @@ import TorchlightPlot
 /// images, the Fréchet distance per epoch, a walk through the latent space, and each sample
 /// beside its nearest training image.
 func runDCGANPart(_ chapter: GANChapter, _ plotter: Plotter, _ quality: QualityMeter) throws -> GANRun {
-  let run = try trainImageGAN(ImageGANRecipe(name: "dcgan"), chapter, quality)
+  let run = try trainImageGAN(ImageGANRecipe(name: "dcgan", coolDownEpochs: chapter.coolDownEpochs), chapter, quality)
   try drawSnapshots(run, plotter)
   let steps = run.lossD.indices.map(Double.init)
   try plotter.save(LinePlot(title: "DCGAN losses per generator step", xLabel: "generator step", yLabel: "BCE loss", series: [
@@ -95,8 +95,9 @@ func drawNearestNeighbours(_ run: GANRun, _ chapter: GANChapter, _ quality: Qual
 }
 
 /// Part `compare`: the DCGAN recipe with the minimax generator loss, and with one-sided label
-/// smoothing, with the same seed for `--compare-epochs` epochs. The learning rate is constant, so
-/// the DCGAN's distance after that many epochs of its longer run is the one to compare with.
+/// smoothing, with the same seed for `--compare-epochs` epochs. The learning rates are constant,
+/// as the DCGAN's are until its cool-down, so the DCGAN's distance after that many epochs of its
+/// longer run is the one to compare with.
 func runComparePart(_ chapter: GANChapter, _ plotter: Plotter, _ quality: QualityMeter) throws -> [GANRun] {
   let epochs = chapter.compareEpochs
   let minimax = try trainImageGAN(ImageGANRecipe(name: "minimax", objective: .minimax, epochs: epochs), chapter, quality)

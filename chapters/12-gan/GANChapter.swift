@@ -7,8 +7,9 @@ import TorchlightPlot
 /// rate) set every image GAN (the DCGAN paper: Adam 2e-4 with β₁ = 0.5, batch 128; batch 32 here
 /// gives four times the updates per epoch at about the same cost, which helps a short budget, and
 /// the conditional GANs learn faster with both players' rates raised, to 3e-4 and 1e-3).
-/// A default run trains the class-conditional DCGAN for `--epochs` 3 at width 32, and the two
-/// variants of part `compare` and WGAN-GP for `--compare-epochs` 1 each.
+/// A default run trains the class-conditional DCGAN for `--epochs` 3 at width 32, the last one a
+/// cool-down of its rates to zero, and the two variants of part `compare` and WGAN-GP for
+/// `--compare-epochs` 1 each, at constant rates.
 enum Defaults: ChapterDefaults {
   static let chapter = "gan"
   static let epochs = 3
@@ -56,7 +57,10 @@ struct GANChapter: ParsableCommand {
   @Option(parsing: .unconditional, help: "WGAN-GP's critic steps per generator step on Fashion-MNIST (its paper: 5); the generator step scores the last critic step's fakes again.")
   var criticSteps = 1
 
-  @Option(parsing: .unconditional, help: "Epochs of each variant of part compare (the minimax loss, label smoothing) and of WGAN-GP, each read against the DCGAN's Fréchet distance after as many epochs (the rates are constant, so the DCGAN's longer run passed through that point).")
+  @Option(parsing: .unconditional, help: "The DCGAN's last epochs, over which both players' rates fall linearly to zero (0: constant rates to the end).")
+  var coolDownEpochs = 1
+
+  @Option(parsing: .unconditional, help: "Epochs of each variant of part compare (the minimax loss, label smoothing) and of WGAN-GP, each read against the DCGAN's Fréchet distance after as many epochs (its rates are constant until its cool-down, so the DCGAN's longer run passed through that point).")
   var compareEpochs = 1
 
   @Option(parsing: .unconditional, help: "Generated images scored by the Fréchet distance after each epoch (and real images for its floor).")
@@ -68,6 +72,7 @@ struct GANChapter: ParsableCommand {
     if !(generatorLr > 0 && generatorLr.isFinite) { throw ValidationError("--generator-lr must be a positive number, got \(generatorLr)") }
     if !(wganGeneratorLr > 0 && wganGeneratorLr.isFinite) { throw ValidationError("--wgan-generator-lr must be a positive number, got \(wganGeneratorLr)") }
     guard criticSteps >= 1 else { throw ValidationError("--critic-steps must be at least 1, got \(criticSteps)") }
+    guard coolDownEpochs >= 0 else { throw ValidationError("--cool-down-epochs must be 0 or more, got \(coolDownEpochs)") }
     guard compareEpochs >= 1 else { throw ValidationError("--compare-epochs must be at least 1, got \(compareEpochs)") }
     guard fidSamples >= 10 else { throw ValidationError("--fid-samples must be at least 10, got \(fidSamples)") }
   }

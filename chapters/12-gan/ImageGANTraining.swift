@@ -15,6 +15,8 @@ struct ImageGANRecipe {
   var wasserstein = false
   /// Passes over the training images; nil: `--epochs`.
   var epochs: Int?
+  /// The last epochs, over which both players' rates fall linearly to zero (0: constant rates).
+  var coolDownEpochs = 0
 }
 
 /// One trained image GAN and what was measured along the way.
@@ -87,6 +89,14 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
   let optimizerG = Adam(parameters: netG.parameters(), lr: lrG, betas: betas)
   let optimizerD = Adam(parameters: netD.parameters(), lr: lr, betas: betas)
   let criticSteps = recipe.wasserstein ? chapter.criticSteps : 1
+  let order = Generator(seed: options.seed &+ 154)
+  let loader = DataLoader(quality.train, batchSize: batch, shuffle: true, dropLast: true, prefetch: true, generator: order)
+  // The cool-down: both rates times λ(t) = min(1, (steps left at step t) / (steps of the cool-down)),
+  // t counting generator steps, so the game ends settled instead of anywhere on its oscillation.
+  let stepsPerEpoch = loader.count / criticSteps
+  let totalSteps = epochs * stepsPerEpoch, coolSteps = min(recipe.coolDownEpochs, epochs) * stepsPerEpoch
+  let coolDown = { (t: Int) in coolSteps == 0 ? 1 : min(1, Double(totalSteps - t) / Double(coolSteps)) }
+  let schedules = [LambdaLR(optimizer: optimizerG, lambda: coolDown), LambdaLR(optimizer: optimizerD, lambda: coolDown)]
   let run = GANRun(recipe: recipe, generator: netG, discriminator: netD, classes: classes,
                    log: TrainingLog(chapter: Defaults.chapter, model: recipe.name, output: options.output, plotTerminal: options.plotTerminal,
                                     rateUnit: "img/s"))
@@ -94,7 +104,8 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
           + "\(netD.parameterCount.formatted()) parameters, width \(chapter.width), latent \(latent), batch \(batch), "
           + "Adam \(lrG == lr ? formatNumber(lr) : "\(formatNumber(lrG)) (generator), \(formatNumber(lr)) (\(recipe.wasserstein ? "critic" : "discriminator"))") β = (\(formatNumber(betas.0)), \(formatNumber(betas.1))), \(epochs) epoch\(epochs == 1 ? "" : "s")"
           + (recipe.wasserstein ? ", \(criticSteps) critic step\(criticSteps == 1 ? "" : "s") per generator step, gradient penalty λ = 10"
-                                : ", generator loss \(recipe.objective.rawValue)" + (recipe.realTarget < 1 ? ", real label \(formatNumber(recipe.realTarget))" : "")))
+                                : ", generator loss \(recipe.objective.rawValue)" + (recipe.realTarget < 1 ? ", real label \(formatNumber(recipe.realTarget))" : ""))
+          + (coolSteps == 0 ? "" : ", both rates falling linearly to zero over the last \(coolSteps == stepsPerEpoch ? "epoch" : "\(coolSteps / stepsPerEpoch) epochs")"))
   let fixedNoise = Tensor.randn([snapshotCount(classes), latent, 1, 1], generator: Generator(seed: options.seed &+ 151))
   /// The samples scored after every epoch, from the same noise each time (the classes 0…9 in turn).
   func scoredSamples() -> Tensor {
@@ -105,12 +116,10 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
     run.fid.append(s.fid); run.inceptionScore.append(s.inceptionScore)
     run.snapshots.append(run.generate(fixedNoise).toDoubles())
   }
-  let order = Generator(seed: options.seed &+ 154)
-  let loader = DataLoader(quality.train, batchSize: batch, shuffle: true, dropLast: true, prefetch: true, generator: order)
   var lastFinite: Double?, realSum = 0.0, fakeSum = 0.0, seen = 0
   let training = try TrainingRun(log: run.log, epochs: epochs, shuffling: [order], state: [
     "generator": .module(netG), "discriminator": .module(netD), "optimizer_G": .optimizer(optimizerG),
-    "optimizer_D": .optimizer(optimizerD), "rng": .generator(g),
+    "optimizer_D": .optimizer(optimizerD), "schedule_G": .scheduler(schedules[0]), "schedule_D": .scheduler(schedules[1]), "rng": .generator(g),
     "losses": .rows({ [run.lossD, run.lossG] }, { (run.lossD, run.lossG) = ($0[0], $0[1]) }),
     "probabilities": .rows({ [run.realProbability, run.fakeProbability] }, { (run.realProbability, run.fakeProbability) = ($0[0], $0[1]) }),
     "scores": .rows({ [run.fid, run.inceptionScore] }, { (run.fid, run.inceptionScore) = ($0[0], $0[1]) }),
@@ -152,6 +161,7 @@ func trainImageGAN(_ recipe: ImageGANRecipe, _ chapter: GANChapter, _ quality: Q
       let scores = discriminate(fake, sharedLabels)
       let lossG = recipe.wasserstein ? -scores.mean() : generatorLoss(fake: scores, recipe.objective)
       optimizerG.zeroGrad(); lossG.backward(); optimizerG.step()
+      for schedule in schedules { schedule.step() }
       let value = lossG.item()
       try checkFinite(lossD + value, epoch: epoch, step: training.position + criticSteps, lastFinite: lastFinite)
       lastFinite = lossD + value
