@@ -26,6 +26,7 @@ import Testing
 
   @Test(arguments: [
     (["--part", "vae"], "ddim"),
+    (["--prediction", "x0"], "velocity"),
     (["--steps", "1001"], "--steps"),
     (["--steps", "0"], "--steps"),
     (["--guidance-class", "10"], "--guidance-class"),

@@ -46,6 +46,32 @@ import Testing
     }
   }
 
+  /// v = √ᾱ ε − √(1 − ᾱ) x₀ is the derivative of x_t = cos φ x₀ + sin φ ε along φ, and from x_t and
+  /// v the noise comes back exactly: ε = √(1 − ᾱ) x_t + √ᾱ v. Checked at a step near each end of the
+  /// chain and one in the middle, one step per example.
+  @Test(arguments: [NoiseSchedule.linear(steps: 1000), .cosine(steps: 1000)])
+  func velocityIsTheRateOfTurningAndGivesTheNoiseBack(_ schedule: NoiseSchedule) {
+    let g = Generator(seed: 22)
+    let steps = [0, 500, 999]
+    let x0 = Tensor.rand([3, 1, 2, 2], dtype: .float64, generator: g) * 2 - 1
+    let eps = Tensor.randn([3, 1, 2, 2], dtype: .float64, generator: g)
+    let v = schedule.velocity(x0, steps: steps, noise: eps).toDoubles()
+    let xt = schedule.noised(x0, steps: steps, noise: eps)
+    let (clean, noise) = (x0.toDoubles(), eps.toDoubles())
+    for (k, t) in steps.enumerated() {
+      // dx_t/dφ by central differences in φ, with cos φ = √ᾱ_t.
+      let phi = Foundation.acos(schedule.alphaBars[t].squareRoot()), h = 1e-6
+      for i in (4 * k)..<(4 * k + 4) {
+        let slope = ((Foundation.cos(phi + h) - Foundation.cos(phi - h)) * clean[i] + (Foundation.sin(phi + h) - Foundation.sin(phi - h)) * noise[i]) / (2 * h)
+        #expect(Swift.abs(v[i] - slope) < 1e-8, "t = \(t): v \(v[i]), dx/dφ \(slope)")
+      }
+      let one = [1, 1, 2, 2]
+      let back = schedule.noise(fromVelocity: Tensor(Array(v[(4 * k)..<(4 * k + 4)]), shape: one, dtype: .float64),
+                                xt.narrow(axis: 0, start: k, length: 1), step: t).toDoubles()
+      for i in 0..<4 { #expect(Swift.abs(back[i] - noise[4 * k + i]) < 1e-12, "t = \(t)") }
+    }
+  }
+
   @Test func timestepEmbeddingIsSinesThenCosines() {
     let e = timestepEmbedding([0, 7], dim: 6, dtype: .float64).toDoubles()
     #expect(Array(e[0..<6]) == [0, 0, 0, 1, 1, 1])

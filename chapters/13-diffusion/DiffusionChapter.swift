@@ -20,6 +20,12 @@ enum Part: String, ExpressibleByArgument, CaseIterable {
   case all, forward, toy, images, ddim, guidance
 }
 
+/// What the U-Net is trained to predict (diffusers calls it `prediction_type`): the noise ε, as
+/// DDPM does, or the velocity v = √ᾱ_t ε − √(1 − ᾱ_t) x₀ of Salimans and Ho.
+enum Prediction: String, ExpressibleByArgument, CaseIterable {
+  case noise, velocity
+}
+
 /// The number of steps T of the image model's forward process (DDPM's).
 let imageSteps = 1000
 
@@ -35,6 +41,10 @@ struct DiffusionChapter: ParsableCommand {
   @Option(help: "Which part to run: all, forward (noise schedules, the closed form), toy (DDPM on two moons), images (train the U-Net), ddim (samples against step count), guidance (classifier-free guidance scales). (default: all)",
           transform: choice(Part.self))
   var part: Part = .all
+
+  @Option(help: "What the U-Net learns to predict: noise (ε, as DDPM) or velocity (v = √ᾱ ε − √(1 − ᾱ) x₀). (default: noise)",
+          transform: choice(Prediction.self))
+  var prediction: Prediction = .noise
 
   @Option(parsing: .unconditional, help: "DDIM steps of the guidance part's samples (1 to \(imageSteps)).")
   var steps = 50

@@ -5,33 +5,46 @@ import TorchlightNN
 import TorchlightOptim
 import TorchlightPlot
 
-/// The class-conditional image model: the U-Net, the schedule it was trained with, and what
-/// training recorded.
+/// The class-conditional image model: the U-Net, what it predicts, the schedule it was trained
+/// with, and what training recorded.
 final class ImageDiffusion {
   /// The label that means "no label" (the unconditional model of classifier-free guidance).
   static let noLabel = 10
   let unet: DiffusionUNet
+  let prediction: Prediction
   let schedule = NoiseSchedule.linear(steps: imageSteps)
   /// Mean loss of every 50 training steps, and the ten-class snapshot after each epoch.
   var losses: [Double] = [], snapshots: [[Double]] = []
   var secondsPerEpoch = 0.0, finalLoss = Double.nan
 
-  init(unet: DiffusionUNet) { self.unet = unet }
+  init(unet: DiffusionUNet, prediction: Prediction) { (self.unet, self.prediction) = (unet, prediction) }
 
-  /// ε̂ with classifier-free guidance at scale w: ε̂ = ε̂(x, t, ∅) + w·(ε̂(x, t, y) − ε̂(x, t, ∅)).
-  /// w = 0 is the unconditional model, w = 1 the conditional one; larger w pushes further
-  /// toward what distinguishes class y (two network passes, done as one batch).
+  /// What the network learns to output for images x₀ noised by `noise` at steps t: ε itself, or
+  /// v = √ᾱ_t ε − √(1 − ᾱ_t) x₀.
+  func target(_ x0: Tensor, steps t: [Int], noise: Tensor) -> Tensor {
+    prediction == .velocity ? schedule.velocity(x0, steps: t, noise: noise) : noise
+  }
+
+  /// ε̂ for the samplers, with classifier-free guidance at scale w applied to the network's
+  /// outputs: ô = ô(x, t, ∅) + w·(ô(x, t, y) − ô(x, t, ∅)), a velocity turned into noise after
+  /// mixing (a linear map, so mixing v̂ or ε̂ gives the same). w = 0 is the unconditional model,
+  /// w = 1 the conditional one; larger w pushes further toward what distinguishes class y (two
+  /// network passes, done as one batch).
   func predictor(labels: [Int], scale: Double) -> NoisePredictor {
     let n = labels.count
     let conditional = Tensor(labels.map(Int64.init), shape: [n])
     let unconditional = Tensor([Int64](repeating: Int64(Self.noLabel), count: n), shape: [n])
-    return { [unet] x, t in
+    return { [unet, schedule, prediction] x, t in
       let steps = [Double](repeating: Double(t), count: n)
-      if scale == 0 { return unet(x, steps: steps, labels: unconditional) }
-      if scale == 1 { return unet(x, steps: steps, labels: conditional) }
-      let both = unet(Tensor.cat([x, x], axis: 0), steps: steps + steps, labels: Tensor.cat([conditional, unconditional], axis: 0))
-      let (withLabel, without) = (both.narrow(axis: 0, start: 0, length: n), both.narrow(axis: 0, start: n, length: n))
-      return without + (withLabel - without) * scale
+      let output: Tensor
+      if scale == 0 || scale == 1 {
+        output = unet(x, steps: steps, labels: scale == 0 ? unconditional : conditional)
+      } else {
+        let both = unet(Tensor.cat([x, x], axis: 0), steps: steps + steps, labels: Tensor.cat([conditional, unconditional], axis: 0))
+        let (withLabel, without) = (both.narrow(axis: 0, start: 0, length: n), both.narrow(axis: 0, start: n, length: n))
+        output = without + (withLabel - without) * scale
+      }
+      return prediction == .velocity ? schedule.noise(fromVelocity: output, x, step: t) : output
     }
   }
 
@@ -57,14 +70,14 @@ func trainedImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, _ qua
                        forceTraining: Bool) throws -> ImageDiffusion {
   let options = chapter.options
   let epochs = options.quick ? 1 : options.epochs
-  let settings = "unet2-c\(chapter.channels)-cosine-e\(epochs)-b\(options.batchSize)-lr\(formatNumber(options.lr))-s\(options.seed)\(options.quick ? "-quick" : "")"
+  let settings = "unet2-\(chapter.prediction == .velocity ? "v-" : "")c\(chapter.channels)-cosine-e\(epochs)-b\(options.batchSize)-lr\(formatNumber(options.lr))-s\(options.seed)\(options.quick ? "-quick" : "")"
   let path = (options.output as NSString).appendingPathComponent("diffusion-unet.safetensors")
   if !forceTraining, FileManager.default.fileExists(atPath: path) {
     let unet = DiffusionUNet(channels: chapter.channels)
     if let (tensors, metadata) = try? SafeTensors.readWithMetadata(path), metadata["settings"] == settings,
        (try? unet.load(stateDict: tensors)) != nil {
       print("\n  U-Net (averaged weights) read from \(path) (\(settings))")
-      return ImageDiffusion(unet: unet)
+      return ImageDiffusion(unet: unet, prediction: chapter.prediction)
     }
     print("\n  \(path) holds another model; training one with these settings")
   }
@@ -74,15 +87,16 @@ func trainedImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, _ qua
   return model
 }
 
-/// Trains the class-conditional U-Net with the simplified loss: for each batch, a step t ~ U{0…T−1},
-/// noise ε, x_t in one jump, and ‖ε − ε̂(x_t, t, y)‖², with the label replaced by "none" for 10% of
+/// Trains the class-conditional U-Net: for each batch, a step t ~ U{0…T−1}, noise ε, x_t in one
+/// jump, and the squared error of the prediction (‖ε − ε̂(x_t, t, y)‖², DDPM's simplified loss, or
+/// ‖v − v̂(x_t, t, y)‖² with `--prediction velocity`), with the label replaced by "none" for 10% of
 /// the images. AdamW, its rate warmed up over the first 200 steps and then decayed to zero along a
 /// cosine; an exponential moving average of the weights (decay 0.999) is what samples.
 func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs: Int, _ plotter: Plotter) throws -> ImageDiffusion {
   let options = chapter.options
   let g = Generator(seed: options.seed &+ 1320)
   let unet = DiffusionUNet(channels: chapter.channels, generator: g)
-  let model = ImageDiffusion(unet: unet)
+  let model = ImageDiffusion(unet: unet, prediction: chapter.prediction)
   let optimizer = AdamW(parameters: unet.parameters(), lr: options.lr, weightDecay: 0)
   let average = ExponentialMovingAverage(parameters: unet.parameters(), decay: 0.999)
   let batch = options.batchSize, labelDropout = 0.1
@@ -91,7 +105,7 @@ func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs:
   let totalSteps = max(epochs * loader.count, 1)
   let schedule = WarmupCosineLR(optimizer: optimizer, warmupSteps: min(200, totalSteps - 1), decaySteps: totalSteps)
   section("Images: a class-conditional U-Net with \(unet.parameterCount.formatted()) parameters (channels \(chapter.channels)/\(2 * chapter.channels), "
-          + "attention at 7×7), T = \(imageSteps) linear, AdamW \(formatNumber(options.lr)) warmed up and cosine-decayed, batch \(batch), label dropout \(formatNumber(labelDropout)), "
+          + "attention at 7×7), T = \(imageSteps) linear, predicting \(chapter.prediction == .velocity ? "v" : "ε"), AdamW \(formatNumber(options.lr)) warmed up and cosine-decayed, batch \(batch), label dropout \(formatNumber(labelDropout)), "
           + "EMA 0.999, \(epochs) epoch\(epochs == 1 ? "" : "s") of \(train.count) images")
   let log = TrainingLog(chapter: Defaults.chapter, model: "unet", output: options.output, plotTerminal: options.plotTerminal, rateUnit: "img/s")
   let snapshotNoise = Tensor.randn([10, 1, 28, 28], generator: Generator(seed: options.seed &+ 1322))
@@ -114,7 +128,7 @@ func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs:
       let t = Tensor.randint(0, imageSteps, [batch], generator: g).toArray(Int64.self).map(Int.init)
       let noise = Tensor.randn(x0.shape, generator: g)
       let xt = model.schedule.noised(x0, steps: t, noise: noise)
-      let loss = mseLoss(unet(xt, steps: t.map(Double.init), labels: Tensor(labels, shape: [batch])), noise)
+      let loss = mseLoss(unet(xt, steps: t.map(Double.init), labels: Tensor(labels, shape: [batch])), model.target(x0, steps: t, noise: noise))
       optimizer.zeroGrad(); loss.backward(); optimizer.step(); schedule.step()
       average.update()
       let value = loss.item()
@@ -144,7 +158,7 @@ func trainImageModel(_ chapter: DiffusionChapter, _ train: FashionMNIST, epochs:
 /// The loss curve and one row of ten classes after each epoch.
 func drawTraining(_ model: ImageDiffusion, _ plotter: Plotter) throws {
   if !model.losses.isEmpty {
-    try plotter.save(LinePlot(title: "U-Net: the simplified loss, mean of every 50 steps", xLabel: "training step", yLabel: "loss",
+    try plotter.save(LinePlot(title: "U-Net: the loss ‖\(model.prediction == .velocity ? "v − v̂" : "ε − ε̂")‖², mean of every 50 steps", xLabel: "training step", yLabel: "loss",
                               series: [Series("loss", x: model.losses.indices.map { Double(50 * ($0 + 1)) }, y: model.losses)]),
                      name: "images-loss")
   }

@@ -1,10 +1,11 @@
-/// A small U-Net that predicts the noise ε in a noisy 28 × 28 image x_t, given the step t and
-/// (optionally) a class label: the denoiser of the diffusion chapter.
+/// A small U-Net that maps a noisy 28 × 28 image x_t, the step t and (optionally) a class label
+/// to an image-sized prediction: the noise ε, or the velocity v that the diffusion chapter trains
+/// it for (the network is the same; the loss decides what it predicts).
 ///
 ///     28×28×1 → conv → 28×28×c ─────────────────────────────────────────┐ (skip)
 ///       ↓ stride-2 conv → 14×14×c → res ────────────────────────┐ (skip) │
 ///         ↓ stride-2 conv → 7×7×2c → res → attention → res      │        │
-///           ⊕ skip → res → upsample → conv → 14×14×c ⊕ skip → res → upsample ⊕ skip → res → conv → ε
+///           ⊕ skip → res → upsample → conv → 14×14×c ⊕ skip → res → upsample ⊕ skip → res → conv → ε or v
 ///
 /// The last residual block works at full resolution: the noise to predict is a per-pixel pattern,
 /// and without a block at 28 × 28 that knows the step, fine grain is left in flat regions.
@@ -56,7 +57,7 @@ public final class DiffusionUNet: Module {
     return time + labelEmbedding(labels)
   }
 
-  /// ε̂(x_t, t, y) for images `x` [N, 1, 28, 28], steps t (one per image) and labels [N] (int64,
+  /// The prediction (ε̂ or v̂) for images `x` [N, 1, 28, 28], steps t (one per image) and labels [N] (int64,
   /// `classes` meaning none; nil for an unconditional model).
   public func callAsFunction(_ x: Tensor, steps: [Double], labels: Tensor?) -> Tensor {
     precondition(x.rank == 4 && x.shape[1] == 1 && x.shape[2] % 4 == 0 && x.shape[3] % 4 == 0,

@@ -55,11 +55,30 @@ public struct NoiseSchedule: Sendable {
   /// x_t drawn in one jump from the closed form: √ᾱ_t x_0 + √(1 − ᾱ_t) ε, with one step t per
   /// example of the batch (`x0` is [N, …], `noise` like it).
   public func noised(_ x0: Tensor, steps t: [Int], noise: Tensor) -> Tensor {
-    precondition(t.count == x0.shape[0], "NoiseSchedule.noised: \(t.count) steps for a batch of \(x0.shape[0])")
-    let shape = [x0.shape[0]] + Array(repeating: 1, count: x0.rank - 1)
-    let signal = Tensor(t.map { alphaBars[$0].squareRoot() }, shape: shape, dtype: x0.dtype)
-    let spread = Tensor(t.map { (1 - alphaBars[$0]).squareRoot() }, shape: shape, dtype: x0.dtype)
+    let (signal, spread) = coefficients(t, like: x0, "noised")
     return x0 * signal + noise * spread
+  }
+
+  /// The velocity v = √ᾱ_t ε − √(1 − ᾱ_t) x_0 (Salimans and Ho, 2022), a v-prediction model's
+  /// target: the rate at which x_t turns from image into noise when x_t = cos φ x_0 + sin φ ε is
+  /// seen as a point on a circle, v = dx_t/dφ. One step t per example.
+  public func velocity(_ x0: Tensor, steps t: [Int], noise: Tensor) -> Tensor {
+    let (signal, spread) = coefficients(t, like: x0, "velocity")
+    return noise * signal - x0 * spread
+  }
+
+  /// The noise that a predicted velocity implies for x_t at step t: ε = √(1 − ᾱ_t) x_t + √ᾱ_t v
+  /// (and x_0 = √ᾱ_t x_t − √(1 − ᾱ_t) v), so samplers written for ε-prediction run v-models too.
+  public func noise(fromVelocity v: Tensor, _ x: Tensor, step t: Int) -> Tensor {
+    x * (1 - alphaBars[t]).squareRoot() + v * alphaBars[t].squareRoot()
+  }
+
+  /// √ᾱ_t and √(1 − ᾱ_t) per example, shaped [N, 1, …, 1] to broadcast over `x`'s other axes.
+  private func coefficients(_ t: [Int], like x: Tensor, _ op: String) -> (signal: Tensor, spread: Tensor) {
+    precondition(t.count == x.shape[0], "NoiseSchedule.\(op): \(t.count) steps for a batch of \(x.shape[0])")
+    let shape = [x.shape[0]] + Array(repeating: 1, count: x.rank - 1)
+    return (Tensor(t.map { alphaBars[$0].squareRoot() }, shape: shape, dtype: x.dtype),
+            Tensor(t.map { (1 - alphaBars[$0]).squareRoot() }, shape: shape, dtype: x.dtype))
   }
 
   /// One step of the chain, x_t = √(1 − β_t) x_{t−1} + √β_t ε: the definition the closed form summarises.
