@@ -1,6 +1,6 @@
 /// A small U-Net that maps a noisy 28 × 28 image x_t, the step t and (optionally) a class label
-/// to an image-sized prediction: the noise ε, or the velocity v that the diffusion chapter trains
-/// it for (the network is the same; the loss decides what it predicts).
+/// to an image-sized prediction: the noise ε (as DDPM and the diffusion chapter by default) or the
+/// velocity v (the network is the same; the loss decides what it predicts).
 ///
 ///     28×28×1 → conv → 28×28×c ─────────────────────────────────────────┐ (skip)
 ///       ↓ stride-2 conv → 14×14×c → res ────────────────────────┐ (skip) │
